@@ -1,0 +1,109 @@
+/**
+ * The `mmry` command: a thin shell over the engine. Parsing and printing live
+ * here; every vault operation is an engine call. Errors reach the user as one
+ * line on stderr and a non-zero exit code, never as a stack trace.
+ */
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { VaultError } from '../engine/errors.ts';
+import { serveCommand } from './serve.ts';
+
+export const USAGE = `Usage: mmry <command> [options]
+
+Commands:
+  serve [--port N] [--vault DIR]   serve the app UI to a browser on 127.0.0.1
+
+Options:
+  -h, --help       show this help
+  -v, --version    show the version`;
+
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIO: CliIO = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+export class UsageError extends Error {}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+const commands: Record<string, Command> = {
+  serve: serveCommand,
+};
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    io.out(USAGE);
+    return first === undefined ? 1 : 0;
+  }
+  if (first === '-v' || first === '--version') {
+    io.out(packageVersion());
+    return 0;
+  }
+  const command = Object.hasOwn(commands, first) ? commands[first] : undefined;
+  try {
+    if (!command) throw new UsageError(`unknown command '${first}'`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(USAGE);
+      return 0;
+    }
+    return await command(rest, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: CliIO): number {
+  if (err instanceof UsageError) {
+    io.err(`mmry: ${err.message}\n${USAGE}`);
+    return 1;
+  }
+  if (err instanceof VaultError) {
+    io.err(`mmry: ${err.message}`);
+    return exitCodeFor(err);
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  io.err(`mmry: unexpected error: ${detail}`);
+  return 70;
+}
+
+/** Distinct exit codes let scripts tell a wrong password from a damaged vault. */
+export function exitCodeFor(err: VaultError): number {
+  switch (err.kind) {
+    case 'invalid-argument':
+      return 1;
+    case 'wrong-password':
+      return 3;
+    case 'damaged-header':
+    case 'damaged-data':
+      return 4;
+    case 'vault-in-use':
+      return 5;
+    case 'cancelled':
+      return 130;
+    default:
+      return 2;
+  }
+}
+
+/** parseArgs with our error style: unknown options become a UsageError. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/, ''));
+  }
+}

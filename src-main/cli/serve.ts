@@ -1,0 +1,50 @@
+/**
+ * `mmry serve`: starts the loopback bridge and prints the URL to open. Runs
+ * until interrupted.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { VaultError } from '../engine/errors.ts';
+import { createDispatcher } from '../ipc/dispatch.ts';
+import { createHandlers } from '../ipc/handlers.ts';
+import { Operations } from '../ipc/operations.ts';
+import type { EmitEvent } from '../ipc/operations.ts';
+import { startBridge } from '../ipc/ws-bridge.ts';
+import type { Bridge } from '../ipc/ws-bridge.ts';
+import { packageVersion, parseCommandArgs, UsageError } from './main.ts';
+import type { CliIO } from './main.ts';
+
+export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+
+export async function serveCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    port: { type: 'string' },
+    renderer: { type: 'string' },
+    token: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535`);
+  const rendererDir = values.renderer ?? DEFAULT_RENDERER_DIR;
+  if (!existsSync(`${rendererDir}/index.html`)) {
+    throw new VaultError('not-found', `The app UI is not built yet (no ${rendererDir}/index.html); run 'npm run build' first.`);
+  }
+
+  // Events may fire only after the bridge exists; until then there is no page to tell.
+  const live: { bridge?: Bridge } = {};
+  const emit: EmitEvent = (event, payload) => live.bridge?.broadcast(event, payload);
+  const operations = new Operations({ emit });
+  const dispatch = createDispatcher(createHandlers({ transport: 'serve', appVersion: packageVersion(), operations }));
+  const bridge = await startBridge({ rendererDir, dispatch, port, ...(values.token ? { token: values.token } : {}) });
+  live.bridge = bridge;
+  io.out(`MMRY Vault is serving on ${bridge.url}`);
+  io.out('Open that address in a browser on this computer. Press Ctrl+C to stop.');
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await bridge.close();
+  return 0;
+}
