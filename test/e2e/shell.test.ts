@@ -35,7 +35,7 @@ describe('app shell over mmry serve, in Chromium', () => {
     await page.goto(served.url);
     await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
     const outcome = await page.evaluate(() => {
-      const client = (window as unknown as { mmryClient: { callRaw(n: string, a: unknown): Promise<unknown> } }).mmryClient;
+      const client = (globalThis as unknown as { mmryClient: { callRaw(n: string, a: unknown): Promise<unknown> } }).mmryClient;
       return Promise.all([client.callRaw('op.cancel', { opId: 12 }), client.callRaw('no.such.call', {}), client.callRaw('app.info', {})]);
     });
     expect(outcome[0]).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
