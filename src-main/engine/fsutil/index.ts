@@ -1,0 +1,98 @@
+/**
+ * File-system helpers for durable vault writes.
+ *
+ * Terms
+ * - **Atomic write**: a file is written under a temporary name in the same
+ *   directory, fsynced, then renamed over its final name, and the directory is
+ *   fsynced. A reader sees either the old content or the new, never a mix,
+ *   and after `writeFileAtomic` resolves the new content survives a power cut.
+ * - **Temporary name**: `.<name>.<random>.tmp` beside the target, created with
+ *   O_EXCL so two writers can never share one.
+ *
+ * Invariants
+ * - A rename is durable only once its directory is fsynced; every helper that
+ *   renames also fsyncs the directory.
+ * - Failures surface as VaultError through `fromSystemError`; a temporary file
+ *   left by a failed write is removed on a best-effort basis.
+ * - Windows cannot open a directory for fsync; there `fsyncDir` is a no-op and
+ *   NTFS metadata journalling stands in for it.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fromSystemError } from '../errors.ts';
+
+/** The errno code of a Node system error, if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function randomSuffix(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** A fresh temporary name beside `path`, in the same directory so rename stays atomic. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomSuffix()}.tmp`);
+}
+
+/** Flushes a directory's entries (renames, creations) to disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    // Some file systems (certain FUSE and network mounts) refuse fsync on a directory.
+    if (errnoCode(err) === 'EINVAL' || errnoCode(err) === 'ENOTSUP') return;
+    throw fromSystemError(err, `the folder ${dir}`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Replaces `path` with `data` atomically and durably (see the folder comment).
+ * `what` names the file for error messages, e.g. "the vault header".
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, what = `the file ${path}`): Promise<void> {
+  const temp = tempPathFor(path);
+  try {
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true }).catch(() => {});
+    throw fromSystemError(err, what);
+  }
+  await fsyncDir(dirname(path));
+}
+
+/** The file's bytes, or undefined when it does not exist. */
+export async function readFileIfExists(path: string, what = `the file ${path}`): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw fromSystemError(err, what);
+  }
+}
+
+/** Removes a file; a file that is already gone is not an error. */
+export async function unlinkIfExists(path: string, what = `the file ${path}`): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw fromSystemError(err, what);
+  }
+}
