@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isVaultError } from '../errors.ts';
+import { BlobKind } from '../packs/seal.ts';
+import { BlobIdSet, migrate, openCatalog } from './index.ts';
+import type { Catalog, NewBlob, SnapshotRow } from './index.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+
+let dir: string;
+let path: string;
+let key: Buffer;
+const open: Catalog[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mmry-catalog-'));
+  path = join(dir, 'catalog.db');
+  key = randomBytes(32);
+});
+afterEach(() => {
+  for (const c of open.splice(0)) c.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function openIt(k = key): Catalog {
+  const c = openCatalog(path, k);
+  open.push(c);
+  return c;
+}
+
+function blob(kind: BlobKind = BlobKind.chunk, offset = 25): NewBlob {
+  return { id: randomBytes(32), kind, offset, length: 100, rawLength: 300 };
+}
+
+function snapshot(projectId: number, createdAt: number, over: Partial<SnapshotRow> = {}): SnapshotRow {
+  return {
+    id: randomBytes(32).toString('hex'),
+    projectId,
+    createdAt,
+    treeId: randomBytes(32),
+    parentId: null,
+    fileCount: 10,
+    dirCount: 2,
+    totalBytes: 1000,
+    newBytes: 500,
+    storedBytes: 200,
+    filesNew: 3,
+    filesChanged: 1,
+    filesUnmodified: 6,
+    durationMs: 42,
+    warnings: [{ path: 'a', message: 'unreadable' }],
+    note: null,
+    ...over,
+  };
+}
+
+const packId = (): string => randomBytes(16).toString('hex');
+
+describe('openCatalog', () => {
+  it('runs migrations once and keeps data across reopen', () => {
+    const c = openIt();
+    c.upsertProject('site', '/home/me/site');
+    c.close();
+
+    const raw = new Database(path);
+    raw.pragma(`hexkey='${key.toString('hex')}'`);
+    expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(migrate(raw, path)).toBe(0);
+    raw.close();
+
+    expect(openIt().getProject('site')?.sourcePath).toBe('/home/me/site');
+  });
+
+  it('numbers migrations 1, 2, 3… with no gap', () => {
+    MIGRATIONS.forEach((m, i) => expect(m.version).toBe(i + 1));
+  });
+
+  it('fails clearly on a wrong key, at open', () => {
+    openIt().upsertProject('site', '/x');
+    open.pop()?.close();
+    let err: unknown;
+    try {
+      openCatalog(path, randomBytes(32));
+    } catch (e) {
+      err = e;
+    }
+    expect(isVaultError(err, 'damaged-data')).toBe(true);
+    expect((err as Error).message).toMatch(/^The catalog could not be decrypted/);
+    expect(openIt().listProjects()).toHaveLength(1);
+  });
+
+  it('fails clearly on a file that is not a catalog', () => {
+    writeFileSync(path, randomBytes(8192));
+    expect(() => openCatalog(path, key)).toThrow(/could not be decrypted/);
+  });
+
+  it('refuses a catalog from a newer schema', () => {
+    openIt().close();
+    open.pop();
+    const raw = new Database(path);
+    raw.pragma(`hexkey='${key.toString('hex')}'`);
+    raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    raw.close();
+    expect(() => openCatalog(path, key)).toThrow(/newer version/);
+  });
+
+  it('writes no plaintext to the database or its WAL', () => {
+    const c = openIt();
+    c.upsertProject('MARKER-PLAINTEXT-123', '/MARKER-PLAINTEXT-123/src');
+    c.addSnapshot(snapshot(c.getProject('MARKER-PLAINTEXT-123')!.id, 1, { note: 'MARKER-PLAINTEXT-123' }));
+    const files = (): string[] => [path, `${path}-wal`].filter((f) => existsSync(f));
+    const leaks = (): string[] => files().filter((f) => readFileSync(f).includes('MARKER-PLAINTEXT-123'));
+    expect(files()).toContain(`${path}-wal`);
+    expect(leaks()).toEqual([]);
+    c.checkpoint();
+    expect(leaks()).toEqual([]);
+    c.close();
+    expect(leaks()).toEqual([]);
+    expect(readFileSync(path).includes('SQLite format 3')).toBe(false);
+  });
+});
+
+describe('blobs and packs', () => {
+  it('adds a pack and finds its blobs', () => {
+    const c = openIt();
+    const blobs = [blob(BlobKind.chunk, 25), blob(BlobKind.tree, 125)];
+    const id = packId();
+    c.addPack({ id, size: 4096 }, blobs);
+    expect(c.hasBlob(blobs[0]!.id)).toBe(true);
+    expect(c.hasBlob(randomBytes(32))).toBe(false);
+    expect(c.getBlob(blobs[1]!.id)).toEqual({ packId: id, offset: 125, length: 100, rawLength: 300, kind: BlobKind.tree });
+    expect(c.getBlob(randomBytes(32))).toBeUndefined();
+    expect(c.blobsInPack(id).map((b) => b.offset)).toEqual([25, 125]);
+    expect(c.listPacks()).toEqual([expect.objectContaining({ id, size: 4096, blobCount: 2 })]);
+  });
+
+  it('keeps the first location of a blob stored twice', () => {
+    const c = openIt();
+    const b = blob();
+    const first = packId();
+    c.addPack({ id: first, size: 1 }, [b]);
+    c.addPack({ id: packId(), size: 1 }, [{ ...b, offset: 999 }]);
+    expect(c.getBlob(b.id)?.packId).toBe(first);
+  });
+
+  it('adds a pack all or nothing', () => {
+    const c = openIt();
+    const id = packId();
+    c.addPack({ id, size: 1 }, [blob()]);
+    const lost = blob();
+    expect(() => c.addPack({ id, size: 1 }, [lost])).toThrow();
+    expect(c.hasBlob(lost.id)).toBe(false);
+    expect(c.stats().packs).toBe(1);
+  });
+
+  it('loads every id into a compact set', () => {
+    const c = openIt();
+    const blobs = Array.from({ length: 500 }, () => blob());
+    c.addPack({ id: packId(), size: 1 }, blobs);
+    const set = c.blobIdSet();
+    expect(set.size).toBe(500);
+    for (const b of blobs) expect(set.has(b.id)).toBe(true);
+    const fresh = randomBytes(32);
+    expect(set.has(fresh)).toBe(false);
+    set.add(fresh);
+    set.add(blobs[0]!.id);
+    expect(set.has(new Uint8Array(fresh))).toBe(true);
+    expect(set.size).toBe(501);
+    expect([...c.iterateBlobIds()]).toHaveLength(500);
+  });
+
+  it('sums totals', () => {
+    const c = openIt();
+    c.addPack({ id: packId(), size: 1000 }, [blob(), blob()]);
+    c.upsertProject('p', '/p');
+    expect(c.stats()).toEqual({ projects: 1, snapshots: 0, packs: 1, packBytes: 1000, blobs: 2, blobBytes: 200, rawBytes: 600 });
+  });
+});
+
+describe('projects and snapshots', () => {
+  it('upserts projects by name', () => {
+    const c = openIt();
+    const a = c.upsertProject('web', '/old');
+    const b = c.upsertProject('web', '/new');
+    expect(b.id).toBe(a.id);
+    expect(b.sourcePath).toBe('/new');
+    c.upsertProject('api', '/api');
+    expect(c.listProjects().map((p) => p.name)).toEqual(['api', 'web']);
+    expect(c.getProject('nope')).toBeUndefined();
+  });
+
+  it('lists, finds and picks the latest snapshot', () => {
+    const c = openIt();
+    const web = c.upsertProject('web', '/w').id;
+    const api = c.upsertProject('api', '/a').id;
+    const s1 = snapshot(web, 1000);
+    const s2 = snapshot(web, 2000, { parentId: s1.id, note: 'release' });
+    const s3 = snapshot(api, 1500);
+    for (const s of [s2, s3, s1]) c.addSnapshot(s);
+
+    expect(c.listSnapshots().map((s) => s.id)).toEqual([s1.id, s3.id, s2.id]);
+    expect(c.listSnapshots(web)).toEqual([s1, s2]);
+    expect(c.latestSnapshot(web)).toEqual(s2);
+    expect(c.latestSnapshot()?.id).toBe(s2.id);
+    expect(c.latestSnapshot(9999)).toBeUndefined();
+    expect(c.findSnapshots(s3.id.slice(0, 10).toUpperCase())).toEqual([s3]);
+    expect(c.findSnapshots(s3.id)).toEqual([s3]);
+    expect(() => c.findSnapshots('xyz')).toThrow(/not a snapshot id/);
+  });
+
+  it('refuses a snapshot of an unknown project', () => {
+    const c = openIt();
+    expect(() => c.addSnapshot(snapshot(42, 1))).toThrow();
+  });
+});
+
+describe('compression statistics', () => {
+  it('batches measurements and adds them to stored totals', () => {
+    const c = openIt();
+    c.recordStrategy('.js', { strategy: 'zstd-3', samples: 1, bytesIn: 100, bytesOut: 20, nanos: 5 });
+    c.recordStrategy('.js', { strategy: 'zstd-3', samples: 1, bytesIn: 50, bytesOut: 10, nanos: 5 });
+    c.recordStrategy('.js', { strategy: 'store', samples: 1, bytesIn: 10, bytesOut: 10, nanos: 1 });
+    c.recordStrategy('.png', { strategy: 'store', samples: 2, bytesIn: 10, bytesOut: 10, nanos: 1 });
+    c.close();
+    const again = openIt();
+    again.recordStrategy('.js', { strategy: 'zstd-3', samples: 1, bytesIn: 1, bytesOut: 1, nanos: 1 });
+    const history = again.strategyHistory();
+    expect(history.get('.js')).toEqual([
+      { strategy: 'store', samples: 1, bytesIn: 10, bytesOut: 10, nanos: 1 },
+      { strategy: 'zstd-3', samples: 3, bytesIn: 151, bytesOut: 31, nanos: 11 },
+    ]);
+    expect(history.get('.png')).toHaveLength(1);
+  });
+});
+
+describe('BlobIdSet', () => {
+  it('binary-searches a sorted buffer', () => {
+    const ids = Array.from({ length: 257 }, () => randomBytes(32)).sort(Buffer.compare);
+    const set = new BlobIdSet(Buffer.concat(ids));
+    for (const id of ids) expect(set.has(id)).toBe(true);
+    for (let i = 0; i < 50; i++) expect(set.has(randomBytes(32))).toBe(false);
+    expect(new BlobIdSet().has(ids[0]!)).toBe(false);
+  });
+});

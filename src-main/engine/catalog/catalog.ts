@@ -1,0 +1,442 @@
+/**
+ * The Catalog class: typed access to catalog.db. Statements are prepared once;
+ * every SQLite failure leaves as a VaultError.
+ */
+import type Database from 'better-sqlite3-multiple-ciphers';
+import { VaultError } from '../errors.ts';
+import type { BlobKind } from '../packs/seal.ts';
+import { BlobIdSet } from './blob-id-set.ts';
+import { sqliteError } from './sqlite-errors.ts';
+
+export interface BlobLocation {
+  packId: string;
+  offset: number;
+  /** Sealed length in the pack. */
+  length: number;
+  /** Plaintext length before compression. */
+  rawLength: number;
+  kind: BlobKind;
+}
+
+export interface NewPack {
+  /** 32 lowercase hex chars. */
+  id: string;
+  size: number;
+  createdAt?: number;
+}
+
+export interface NewBlob {
+  id: Uint8Array;
+  kind: BlobKind;
+  offset: number;
+  length: number;
+  rawLength: number;
+}
+
+export interface PackRow {
+  id: string;
+  size: number;
+  blobCount: number;
+  createdAt: number;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  sourcePath: string;
+  createdAt: number;
+}
+
+export interface SnapshotRow {
+  /** Hex of the manifest blob id. */
+  id: string;
+  projectId: number;
+  /** ms since the epoch. */
+  createdAt: number;
+  treeId: Buffer;
+  parentId: string | null;
+  fileCount: number;
+  dirCount: number;
+  totalBytes: number;
+  newBytes: number;
+  /** Bytes this snapshot added to packs. */
+  storedBytes: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  durationMs: number;
+  /** Stored as JSON; the snapshot module owns their shape. */
+  warnings: unknown[];
+  note: string | null;
+}
+
+export interface StrategyStats {
+  strategy: string;
+  samples: number;
+  bytesIn: number;
+  bytesOut: number;
+  nanos: number;
+}
+
+export interface CatalogStats {
+  projects: number;
+  snapshots: number;
+  packs: number;
+  packBytes: number;
+  blobs: number;
+  /** Sum of sealed blob lengths. */
+  blobBytes: number;
+  /** Sum of plaintext blob lengths. */
+  rawBytes: number;
+}
+
+interface SnapshotDbRow {
+  id: string;
+  project_id: number;
+  created_at: number;
+  tree_id: Buffer;
+  parent_id: string | null;
+  file_count: number;
+  dir_count: number;
+  total_bytes: number;
+  new_bytes: number;
+  stored_bytes: number;
+  files_new: number;
+  files_changed: number;
+  files_unmodified: number;
+  duration_ms: number;
+  warnings_json: string;
+  note: string | null;
+}
+
+interface ProjectDbRow {
+  id: number;
+  name: string;
+  source_path: string;
+  created_at: number;
+}
+
+interface BlobDbRow {
+  pack_id: string;
+  pack_offset: number;
+  length: number;
+  raw_length: number;
+  kind: number;
+}
+
+interface PackDbRow {
+  id: string;
+  size: number;
+  blob_count: number;
+  created_at: number;
+}
+
+interface StrategyDbRow {
+  type_key: string;
+  strategy: string;
+  samples: number;
+  bytes_in: number;
+  bytes_out: number;
+  nanos: number;
+}
+
+const SNAPSHOT_COLUMNS = `id, project_id, created_at, tree_id, parent_id, file_count, dir_count, total_bytes, new_bytes,
+  stored_bytes, files_new, files_changed, files_unmodified, duration_ms, warnings_json, note`;
+const PACK_ID = /^[0-9a-f]{32}$/;
+const SNAPSHOT_ID = /^[0-9a-f]{64}$/;
+const HEX_PREFIX = /^[0-9a-f]{1,64}$/;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    hasBlob: db.prepare<[Buffer], number>('SELECT 1 FROM blobs WHERE id = ?').pluck(),
+    getBlob: db.prepare<[Buffer], BlobDbRow>(
+      'SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE b.id = ?',
+    ),
+    countBlobs: db.prepare<[], number>('SELECT count(*) FROM blobs').pluck(),
+    blobIds: db.prepare<[], Buffer>('SELECT id FROM blobs ORDER BY id').pluck(),
+    blobsInPack: db.prepare<[string], { id: Buffer; kind: number; pack_offset: number; length: number; raw_length: number }>(
+      'SELECT b.id, b.kind, b.pack_offset, b.length, b.raw_length FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE p.id = ? ORDER BY b.pack_offset',
+    ),
+    insertPack: db.prepare<[string, number, number, number]>('INSERT INTO packs (id, size, blob_count, created_at) VALUES (?, ?, ?, ?)'),
+    // A blob already stored elsewhere keeps its first location; the new copy is just unreferenced bytes.
+    insertBlob: db.prepare<[Buffer, number, number | bigint, number, number, number]>(
+      'INSERT OR IGNORE INTO blobs (id, kind, pack_seq, pack_offset, length, raw_length) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    listPacks: db.prepare<[], PackDbRow>('SELECT id, size, blob_count, created_at FROM packs ORDER BY seq'),
+    upsertProject: db.prepare<[string, string, number], ProjectDbRow>(
+      `INSERT INTO projects (name, source_path, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET source_path = excluded.source_path
+       RETURNING id, name, source_path, created_at`,
+    ),
+    getProject: db.prepare<[string], ProjectDbRow>('SELECT id, name, source_path, created_at FROM projects WHERE name = ?'),
+    listProjects: db.prepare<[], ProjectDbRow>('SELECT id, name, source_path, created_at FROM projects ORDER BY name'),
+    insertSnapshot: db.prepare<[SnapshotDbRow]>(
+      `INSERT INTO snapshots (${SNAPSHOT_COLUMNS}) VALUES (@id, @project_id, @created_at, @tree_id, @parent_id, @file_count,
+       @dir_count, @total_bytes, @new_bytes, @stored_bytes, @files_new, @files_changed, @files_unmodified, @duration_ms,
+       @warnings_json, @note)`,
+    ),
+    allSnapshots: db.prepare<[], SnapshotDbRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots ORDER BY created_at, rowid`),
+    projectSnapshots: db.prepare<[number], SnapshotDbRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE project_id = ? ORDER BY created_at, rowid`,
+    ),
+    // Ids are lowercase hex, so every id starting with p lies in [p, p + 'g').
+    snapshotsByPrefix: db.prepare<[string, string], SnapshotDbRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE id >= ? AND id < ? ORDER BY created_at, rowid`,
+    ),
+    latestSnapshot: db.prepare<[], SnapshotDbRow>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots ORDER BY created_at DESC, rowid DESC LIMIT 1`),
+    latestProjectSnapshot: db.prepare<[number], SnapshotDbRow>(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE project_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+    ),
+    addStrategy: db.prepare<[string, string, number, number, number, number]>(
+      `INSERT INTO filetype_stats (type_key, strategy, samples, bytes_in, bytes_out, nanos) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (type_key, strategy) DO UPDATE SET samples = samples + excluded.samples,
+         bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out, nanos = nanos + excluded.nanos`,
+    ),
+    strategies: db.prepare<[], StrategyDbRow>('SELECT type_key, strategy, samples, bytes_in, bytes_out, nanos FROM filetype_stats ORDER BY type_key, strategy'),
+    stats: db.prepare<[], CatalogStats>(
+      `SELECT (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM snapshots) AS snapshots,
+              (SELECT count(*) FROM packs) AS packs, (SELECT coalesce(sum(size), 0) FROM packs) AS packBytes,
+              (SELECT count(*) FROM blobs) AS blobs, (SELECT coalesce(sum(length), 0) FROM blobs) AS blobBytes,
+              (SELECT coalesce(sum(raw_length), 0) FROM blobs) AS rawBytes`,
+    ),
+  };
+}
+
+export class Catalog {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #sql: ReturnType<typeof prepareStatements>;
+  /** Compression measurements waiting for `flushStrategyStats`, keyed by type key and strategy. */
+  readonly #pendingStrategies = new Map<string, { typeKey: string; stats: StrategyStats }>();
+
+  constructor(db: Database.Database, path: string) {
+    this.#db = db;
+    this.path = path;
+    this.#sql = guard(path, () => prepareStatements(db));
+  }
+
+  hasBlob(id: Uint8Array): boolean {
+    return this.#guard(() => this.#sql.hasBlob.get(asBuffer(id)) !== undefined);
+  }
+
+  getBlob(id: Uint8Array): BlobLocation | undefined {
+    const row = this.#guard(() => this.#sql.getBlob.get(asBuffer(id)));
+    if (!row) return undefined;
+    return { packId: row.pack_id, offset: row.pack_offset, length: row.length, rawLength: row.raw_length, kind: row.kind as BlobKind };
+  }
+
+  /** Every stored blob id, sorted, in one compact set (see BlobIdSet). */
+  blobIdSet(): BlobIdSet {
+    return this.#guard(() =>
+      this.transaction(() => {
+        const count = this.#sql.countBlobs.get() ?? 0;
+        const sorted = Buffer.allocUnsafe(count * 32);
+        let at = 0;
+        for (const id of this.#sql.blobIds.iterate()) {
+          if (at >= sorted.length) break;
+          at += id.copy(sorted, at);
+        }
+        return new BlobIdSet(sorted.subarray(0, at));
+      }),
+    );
+  }
+
+  /** Streams blob ids in byte order. The connection is busy until the iteration ends. */
+  *iterateBlobIds(): Generator<Buffer> {
+    yield* this.#sql.blobIds.iterate();
+  }
+
+  /** Records a sealed, durable pack and its blobs in one transaction. */
+  addPack(pack: NewPack, blobs: readonly NewBlob[]): void {
+    if (!PACK_ID.test(pack.id)) throw new VaultError('internal', `Not a pack id: ${pack.id}`);
+    this.transaction(() => {
+      const { lastInsertRowid: seq } = this.#sql.insertPack.run(pack.id, pack.size, blobs.length, pack.createdAt ?? Date.now());
+      for (const b of blobs) this.#sql.insertBlob.run(asBuffer(b.id), b.kind, seq, b.offset, b.length, b.rawLength);
+    });
+  }
+
+  listPacks(): PackRow[] {
+    return this.#guard(() => this.#sql.listPacks.all()).map((r) => ({ id: r.id, size: r.size, blobCount: r.blob_count, createdAt: r.created_at }));
+  }
+
+  /** The catalog's copy of a pack's index, in offset order. */
+  blobsInPack(packId: string): NewBlob[] {
+    return this.#guard(() => this.#sql.blobsInPack.all(packId)).map((r) => ({
+      id: r.id,
+      kind: r.kind as BlobKind,
+      offset: r.pack_offset,
+      length: r.length,
+      rawLength: r.raw_length,
+    }));
+  }
+
+  /** Creates the project, or updates its source folder if the name exists. */
+  upsertProject(name: string, sourcePath: string): Project {
+    const row = this.#guard(() => this.#sql.upsertProject.get(name, sourcePath, Date.now()));
+    if (!row) throw new VaultError('internal', `Project ${name} was not saved.`);
+    return toProject(row);
+  }
+
+  getProject(name: string): Project | undefined {
+    const row = this.#guard(() => this.#sql.getProject.get(name));
+    return row && toProject(row);
+  }
+
+  listProjects(): Project[] {
+    return this.#guard(() => this.#sql.listProjects.all()).map(toProject);
+  }
+
+  addSnapshot(row: SnapshotRow): void {
+    if (!SNAPSHOT_ID.test(row.id)) throw new VaultError('internal', `Not a snapshot id: ${row.id}`);
+    this.#guard(() => this.#sql.insertSnapshot.run(fromSnapshot(row)));
+  }
+
+  /** Oldest first; all projects when `projectId` is omitted. */
+  listSnapshots(projectId?: number): SnapshotRow[] {
+    const rows = this.#guard(() => (projectId === undefined ? this.#sql.allSnapshots.all() : this.#sql.projectSnapshots.all(projectId)));
+    return rows.map(toSnapshot);
+  }
+
+  /** Snapshots whose id starts with `prefix` (hex, any case), oldest first. */
+  findSnapshots(prefix: string): SnapshotRow[] {
+    const p = prefix.toLowerCase();
+    if (!HEX_PREFIX.test(p)) throw new VaultError('invalid-argument', `"${prefix}" is not a snapshot id.`);
+    return this.#guard(() => this.#sql.snapshotsByPrefix.all(p, `${p}g`)).map(toSnapshot);
+  }
+
+  latestSnapshot(projectId?: number): SnapshotRow | undefined {
+    const row = this.#guard(() => (projectId === undefined ? this.#sql.latestSnapshot.get() : this.#sql.latestProjectSnapshot.get(projectId)));
+    return row && toSnapshot(row);
+  }
+
+  /**
+   * Adds one measurement to the pending totals. Nothing is written until
+   * `flushStrategyStats` (also run by `strategyHistory` and `close`), so the
+   * compression hot path never waits for SQLite.
+   */
+  recordStrategy(typeKey: string, delta: StrategyStats): void {
+    const k = `${typeKey}\u0000${delta.strategy}`;
+    const pending = this.#pendingStrategies.get(k);
+    if (!pending) {
+      this.#pendingStrategies.set(k, { typeKey, stats: { ...delta } });
+      return;
+    }
+    pending.stats.samples += delta.samples;
+    pending.stats.bytesIn += delta.bytesIn;
+    pending.stats.bytesOut += delta.bytesOut;
+    pending.stats.nanos += delta.nanos;
+  }
+
+  flushStrategyStats(): void {
+    if (this.#pendingStrategies.size === 0) return;
+    this.transaction(() => {
+      for (const { typeKey, stats: s } of this.#pendingStrategies.values()) {
+        this.#sql.addStrategy.run(typeKey, s.strategy, s.samples, s.bytesIn, s.bytesOut, s.nanos);
+      }
+    });
+    this.#pendingStrategies.clear();
+  }
+
+  /** Totals per type key, strategies in name order. */
+  strategyHistory(): Map<string, StrategyStats[]> {
+    this.flushStrategyStats();
+    const history = new Map<string, StrategyStats[]>();
+    for (const r of this.#guard(() => this.#sql.strategies.all())) {
+      const list = history.get(r.type_key) ?? [];
+      list.push({ strategy: r.strategy, samples: r.samples, bytesIn: r.bytes_in, bytesOut: r.bytes_out, nanos: r.nanos });
+      history.set(r.type_key, list);
+    }
+    return history;
+  }
+
+  stats(): CatalogStats {
+    const row = this.#guard(() => this.#sql.stats.get());
+    if (!row) throw new VaultError('internal', 'Catalog statistics are unavailable.');
+    return row;
+  }
+
+  /** Runs `fn` in one transaction (nested calls become savepoints). `fn` must be synchronous. */
+  transaction<T>(fn: () => T): T {
+    return this.#guard(() => this.#db.transaction(fn)());
+  }
+
+  /** Folds the WAL into the main file, e.g. after a large backup. */
+  checkpoint(): void {
+    this.#guard(() => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+  }
+
+  get isOpen(): boolean {
+    return this.#db.open;
+  }
+
+  close(): void {
+    if (!this.#db.open) return;
+    try {
+      this.flushStrategyStats();
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  #guard<T>(fn: () => T): T {
+    return guard(this.path, fn);
+  }
+}
+
+function guard<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw sqliteError(err, path);
+  }
+}
+
+function asBuffer(id: Uint8Array): Buffer {
+  return Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.byteLength);
+}
+
+function toProject(r: ProjectDbRow): Project {
+  return { id: r.id, name: r.name, sourcePath: r.source_path, createdAt: r.created_at };
+}
+
+function toSnapshot(r: SnapshotDbRow): SnapshotRow {
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    createdAt: r.created_at,
+    treeId: r.tree_id,
+    parentId: r.parent_id,
+    fileCount: r.file_count,
+    dirCount: r.dir_count,
+    totalBytes: r.total_bytes,
+    newBytes: r.new_bytes,
+    storedBytes: r.stored_bytes,
+    filesNew: r.files_new,
+    filesChanged: r.files_changed,
+    filesUnmodified: r.files_unmodified,
+    durationMs: r.duration_ms,
+    warnings: JSON.parse(r.warnings_json) as unknown[],
+    note: r.note,
+  };
+}
+
+function fromSnapshot(s: SnapshotRow): SnapshotDbRow {
+  return {
+    id: s.id,
+    project_id: s.projectId,
+    created_at: s.createdAt,
+    tree_id: asBuffer(s.treeId),
+    parent_id: s.parentId,
+    file_count: s.fileCount,
+    dir_count: s.dirCount,
+    total_bytes: s.totalBytes,
+    new_bytes: s.newBytes,
+    stored_bytes: s.storedBytes,
+    files_new: s.filesNew,
+    files_changed: s.filesChanged,
+    files_unmodified: s.filesUnmodified,
+    duration_ms: s.durationMs,
+    warnings_json: JSON.stringify(s.warnings),
+    note: s.note,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The catalog: an encrypted SQLite index of the vault (catalog.db).
+ *
+ * Terms
+ * - **Catalog**: projects, snapshots, blob → pack locations, packs and
+ *   compression statistics. An index, never the only truth: everything but
+ *   the statistics can be rebuilt from the packs.
+ * - **Catalog key**: the `catalogKey` subkey (keys/). SQLite3MultipleCiphers
+ *   encrypts and authenticates every page with it (ChaCha20-Poly1305, the
+ *   library default), including the WAL.
+ * - **Migration**: a numbered, append-only step in `migrations/`;
+ *   `PRAGMA user_version` records the last one applied.
+ *
+ * Invariants
+ * - The key is set before anything is read, and a read of sqlite_master
+ *   proves it right at once: a wrong key or a damaged file fails at open
+ *   with 'damaged-data', never later in the middle of a backup.
+ * - WAL with synchronous=FULL: a commit is durable when it returns. The
+ *   caller commits a snapshot only after its packs are durable.
+ * - temp_store=MEMORY: sorts and temporary indexes never spill plaintext into
+ *   unencrypted temp files.
+ * - Each migration runs in its own transaction together with its
+ *   user_version bump, so a crash leaves the schema at a whole version.
+ * - A catalog from a newer app version (user_version above what we know) is
+ *   refused, not written to.
+ */
+import Database from 'better-sqlite3-multiple-ciphers';
+import { VaultError } from '../errors.ts';
+import { Catalog } from './catalog.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+import type { Migration } from './migrations/index.ts';
+import { sqliteError } from './sqlite-errors.ts';
+
+export { Catalog } from './catalog.ts';
+export type { BlobLocation, CatalogStats, NewBlob, NewPack, PackRow, Project, SnapshotRow, StrategyStats } from './catalog.ts';
+export { BlobIdSet } from './blob-id-set.ts';
+
+export const CATALOG_FILE = 'catalog.db';
+
+/** Opens (creating if needed) the catalog at `path` and brings its schema up to date. */
+export function openCatalog(path: string, catalogKey: Buffer): Catalog {
+  if (catalogKey.length !== 32) throw new VaultError('internal', 'The catalog key must be 32 bytes.');
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw sqliteError(err, path);
+  }
+  try {
+    db.pragma(`hexkey='${catalogKey.toString('hex')}'`);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('temp_store = MEMORY');
+    migrate(db, path);
+    return new Catalog(db, path);
+  } catch (err) {
+    db.close();
+    throw sqliteError(err, path);
+  }
+}
+
+/** Applies pending migrations; returns how many ran. */
+export function migrate(db: Database.Database, path: string, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new VaultError('not-a-vault', `The catalog ${path} was written by a newer version of MMRY Vault (schema ${current}); update the app to open it.`);
+  }
+  const pending = migrations.filter((m) => m.version > current);
+  for (const m of pending) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return pending.length;
+}

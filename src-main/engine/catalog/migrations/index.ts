@@ -1,0 +1,14 @@
+/**
+ * The catalog's migrations in order. Append only: `version` is the value of
+ * `PRAGMA user_version` once the migration has run, and must equal its
+ * position + 1.
+ */
+import { sql as initial } from './0001-initial.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '0001-initial', sql: initial }];
