@@ -1,0 +1,103 @@
+/**
+ * File type keys and the cheap "is this already compressed?" check.
+ */
+
+/** Magic bytes per class; `at` is the offset of the signature. Order matters only for overlapping prefixes. */
+const MAGIC: readonly { name: string; at: number; bytes: readonly number[] }[] = [
+  { name: 'gzip', at: 0, bytes: [0x1f, 0x8b] },
+  { name: 'zip', at: 0, bytes: [0x50, 0x4b, 0x03, 0x04] },
+  { name: 'zip', at: 0, bytes: [0x50, 0x4b, 0x05, 0x06] },
+  { name: 'png', at: 0, bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  { name: 'jpeg', at: 0, bytes: [0xff, 0xd8, 0xff] },
+  { name: 'gif', at: 0, bytes: ascii('GIF8') },
+  { name: 'webp', at: 8, bytes: ascii('WEBP') },
+  { name: 'zstd', at: 0, bytes: [0x28, 0xb5, 0x2f, 0xfd] },
+  { name: 'xz', at: 0, bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
+  { name: 'bzip2', at: 0, bytes: ascii('BZh') },
+  { name: '7z', at: 0, bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] },
+  { name: 'lz4', at: 0, bytes: [0x04, 0x22, 0x4d, 0x18] },
+  { name: 'rar', at: 0, bytes: ascii('Rar!\x1a\x07') },
+  { name: 'mp4', at: 4, bytes: ascii('ftyp') },
+  { name: 'ogg', at: 0, bytes: ascii('OggS') },
+  { name: 'flac', at: 0, bytes: ascii('fLaC') },
+  { name: 'mp3', at: 0, bytes: ascii('ID3') },
+  { name: 'woff', at: 0, bytes: ascii('wOFF') },
+  { name: 'woff2', at: 0, bytes: ascii('wOF2') },
+  { name: 'pdf', at: 0, bytes: ascii('%PDF-') },
+  { name: 'elf', at: 0, bytes: [0x7f, 0x45, 0x4c, 0x46] },
+  { name: 'wasm', at: 0, bytes: [0x00, 0x61, 0x73, 0x6d] },
+  { name: 'npy', at: 0, bytes: [0x93, ...ascii('NUMPY')] },
+  { name: 'sqlite', at: 0, bytes: ascii('SQLite format 3\0') },
+];
+
+/** Classes whose content is already compressed: another pass would only cost time. */
+const COMPRESSED = new Set(['gzip', 'zip', 'png', 'jpeg', 'gif', 'webp', 'zstd', 'xz', 'bzip2', '7z', 'lz4', 'rar', 'mp4', 'ogg', 'flac', 'mp3', 'woff', 'woff2']);
+
+/** Extensions of raw numeric arrays, where a byte shuffle before zstd can win. */
+const FLOAT_EXTENSIONS = new Set(['.npy', '.safetensors', '.bin', '.f32', '.f16', '.bf16', '.pt', '.pth', '.ckpt', '.gguf', '.onnx', '.h5']);
+
+/** Above this many bits per byte a sample looks like compressed or encrypted data (text is ~5, float arrays ~7.2). */
+const ENTROPY_LIMIT = 7.5;
+const SAMPLE_BYTES = 8 * 1024;
+
+function ascii(s: string): number[] {
+  return [...s].map((c) => c.charCodeAt(0));
+}
+
+/** The magic class of a file from its first bytes, 'none' when nothing matches. */
+export function magicClass(head: Uint8Array): string {
+  for (const m of MAGIC) {
+    if (head.length < m.at + m.bytes.length) continue;
+    if (m.bytes.every((b, i) => head[m.at + i] === b)) return m.name === 'webp' && !isRiff(head) ? 'none' : m.name;
+  }
+  return isSafetensors(head) ? 'safetensors' : 'none';
+}
+
+function isRiff(head: Uint8Array): boolean {
+  return ascii('RIFF').every((b, i) => head[i] === b);
+}
+
+/** safetensors: an 8-byte little-endian header length, then a JSON object. */
+function isSafetensors(head: Uint8Array): boolean {
+  if (head.length < 10 || head[8] !== 0x7b || (head[9] !== 0x22 && head[9] !== 0x7d)) return false;
+  const len = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+  return len > 1n && len < 100_000_000n;
+}
+
+/** `<lowercased extension>|<magic class>`; a name without an extension (or a dotfile) has an empty one. */
+export function fileTypeKey(name: string, head: Uint8Array): string {
+  const base = name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  const ext = dot > 0 ? base.slice(dot).toLowerCase() : '';
+  return `${ext}|${magicClass(head)}`;
+}
+
+export function isFloatLike(typeKey: string): boolean {
+  const [ext = '', magic = ''] = typeKey.split('|');
+  return FLOAT_EXTENSIONS.has(ext) || magic === 'npy' || magic === 'safetensors';
+}
+
+/** Shannon entropy in bits per byte. */
+export function byteEntropy(bytes: Uint8Array): number {
+  if (bytes.length === 0) return 0;
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < bytes.length; i++) counts[bytes[i]!]!++;
+  let bits = 0;
+  for (let v = 0; v < 256; v++) {
+    const n = counts[v]!;
+    if (n > 0) bits -= (n / bytes.length) * Math.log2(n / bytes.length);
+  }
+  return bits;
+}
+
+/** A cheap guess from at most the first 8 KiB: compressed-format magic, or near-random bytes. */
+export function looksIncompressible(sample: Uint8Array): boolean {
+  return COMPRESSED.has(magicClass(sample.subarray(0, 16))) || looksRandom(sample);
+}
+
+/** Whether at most the first 8 KiB have near-random byte entropy (compressed or encrypted data). */
+export function looksRandom(sample: Uint8Array): boolean {
+  const head = sample.subarray(0, SAMPLE_BYTES);
+  // Below ~1 KiB the estimate is too noisy (and the blob too small to matter).
+  return head.length >= 1024 && byteEntropy(head) > ENTROPY_LIMIT;
+}

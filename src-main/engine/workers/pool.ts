@@ -1,0 +1,109 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { VaultError } from '../errors.ts';
+import type { HashItem, HashResult, OpenItem, Reply, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
+import { makeContext } from './tasks.ts';
+
+export interface WorkerPoolOptions extends WorkerKeys {
+  /** Threads at most; default: the cores (`os.availableParallelism()`). */
+  threads?: number;
+  /** The worker entry; default `./worker.ts` beside this file. The Electron bundle passes its built .js. */
+  workerFile?: string | URL;
+  /** Milliseconds an idle thread lives before it exits (default 30 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface CallOptions {
+  /** Aborting rejects with VaultError('cancelled'); a running task's thread is stopped and replaced. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_WORKER = new URL('./worker.ts', import.meta.url);
+
+/**
+ * The main side of the worker pool. One call is one task on one thread:
+ * submit several batches at once to keep every thread busy.
+ */
+export class WorkerPool {
+  readonly #options: WorkerPoolOptions;
+  readonly #size: number;
+  #piscina: Piscina | undefined;
+  #closed = false;
+
+  private constructor(options: WorkerPoolOptions) {
+    makeContext(options); // fail here, on the caller's stack, on a bad key or chunker setting
+    this.#options = options;
+    this.#size = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  }
+
+  /** Starts no thread: the first task does. */
+  static create(options: WorkerPoolOptions): WorkerPool {
+    return new WorkerPool(options);
+  }
+
+  /** The most threads this pool runs at once. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Threads alive right now (0 before the first task and after `close`). */
+  get liveThreads(): number {
+    return this.#piscina?.threads.length ?? 0;
+  }
+
+  /** Chunks (where `chunked`) and computes blob ids for byte ranges of `buffer`. */
+  hash(buffer: SharedArrayBuffer, items: HashItem[], opts?: CallOptions): Promise<HashResult[]> {
+    return this.#run({ kind: 'hash', buffer, items }, opts) as Promise<HashResult[]>;
+  }
+
+  /** Compresses and seals byte ranges of `buffer`; the sealed bytes come back transferred, not copied. */
+  seal(buffer: SharedArrayBuffer, items: SealItem[], opts?: CallOptions): Promise<SealResult[]> {
+    return this.#run({ kind: 'seal', buffer, items }, opts) as Promise<SealResult[]>;
+  }
+
+  /** Authenticates, decompresses and id-checks sealed blobs; one damaged blob fails the batch with 'damaged-data'. */
+  open(items: OpenItem[], opts?: CallOptions): Promise<Uint8Array[]> {
+    return this.#run({ kind: 'open', items }, opts) as Promise<Uint8Array[]>;
+  }
+
+  /** Lets submitted tasks finish, then ends every thread. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const piscina = this.#piscina;
+    this.#piscina = undefined;
+    if (piscina !== undefined) await piscina.close();
+  }
+
+  async #run(task: Task, opts: CallOptions | undefined): Promise<unknown> {
+    const signal = opts?.signal;
+    if (signal?.aborted) throw cancelled();
+    let reply: Reply;
+    try {
+      reply = (await this.#start().run(task, signal === undefined ? {} : { signal })) as Reply;
+    } catch (err) {
+      if (signal?.aborted || (err as Error | undefined)?.name === 'AbortError') throw cancelled();
+      throw err instanceof VaultError ? err : new VaultError('internal', `A worker thread failed: ${(err as Error | undefined)?.message ?? String(err)}`, { cause: err });
+    }
+    if (!reply.ok) throw new VaultError(reply.error.kind, reply.error.message);
+    return reply.value;
+  }
+
+  #start(): Piscina {
+    if (this.#closed) throw new VaultError('internal', 'The worker pool is closed.');
+    const { blobKey, idKey, gearSeed, chunker, workerFile = DEFAULT_WORKER, idleTimeoutMs = 30_000 } = this.#options;
+    this.#piscina ??= new Piscina({
+      filename: workerFile instanceof URL ? fileURLToPath(workerFile) : workerFile,
+      workerData: { blobKey, idKey, gearSeed, chunker } satisfies WorkerKeys,
+      minThreads: 0,
+      maxThreads: this.#size,
+      idleTimeout: idleTimeoutMs,
+      concurrentTasksPerWorker: 1,
+    });
+    return this.#piscina;
+  }
+}
+
+function cancelled(): VaultError {
+  return new VaultError('cancelled', 'The operation was cancelled.');
+}

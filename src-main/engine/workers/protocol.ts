@@ -1,0 +1,73 @@
+/**
+ * The messages between the main thread and the workers. Everything here is
+ * plain data that survives structured cloning; errors travel as values.
+ */
+import type { ChunkerParams } from '../chunking/index.ts';
+import type { Strategy } from '../codecs/index.ts';
+import type { VaultErrorKind } from '../errors.ts';
+import type { BlobKind } from '../packs/seal.ts';
+
+/** What every worker is started with (`workerData`). */
+export interface WorkerKeys {
+  /** AEAD key for sealing blobs (32 bytes). */
+  blobKey: Uint8Array;
+  /** HMAC key for blob ids (32 bytes). */
+  idKey: Uint8Array;
+  /** Seed of the chunker's gear table (32 bytes). */
+  gearSeed: Uint8Array;
+  chunker: ChunkerParams;
+}
+
+export interface HashItem {
+  offset: number;
+  length: number;
+  /** false: the item is one blob (a small file, a tree); true: cut it with FastCDC. */
+  chunked: boolean;
+  /** Whether the item ends its file; if not, bytes after the last cut are left for the next batch. */
+  final: boolean;
+}
+
+export interface HashResult {
+  /** Exclusive chunk ends relative to the item's offset; `[length]` when not chunked. */
+  cuts: number[];
+  /** HMAC-SHA-256(idKey, chunk) per cut, 32 bytes each. */
+  ids: Uint8Array[];
+}
+
+export interface SealItem {
+  offset: number;
+  length: number;
+  /** The blob id from `hash`; seal trusts it (open re-checks it). */
+  id: Uint8Array;
+  kind: BlobKind;
+  /** From `chooseStrategy`; undefined lets `encode` try and decide. */
+  strategy: Strategy | undefined;
+  /** The file type key, so `encode` knows when float shuffles are worth trying. */
+  typeKey?: string;
+}
+
+export interface SealResult {
+  sealed: Uint8Array;
+  strategy: Strategy;
+  codec: number;
+  rawLength: number;
+  /** Time spent compressing (not sealing), for the strategy statistics. */
+  nanos: number;
+}
+
+export interface OpenItem {
+  /** Pass a view over a SharedArrayBuffer to avoid copying it into the worker. */
+  sealed: Uint8Array;
+  id: Uint8Array;
+  kind: BlobKind;
+  rawLength: number;
+}
+
+export type Task =
+  | { kind: 'hash'; buffer: SharedArrayBuffer; items: HashItem[] }
+  | { kind: 'seal'; buffer: SharedArrayBuffer; items: SealItem[] }
+  | { kind: 'open'; items: OpenItem[] };
+
+export type WireError = { kind: VaultErrorKind; message: string };
+
+export type Reply = { ok: true; value: unknown } | { ok: false; error: WireError };

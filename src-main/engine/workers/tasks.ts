@@ -1,0 +1,134 @@
+/**
+ * The work itself, free of any thread machinery so it can also run (and be
+ * tested) on the main thread. Each function returns its results plus the
+ * ArrayBuffers that may be transferred back instead of copied.
+ */
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { checkChunkerParams, findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.ts';
+import { decode, encode } from '../codecs/index.ts';
+import { VaultError } from '../errors.ts';
+import { BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
+import type { HashItem, HashResult, OpenItem, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
+
+const KEY_BYTES = 32;
+
+/** Keys and tables prepared once per thread. */
+export interface TaskContext {
+  blobKey: Uint8Array;
+  idKey: KeyObject;
+  gear: Uint32Array;
+  chunker: ChunkerParams;
+}
+
+export interface TaskOutput {
+  value: unknown;
+  transfer: ArrayBuffer[];
+}
+
+export function makeContext(keys: WorkerKeys): TaskContext {
+  for (const name of ['blobKey', 'idKey', 'gearSeed'] as const) {
+    if (!(keys[name] instanceof Uint8Array) || keys[name].length !== KEY_BYTES) {
+      throw new VaultError('internal', `The worker pool needs a ${KEY_BYTES}-byte ${name}.`);
+    }
+  }
+  checkChunkerParams(keys.chunker);
+  return { blobKey: keys.blobKey, idKey: createSecretKey(keys.idKey), gear: makeGearTable(keys.gearSeed), chunker: keys.chunker };
+}
+
+export function runTask(ctx: TaskContext, task: Task): TaskOutput {
+  switch (task.kind) {
+    case 'hash':
+      return hashItems(ctx, task.buffer, task.items);
+    case 'seal':
+      return sealItems(ctx, task.buffer, task.items);
+    case 'open':
+      return openItems(ctx, task.items);
+    default:
+      throw new VaultError('internal', `Unknown worker task ${(task as { kind: unknown }).kind}.`);
+  }
+}
+
+export function blobId(idKey: KeyObject, bytes: Uint8Array): Buffer {
+  return createHmac('sha256', idKey).update(bytes).digest();
+}
+
+/** All ids of a batch share one buffer, so the reply transfers one ArrayBuffer instead of cloning many. */
+export function hashItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: HashItem[]): TaskOutput {
+  const cutsPerItem = items.map((item) => {
+    const bytes = view(buffer, item.offset, item.length);
+    return item.chunked ? findCuts(bytes, ctx.gear, ctx.chunker, item.final) : [item.length];
+  });
+  const idBytes = new Uint8Array(BLOB_ID_BYTES * cutsPerItem.reduce((n, cuts) => n + cuts.length, 0));
+  let at = 0;
+  const results: HashResult[] = items.map((item, k) => {
+    const cuts = cutsPerItem[k]!;
+    const ids: Uint8Array[] = [];
+    let start = 0;
+    for (const end of cuts) {
+      idBytes.set(blobId(ctx.idKey, view(buffer, item.offset + start, end - start)), at);
+      ids.push(idBytes.subarray(at, at + BLOB_ID_BYTES));
+      at += BLOB_ID_BYTES;
+      start = end;
+    }
+    return { cuts, ids };
+  });
+  return { value: results, transfer: [idBytes.buffer] };
+}
+
+export function sealItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: SealItem[]): TaskOutput {
+  const transfer = new Set<ArrayBuffer>();
+  const results: SealResult[] = items.map((item) => {
+    checkBlobRef(item.id, item.kind);
+    const raw = view(buffer, item.offset, item.length);
+    const t0 = process.hrtime.bigint();
+    const encoded = encode(raw, item.strategy, item.typeKey);
+    const nanos = Number(process.hrtime.bigint() - t0);
+    const sealed = sealBlob(ctx.blobKey, item.kind, item.id, encoded.codec, encoded.payload);
+    return { sealed: movable(sealed, transfer), strategy: encoded.strategy, codec: encoded.codec, rawLength: item.length, nanos };
+  });
+  return { value: results, transfer: [...transfer] };
+}
+
+/** Authenticates, decompresses and re-checks the id: wrong bytes never leave this function. */
+export function openItems(ctx: TaskContext, items: OpenItem[]): TaskOutput {
+  const transfer = new Set<ArrayBuffer>();
+  const results = items.map((item) => {
+    checkBlobRef(item.id, item.kind);
+    const opened = openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
+    const plain = decode(opened.codec, opened.payload, item.rawLength);
+    if (!timingSafeEqual(blobId(ctx.idKey, plain), item.id)) {
+      throw new VaultError('damaged-data', `Blob ${Buffer.from(item.id).toString('hex').slice(0, 12)} is damaged: its content does not match its id.`);
+    }
+    return movable(plain, transfer);
+  });
+  return { value: results, transfer: [...transfer] };
+}
+
+function view(buffer: SharedArrayBuffer, offset: number, length: number): Uint8Array {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > buffer.byteLength) {
+    throw new VaultError('internal', `Range ${offset}+${length} is outside the shared buffer (${buffer.byteLength} bytes).`);
+  }
+  return new Uint8Array(buffer, offset, length);
+}
+
+const KINDS = new Set<number>(Object.values(BlobKind));
+
+function checkBlobRef(id: Uint8Array, kind: number): void {
+  if (!(id instanceof Uint8Array) || id.length !== BLOB_ID_BYTES) throw new VaultError('internal', `A blob id must be ${BLOB_ID_BYTES} bytes.`);
+  if (!KINDS.has(kind)) throw new VaultError('internal', `Unknown blob kind ${kind}.`);
+}
+
+/**
+ * Returns a view whose ArrayBuffer can be transferred, adding it to `transfer`.
+ * Fresh results (sealed blobs, decompressed bytes) are transferred as they
+ * are; small or partial views (Node's 8 KiB allocation pool, mostly unused
+ * buffers) are copied, which is cheap at that size and never detaches memory
+ * that something else still uses.
+ */
+function movable(bytes: Uint8Array, transfer: Set<ArrayBuffer>): Uint8Array {
+  const buf = bytes.buffer;
+  const whole = buf instanceof ArrayBuffer && bytes.byteLength >= 8192 && bytes.byteLength * 2 >= buf.byteLength;
+  const out = whole ? bytes : new Uint8Array(bytes);
+  transfer.add(out.buffer as ArrayBuffer);
+  return out;
+}
