@@ -1,0 +1,320 @@
+/**
+ * Walking a source folder, one directory at a time.
+ *
+ * `scanDir` lists one directory and lstats its entries; the backup pipeline
+ * recurses into the `dir` entries itself, depth-first, and encodes a
+ * directory's tree once its children are stored. Memory is therefore bounded
+ * by the depth times the width of one listing, and the order is deterministic
+ * (entries sorted by name bytes, like the tree).
+ *
+ * Nothing here aborts a snapshot except an unreadable source root: entries
+ * that cannot be read, special files and directories that cannot be listed
+ * become warnings and are left out. Symlinks are recorded, never followed.
+ */
+import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import type { BigIntStats, Dirent } from 'node:fs';
+import path from 'node:path';
+import ignore from 'ignore';
+import type { Ignore } from 'ignore';
+import { VaultError, fromSystemError } from '../errors.ts';
+import type { SnapshotWarning } from './manifest.ts';
+import { compareNameBytes, nameFromBytes } from './names.ts';
+import type { EntryName } from './names.ts';
+import type { TreeEntry } from './tree.ts';
+
+export interface ScanOptions {
+  /** gitignore-syntax patterns, relative to the source root; `name/` matches directories only. */
+  exclude?: readonly string[];
+  /** Absolute paths never entered or recorded, e.g. the vault when it lies inside the source. */
+  excludeAbsolute?: readonly string[];
+  /** Match `exclude` ignoring case. Default: true on macOS and Windows. */
+  excludeIgnoreCase?: boolean;
+  /** How many lstat calls run at once within one directory. */
+  statConcurrency?: number;
+}
+
+export interface ScanContext {
+  /** The source folder, symlinks resolved: every scanned path starts with it. */
+  readonly root: string;
+  readonly matcher: Ignore;
+  /** Byte-exact keys (see pathKey) of excluded absolute paths, as given and resolved. */
+  readonly excludedPaths: ReadonlySet<string>;
+  /** `dev:ino` of excluded directories that existed when the context was made. */
+  readonly excludedIds: ReadonlySet<string>;
+  readonly statConcurrency: number;
+}
+
+/** One entry of a listing: the tree fields known before content is read, plus where to find it. */
+export interface ScannedEntry extends EntryName {
+  type: TreeEntry['type'];
+  mode: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
+  /** File: st_size at scan time. Dir: 0. Symlink: target byte length. */
+  size: number;
+  target?: string;
+  targetBytes?: Uint8Array;
+  /** Absolute path for fs calls; a Buffer when some component is not valid UTF-8. */
+  path: string | Buffer;
+  /** Relative to the source root, '/'-separated; for messages and exclude matching (lossy for non-UTF-8 names). */
+  relPath: string;
+  /** The lstat result, for `fileChangedWhileReading`. */
+  stats: BigIntStats;
+}
+
+export interface ScannedDir {
+  path: string | Buffer;
+  relPath: string;
+  /** Sorted by name bytes. */
+  entries: ScannedEntry[];
+  /** Children left out, and this directory itself when it could not be listed. */
+  warnings: SnapshotWarning[];
+  /**
+   * False when the directory could not be listed. The caller leaves it out of
+   * its parent's tree (its warning is in `warnings`) rather than recording it
+   * as empty, which would claim something untrue.
+   */
+  readable: boolean;
+  /** Entries skipped by exclude rules (not warnings: the user asked for it). */
+  excluded: number;
+}
+
+export async function createScanContext(sourceRoot: string, options: ScanOptions = {}): Promise<ScanContext> {
+  const what = `the source folder ${sourceRoot}`;
+  let root: string;
+  try {
+    root = await realpath(path.resolve(sourceRoot));
+    if (!(await stat(root)).isDirectory()) throw new VaultError('invalid-argument', `${sourceRoot} is not a folder.`);
+  } catch (err) {
+    throw fromSystemError(err, what);
+  }
+  const excludedPaths = new Set<string>();
+  const excludedIds = new Set<string>();
+  for (const p of options.excludeAbsolute ?? []) {
+    const resolved = path.resolve(p);
+    excludedPaths.add(pathKey(resolved));
+    try {
+      excludedPaths.add(pathKey(await realpath(resolved)));
+      const st = await stat(resolved, { bigint: true });
+      excludedIds.add(`${st.dev}:${st.ino}`);
+    } catch {
+      // Not there (yet): the path comparison alone applies.
+    }
+  }
+  const ignoreCase = options.excludeIgnoreCase ?? (process.platform === 'darwin' || process.platform === 'win32');
+  return {
+    root,
+    matcher: ignore({ ignorecase: ignoreCase }).add([...(options.exclude ?? [])]),
+    excludedPaths,
+    excludedIds,
+    statConcurrency: Math.max(1, options.statConcurrency ?? 16),
+  };
+}
+
+/**
+ * Lists one directory. `dirPath` is `ctx.root` with `relPath` '' for the
+ * source root, or a `dir` entry's `path` and `relPath` below it.
+ * Throws only when the source root itself cannot be listed.
+ */
+export async function scanDir(dirPath: string | Buffer, relPath: string, ctx: ScanContext): Promise<ScannedDir> {
+  const result: ScannedDir = { path: dirPath, relPath, entries: [], warnings: [], readable: true, excluded: 0 };
+  let dirents: Dirent<Buffer>[];
+  try {
+    dirents = await readdir(dirPath, { withFileTypes: true, encoding: 'buffer' });
+  } catch (err) {
+    if (relPath === '') throw fromSystemError(err, `the source folder ${ctx.root}`);
+    result.readable = false;
+    result.warnings.push({ path: relPath, message: `Left out: this folder could not be listed (${reason(err)}).` });
+    return result;
+  }
+  dirents.sort((a, b) => compareNameBytes(a.name, b.name));
+
+  const outcomes = await mapLimited(dirents, ctx.statConcurrency, (d) => scanEntry(d, dirPath, relPath, ctx));
+  for (const o of outcomes) {
+    if (o === 'excluded') result.excluded++;
+    else if (o === 'vanished') continue;
+    else if ('message' in o) result.warnings.push(o);
+    else result.entries.push(o);
+  }
+  return result;
+}
+
+type EntryOutcome = ScannedEntry | SnapshotWarning | 'excluded' | 'vanished';
+
+async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: string, ctx: ScanContext): Promise<EntryOutcome> {
+  const name = nameFromBytes(d.name);
+  const childPath = childOf(dirPath, d.name);
+  const relPath = dirRel === '' ? name.name : `${dirRel}/${name.name}`;
+  if (ctx.excludedPaths.has(pathKey(childPath))) return 'excluded';
+  // When the listing knows the type, excluded entries cost no lstat. A
+  // symlink counts as a file even if it points at a directory, as in git.
+  if (knowsType(d) && ctx.matcher.ignores(d.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
+
+  let stats: BigIntStats;
+  try {
+    stats = await lstat(childPath, { bigint: true });
+  } catch (err) {
+    // Deleted between readdir and lstat: it simply was not there to back up.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
+    return { path: relPath, message: `Skipped: could not read its details (${reason(err)}).` };
+  }
+  if (ctx.matcher.ignores(stats.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
+  if (stats.isDirectory() && ctx.excludedIds.has(`${stats.dev}:${stats.ino}`)) return 'excluded';
+
+  const base = {
+    ...name,
+    mode: Number(stats.mode & 0o7777n),
+    mtimeNs: stats.mtimeNs,
+    ctimeNs: stats.ctimeNs,
+    ino: stats.ino,
+    path: childPath,
+    relPath,
+    stats,
+  };
+  if (stats.isFile()) return { ...base, type: 'file', size: Number(stats.size) };
+  if (stats.isDirectory()) return { ...base, type: 'dir', size: 0 };
+  if (stats.isSymbolicLink()) {
+    let raw: Buffer;
+    try {
+      raw = await readlink(childPath, { encoding: 'buffer' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
+      return { path: relPath, message: `Skipped: could not read the link (${reason(err)}).` };
+    }
+    const t = nameFromBytes(raw);
+    return { ...base, type: 'symlink', size: raw.length, target: t.name, ...(t.nameBytes ? { targetBytes: t.nameBytes } : {}) };
+  }
+  return { path: relPath, message: `Skipped: ${specialKind(stats)} cannot be backed up.` };
+}
+
+/**
+ * The tree entry for a scanned entry once its content or subtree is stored.
+ * For files pass the byte count actually stored, which is what restore checks.
+ */
+export function treeEntryOf(e: ScannedEntry, body: { content: Uint8Array[]; size: number } | { subtree: Uint8Array } | Record<string, never>): TreeEntry {
+  const entry: TreeEntry = { name: e.name, type: e.type, mode: e.mode, mtimeNs: e.mtimeNs, size: e.size, ino: e.ino, ctimeNs: e.ctimeNs };
+  if (e.nameBytes) entry.nameBytes = e.nameBytes;
+  if (e.type === 'symlink') {
+    entry.target = e.target;
+    if (e.targetBytes) entry.targetBytes = e.targetBytes;
+  }
+  if ('content' in body) {
+    entry.content = body.content;
+    entry.size = body.size;
+  }
+  if ('subtree' in body) entry.subtree = body.subtree;
+  return entry;
+}
+
+/**
+ * True when a file's identity or content may have changed between two stats
+ * (taken before and after reading it): the bytes read may then be a mix of
+ * two versions, and the file deserves a warning or a second attempt.
+ * A changed inode number means the path now names a different file.
+ */
+export function fileChangedWhileReading(before: BigIntStats, after: BigIntStats): boolean {
+  return before.size !== after.size || before.mtimeNs !== after.mtimeNs || before.ctimeNs !== after.ctimeNs || before.ino !== after.ino;
+}
+
+/**
+ * True when `child` is `parent` or lies below it, after resolving symlinks
+ * (for the parts that exist). When `parent` exists, directories are also
+ * compared by device and inode, which sees through bind mounts and
+ * case-insensitive spellings that string comparison would miss.
+ */
+export async function isInside(child: string, parent: string): Promise<boolean> {
+  const realChild = await realpathLenient(path.resolve(child));
+  const realParent = await realpathLenient(path.resolve(parent));
+  if (realChild === realParent || realChild.startsWith(withTrailingSep(realParent))) return true;
+  let parentId: string;
+  try {
+    const st = await stat(realParent, { bigint: true });
+    parentId = `${st.dev}:${st.ino}`;
+  } catch {
+    return false;
+  }
+  for (let p = realChild; ; p = path.dirname(p)) {
+    try {
+      const st = await stat(p, { bigint: true });
+      if (`${st.dev}:${st.ino}` === parentId) return true;
+    } catch {
+      // Part of the child that does not exist yet.
+    }
+    if (path.dirname(p) === p) return false;
+  }
+}
+
+/** realpath of the longest existing prefix, with the rest appended unchanged. */
+async function realpathLenient(p: string): Promise<string> {
+  const rest: string[] = [];
+  for (let cur = p; ; cur = path.dirname(cur)) {
+    try {
+      return path.join(await realpath(cur), ...rest.reverse());
+    } catch {
+      if (path.dirname(cur) === cur) return p;
+      rest.push(path.basename(cur));
+    }
+  }
+}
+
+function withTrailingSep(p: string): string {
+  return p.endsWith(path.sep) ? p : p + path.sep;
+}
+
+/** A key that compares paths byte-exactly whether they are strings or Buffers. */
+export function pathKey(p: string | Uint8Array): string {
+  return (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p.buffer, p.byteOffset, p.byteLength)).toString('latin1');
+}
+
+/** Joins without normalising; stays a string unless a component is not UTF-8. */
+function childOf(dir: string | Buffer, name: Buffer): string | Buffer {
+  const named = nameFromBytes(name);
+  if (typeof dir === 'string' && named.nameBytes === undefined) {
+    return dir.endsWith(path.sep) ? dir + named.name : dir + path.sep + named.name;
+  }
+  const d = typeof dir === 'string' ? Buffer.from(dir, 'utf8') : dir;
+  const sep = d.at(-1) === path.sep.charCodeAt(0) ? Buffer.alloc(0) : Buffer.from(path.sep);
+  return Buffer.concat([d, sep, name]);
+}
+
+function knowsType(d: Dirent<Buffer>): boolean {
+  return d.isFile() || d.isDirectory() || d.isSymbolicLink() || d.isFIFO() || d.isSocket() || d.isCharacterDevice() || d.isBlockDevice();
+}
+
+function specialKind(st: BigIntStats): string {
+  if (st.isFIFO()) return 'a named pipe (FIFO)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'a special file';
+}
+
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'it is no longer a folder';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return code ?? (err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

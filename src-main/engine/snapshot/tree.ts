@@ -1,0 +1,320 @@
+/**
+ * The tree blob: one directory's listing in a canonical binary form.
+ *
+ * Canonical means the bytes are a function of the entries alone: entries are
+ * sorted by name bytes, every field has one fixed width and one encoding, and
+ * optional fields are announced by flag bits. An unchanged directory therefore
+ * encodes to the same bytes, gets the same blob id and is stored once.
+ *
+ *   tree   = version u8 (= 1) | count u32 | entry * count
+ *   entry  = type u8 (1 file, 2 dir, 3 symlink) | flags u8 (1 ino, 2 ctime)
+ *            | nameLen u16 | name bytes | mode u16 | mtimeNs i64
+ *            | [ino u64] | [ctimeNs i64]
+ *            | file:    size u64 | n u32 | n * 32-byte content blob ids
+ *            | dir:     32-byte subtree blob id
+ *            | symlink: targetLen u32 | target bytes
+ *   (all integers big-endian)
+ *
+ * Sizes are stored for files only: a directory's size is 0 and a symlink's
+ * is its target's byte length, so neither can disagree with the data.
+ *
+ * `decodeTree` reads tree bytes as untrusted even though they were
+ * authenticated: a bug or an older writer must not be able to hand the
+ * restorer a name such as "..". Anything off is VaultError('damaged-data').
+ */
+import { isUtf8 } from 'node:buffer';
+import { VaultError } from '../errors.ts';
+import { compareNameBytes, isWellFormedName, nameBytesOf, nameFromBytes, nameProblem } from './names.ts';
+
+export const TREE_FORMAT_VERSION = 1;
+export const BLOB_ID_LENGTH = 32;
+
+export type EntryType = 'file' | 'dir' | 'symlink';
+
+export interface TreeEntry {
+  /** The name; for display only when `nameBytes` is present. */
+  name: string;
+  /** The raw name, present only when it is not valid UTF-8. */
+  nameBytes?: Uint8Array;
+  type: EntryType;
+  /** Permission bits including setuid, setgid and sticky: st_mode & 0o7777. */
+  mode: number;
+  mtimeNs: bigint;
+  /** File: bytes stored in `content`. Dir: 0. Symlink: target byte length. */
+  size: number;
+  /** File: content blob ids in order; empty exactly when size is 0. */
+  content?: Uint8Array[];
+  /** Dir: the subdirectory's tree blob id. */
+  subtree?: Uint8Array;
+  /** Symlink: the target as stored by readlink, never resolved. */
+  target?: string;
+  /** Symlink: the raw target, present only when it is not valid UTF-8. */
+  targetBytes?: Uint8Array;
+  /** For change detection on the next backup only; never restored. */
+  ino?: bigint;
+  ctimeNs?: bigint;
+}
+
+const TYPE_CODE: Record<EntryType, number> = { file: 1, dir: 2, symlink: 3 };
+const TYPE_OF_CODE: Record<number, EntryType | undefined> = { 1: 'file', 2: 'dir', 3: 'symlink' };
+const FLAG_INO = 1;
+const FLAG_CTIME = 2;
+const MAX_NAME = 0xffff;
+const MAX_MODE = 0o7777;
+/** type + flags + nameLen + 1 name byte + mode + mtime + smallest body (symlink of 1 byte). */
+const MIN_ENTRY_BYTES = 1 + 1 + 2 + 1 + 2 + 8 + 4 + 1;
+
+/** Raw bytes of a symlink target. */
+export function targetBytesOf(entry: Pick<TreeEntry, 'target' | 'targetBytes'>): Uint8Array | undefined {
+  if (entry.targetBytes) return entry.targetBytes;
+  return entry.target === undefined ? undefined : Buffer.from(entry.target, 'utf8');
+}
+
+// ---------------------------------------------------------------- encoding
+
+export function encodeTree(entries: readonly TreeEntry[]): Uint8Array {
+  const named = entries.map((entry) => ({ entry, bytes: nameBytesOf(entry) }));
+  named.sort((a, b) => compareNameBytes(a.bytes, b.bytes));
+  const parts: Buffer[] = [header(named.length)];
+  for (let i = 0; i < named.length; i++) {
+    const { entry, bytes } = named[i]!;
+    if (i > 0 && compareNameBytes(named[i - 1]!.bytes, bytes) === 0) {
+      throw invalid(entry, 'appears twice in one directory');
+    }
+    parts.push(...encodeEntry(entry, bytes));
+  }
+  return Buffer.concat(parts);
+}
+
+function header(count: number): Buffer {
+  const b = Buffer.alloc(5);
+  b.writeUInt8(TREE_FORMAT_VERSION, 0);
+  b.writeUInt32BE(count, 1);
+  return b;
+}
+
+function encodeEntry(entry: TreeEntry, name: Uint8Array): Buffer[] {
+  if (!isWellFormedName(entry.name)) throw invalid(entry, 'has a name with a lone surrogate');
+  const problem = nameProblem(name);
+  if (problem !== undefined) throw invalid(entry, `is not a legal name: ${problem}`);
+  if (name.length > MAX_NAME) throw invalid(entry, 'has a name that is too long');
+  const code = TYPE_CODE[entry.type];
+  if (code === undefined) throw invalid(entry, `has an unknown type ${String(entry.type)}`);
+  if (!Number.isInteger(entry.mode) || entry.mode < 0 || entry.mode > MAX_MODE) throw invalid(entry, 'has mode bits out of range');
+  checkInt64(entry, entry.mtimeNs, 'mtimeNs');
+
+  let flags = 0;
+  const fixed: Buffer[] = [];
+  if (entry.ino !== undefined) {
+    flags |= FLAG_INO;
+    if (typeof entry.ino !== 'bigint' || BigInt.asUintN(64, entry.ino) !== entry.ino) throw invalid(entry, 'has an inode number out of range');
+    fixed.push(u64(entry.ino));
+  }
+  if (entry.ctimeNs !== undefined) {
+    flags |= FLAG_CTIME;
+    checkInt64(entry, entry.ctimeNs, 'ctimeNs');
+    fixed.push(i64(entry.ctimeNs));
+  }
+
+  const head = Buffer.alloc(4);
+  head.writeUInt8(code, 0);
+  head.writeUInt8(flags, 1);
+  head.writeUInt16BE(name.length, 2);
+  const tail = Buffer.alloc(10);
+  tail.writeUInt16BE(entry.mode, 0);
+  tail.writeBigInt64BE(entry.mtimeNs, 2);
+  return [head, Buffer.from(name), tail, ...fixed, ...encodeBody(entry)];
+}
+
+function encodeBody(entry: TreeEntry): Buffer[] {
+  switch (entry.type) {
+    case 'file': {
+      if (entry.subtree !== undefined || entry.target !== undefined || entry.targetBytes !== undefined) throw invalid(entry, 'is a file with directory or link fields');
+      const content = entry.content ?? [];
+      checkFileSize(entry, entry.size, content.length, invalid);
+      const head = Buffer.alloc(12);
+      head.writeBigUInt64BE(BigInt(entry.size), 0);
+      head.writeUInt32BE(content.length, 8);
+      for (const id of content) checkId(entry, id);
+      return [head, ...content.map((id) => Buffer.from(id))];
+    }
+    case 'dir': {
+      if (entry.content !== undefined || entry.target !== undefined || entry.targetBytes !== undefined) throw invalid(entry, 'is a directory with file or link fields');
+      if (entry.size !== 0) throw invalid(entry, 'is a directory with a size other than 0');
+      if (entry.subtree === undefined) throw invalid(entry, 'is a directory without a subtree id');
+      checkId(entry, entry.subtree);
+      return [Buffer.from(entry.subtree)];
+    }
+    case 'symlink': {
+      if (entry.content !== undefined || entry.subtree !== undefined) throw invalid(entry, 'is a symlink with file or directory fields');
+      if (entry.target !== undefined && !isWellFormedName(entry.target)) throw invalid(entry, 'has a link target with a lone surrogate');
+      const target = targetBytesOf(entry);
+      if (target === undefined) throw invalid(entry, 'is a symlink without a target');
+      const problem = targetProblem(target);
+      if (problem !== undefined) throw invalid(entry, problem);
+      if (entry.size !== target.length) throw invalid(entry, 'is a symlink whose size is not its target length');
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(target.length, 0);
+      return [len, Buffer.from(target)];
+    }
+  }
+}
+
+function checkInt64(entry: TreeEntry, v: bigint, field: string): void {
+  if (typeof v !== 'bigint' || BigInt.asIntN(64, v) !== v) throw invalid(entry, `has ${field} out of range`);
+}
+
+function checkId(entry: TreeEntry, id: Uint8Array): void {
+  if (!(id instanceof Uint8Array) || id.length !== BLOB_ID_LENGTH) throw invalid(entry, `has a blob id that is not ${BLOB_ID_LENGTH} bytes`);
+}
+
+/** Every content blob holds at least one byte, so 0 < blobs <= size, or both are 0. */
+function checkFileSize(entry: TreeEntry, size: number, blobs: number, fail: (e: TreeEntry, why: string) => VaultError): void {
+  if (!Number.isSafeInteger(size) || size < 0) throw fail(entry, 'has a size that is negative or too large');
+  if (blobs > size) throw fail(entry, 'has more content blobs than bytes');
+  if (size > 0 && blobs === 0) throw fail(entry, 'has bytes but no content blobs');
+}
+
+function targetProblem(target: Uint8Array): string | undefined {
+  if (target.length === 0) return 'is a symlink with an empty target';
+  if (target.includes(0)) return 'is a symlink whose target contains a NUL byte';
+  return undefined;
+}
+
+function u64(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(v, 0);
+  return b;
+}
+
+function i64(v: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(v, 0);
+  return b;
+}
+
+function invalid(entry: TreeEntry, why: string): VaultError {
+  return new VaultError('internal', `Cannot record the entry "${String(entry.name)}" in a tree: it ${why}.`);
+}
+
+// ---------------------------------------------------------------- decoding
+
+/**
+ * Reads a tree written by `encodeTree`. `label` (e.g. the blob id in hex)
+ * goes into the error message.
+ */
+export function decodeTree(bytes: Uint8Array, label?: string): TreeEntry[] {
+  const r = new Reader(bytes, label);
+  const version = r.u8();
+  if (version !== TREE_FORMAT_VERSION) throw r.damaged(`unknown format version ${version}`);
+  const count = r.u32();
+  if (count * MIN_ENTRY_BYTES > r.remaining()) throw r.damaged(`it claims ${count} entries, more than its length allows`);
+  const entries: TreeEntry[] = [];
+  let previous: Uint8Array | undefined;
+  for (let i = 0; i < count; i++) {
+    const { entry, nameBytes } = decodeEntry(r, i);
+    if (previous !== undefined && compareNameBytes(previous, nameBytes) >= 0) {
+      throw r.damaged(`entry ${i} is out of order or repeats a name`);
+    }
+    previous = nameBytes;
+    entries.push(entry);
+  }
+  if (r.remaining() !== 0) throw r.damaged('it has bytes after its last entry');
+  return entries;
+}
+
+function decodeEntry(r: Reader, i: number): { entry: TreeEntry; nameBytes: Uint8Array } {
+  const type = TYPE_OF_CODE[r.u8()];
+  if (type === undefined) throw r.damaged(`entry ${i} has an unknown type`);
+  const flags = r.u8();
+  if ((flags & ~(FLAG_INO | FLAG_CTIME)) !== 0) throw r.damaged(`entry ${i} has unknown flags`);
+  const nameBytes = r.bytes(r.u16());
+  const problem = nameProblem(nameBytes);
+  if (problem !== undefined) throw r.damaged(`entry ${i} has an illegal name: ${problem}`);
+  const mode = r.u16();
+  if (mode > MAX_MODE) throw r.damaged(`entry ${i} has mode bits out of range`);
+  const entry: TreeEntry = { ...nameFromBytes(nameBytes), type, mode, mtimeNs: r.i64(), size: 0 };
+  if (flags & FLAG_INO) entry.ino = r.u64();
+  if (flags & FLAG_CTIME) entry.ctimeNs = r.i64();
+
+  switch (type) {
+    case 'file': {
+      const size = r.u64();
+      if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw r.damaged(`entry ${i} has a size that is too large`);
+      entry.size = Number(size);
+      const n = r.u32();
+      if (n * BLOB_ID_LENGTH > r.remaining()) throw r.damaged(`entry ${i} claims more content ids than the tree holds`);
+      checkFileSize(entry, entry.size, n, (_e, why) => r.damaged(`entry ${i} ${why}`));
+      const content: Uint8Array[] = [];
+      for (let k = 0; k < n; k++) content.push(r.bytes(BLOB_ID_LENGTH));
+      entry.content = content;
+      break;
+    }
+    case 'dir':
+      entry.subtree = r.bytes(BLOB_ID_LENGTH);
+      break;
+    case 'symlink': {
+      const target = r.bytes(r.u32());
+      const why = targetProblem(target);
+      if (why !== undefined) throw r.damaged(`entry ${i} ${why}`);
+      entry.size = target.length;
+      entry.target = Buffer.from(target).toString('utf8');
+      if (!isUtf8(target)) entry.targetBytes = target;
+      break;
+    }
+  }
+  return { entry, nameBytes };
+}
+
+class Reader {
+  private readonly buf: Buffer;
+  private pos = 0;
+  private readonly label: string | undefined;
+
+  constructor(bytes: Uint8Array, label: string | undefined) {
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.label = label;
+  }
+
+  remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  private take(n: number): number {
+    if (n > this.remaining()) throw this.damaged('it ends in the middle of an entry');
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  u8(): number {
+    return this.buf.readUInt8(this.take(1));
+  }
+
+  u16(): number {
+    return this.buf.readUInt16BE(this.take(2));
+  }
+
+  u32(): number {
+    return this.buf.readUInt32BE(this.take(4));
+  }
+
+  u64(): bigint {
+    return this.buf.readBigUInt64BE(this.take(8));
+  }
+
+  i64(): bigint {
+    return this.buf.readBigInt64BE(this.take(8));
+  }
+
+  /** A copy, so decoded entries never pin or alias the blob buffer. */
+  bytes(n: number): Uint8Array {
+    const at = this.take(n);
+    return new Uint8Array(this.buf.subarray(at, at + n));
+  }
+
+  damaged(why: string): VaultError {
+    const which = this.label === undefined ? 'A tree' : `Tree ${this.label.slice(0, 12)}`;
+    return new VaultError('damaged-data', `${which} in the vault is damaged: ${why}.`);
+  }
+}
