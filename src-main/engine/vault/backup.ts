@@ -1,0 +1,352 @@
+/**
+ * Backup: scan → chunk → compress → seal → commit, for one source folder.
+ *
+ * The walk is depth-first and sequential (bounded memory: only the listings
+ * along the current path and of folders with files in flight are held), while
+ * file content is stored concurrently up to a fixed number of open files. A
+ * folder's tree blob is written once all its entries are stored, without
+ * holding up the walk, so the pipeline never drains at folder boundaries.
+ *
+ * A file whose size, mtime, ctime and inode equal those in the project's
+ * previous snapshot, and whose blobs the vault still has, is not read at all:
+ * its entry is reused. That is what makes an unchanged re-backup cheap.
+ *
+ * Durability: the manifest is the last blob; then every pack is sealed
+ * (fsync, rename, folder fsync) and only then does the catalog transaction
+ * that adds the snapshot commit. A crash before that commit leaves no
+ * snapshot; packs already sealed are kept and reused by the next run.
+ */
+import { constants as fsConstants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, resolve } from 'node:path';
+import type { BlobIdSet } from '../catalog/index.ts';
+import { VaultError, fromSystemError } from '../errors.ts';
+import { cleanupPartials, listPacks, readPackIndex } from '../packs/index.ts';
+import { BlobKind } from '../packs/seal.ts';
+import { createScanContext, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
+import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
+import { BlobWriter } from './blob-writer.ts';
+import { PackSink } from './pack-sink.ts';
+import type { Vault } from './vault.ts';
+
+export interface BackupOptions {
+  /** Project name; default: the project already using this source folder, else the folder's name. */
+  project?: string;
+  /** gitignore-syntax patterns, relative to the source folder. */
+  exclude?: string[];
+  signal?: AbortSignal;
+  onProgress?: (p: BackupProgress) => void;
+}
+
+export interface BackupProgress {
+  phase: 'storing' | 'committing';
+  files: number;
+  bytes: number;
+  /** Estimates from the project's previous snapshot, when there is one. */
+  filesTotal: number | null;
+  bytesTotal: number | null;
+  current: string | null;
+}
+
+export interface BackupSummary {
+  snapshotId: string;
+  project: string;
+  createdAt: number;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  /** Plaintext bytes that were new to the vault. */
+  newBytes: number;
+  /** Bytes this snapshot added to packs. */
+  storedBytes: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  warnings: SnapshotWarning[];
+  durationMs: number;
+}
+
+/** Files stored at once: enough to keep both cores and the disk busy. */
+const FILES_IN_FLIGHT = 32;
+
+export async function backup(vault: Vault, sourcePath: string, options: BackupOptions = {}): Promise<BackupSummary> {
+  const source = resolve(sourcePath);
+  if (await isInside(source, vault.dir)) throw new VaultError('source-inside-vault', `${source} is inside the vault; choose a folder outside it.`);
+  const ctx = await createScanContext(source, { exclude: options.exclude ?? [], excludeAbsolute: [vault.dir] });
+  return vault.withWriteLock(`backing up ${source}`, () => new BackupRun(vault, source, ctx, options).run());
+}
+
+class BackupRun {
+  readonly #vault: Vault;
+  readonly #source: string;
+  readonly #ctx: ScanContext;
+  readonly #options: BackupOptions;
+  readonly #started: number;
+  readonly #warnings: SnapshotWarning[] = [];
+  readonly #counts = { files: 0, dirs: 0, symlinks: 0, bytes: 0, filesNew: 0, filesChanged: 0, filesUnmodified: 0 };
+  #known!: BlobIdSet;
+  #writer!: BlobWriter;
+  #slots: Slots = new Slots(FILES_IN_FLIGHT);
+  #failure: unknown;
+  #estimate: { files: number | null; bytes: number | null } = { files: null, bytes: null };
+  #lastProgress = 0;
+
+  constructor(vault: Vault, source: string, ctx: ScanContext, options: BackupOptions) {
+    this.#vault = vault;
+    this.#source = source;
+    this.#ctx = ctx;
+    this.#options = options;
+    this.#started = performance.now();
+  }
+
+  async run(): Promise<BackupSummary> {
+    const vault = this.#vault;
+    await cleanupPartials(vault.packsDir);
+    await adoptOrphanPacks(vault);
+    const projectName = this.#projectName();
+    const project = vault.catalog.getProject(projectName);
+    const parent = project ? vault.catalog.latestSnapshot(project.id) : undefined;
+    if (parent) this.#estimate = { files: parent.fileCount, bytes: parent.totalBytes };
+
+    this.#known = vault.catalog.blobIdSet();
+    const sink = new PackSink(vault.packsDir, vault.blobKey, vault.catalog, this.#known, vault.options.packTargetBytes ? { targetBytes: vault.options.packTargetBytes } : {});
+    this.#writer = new BlobWriter({ pool: vault.pool, catalog: vault.catalog, sink, known: this.#known, ...(this.#options.signal ? { signal: this.#options.signal } : {}) });
+    try {
+      const rootTree = await (await this.#walk(this.#ctx.root, '', parent?.treeId)).tree;
+      if (!rootTree) throw new VaultError('permission-denied', `The source folder ${this.#source} could not be read.`);
+      this.#report('committing', null, true);
+      const createdAt = vault.now();
+      const manifest = encodeManifest({
+        v: 1,
+        project: projectName,
+        sourcePath: this.#source,
+        hostname: hostname(),
+        createdAt,
+        tree: Buffer.from(rootTree).toString('hex'),
+        ...(parent ? { parent: parent.id } : {}),
+        counts: { files: this.#counts.files, dirs: this.#counts.dirs, symlinks: this.#counts.symlinks, bytes: this.#counts.bytes },
+        warnings: this.#warnings,
+      });
+      const { id: manifestId } = await this.#writer.putWhole(manifest, BlobKind.snapshot, 'snapshot');
+      await this.#writer.drain();
+      await sink.finish();
+      this.#checkCancelled();
+      const snapshotId = Buffer.from(manifestId).toString('hex');
+      const durationMs = Math.round(performance.now() - this.#started);
+      const stats = this.#writer.stats;
+      vault.catalog.transaction(() => {
+        const p = vault.catalog.upsertProject(projectName, this.#source);
+        vault.catalog.addSnapshot({
+          id: snapshotId,
+          projectId: p.id,
+          createdAt,
+          treeId: Buffer.from(rootTree),
+          parentId: parent?.id ?? null,
+          fileCount: this.#counts.files,
+          dirCount: this.#counts.dirs,
+          totalBytes: this.#counts.bytes,
+          newBytes: stats.newBytes,
+          storedBytes: stats.storedBytes,
+          filesNew: this.#counts.filesNew,
+          filesChanged: this.#counts.filesChanged,
+          filesUnmodified: this.#counts.filesUnmodified,
+          durationMs,
+          warnings: this.#warnings,
+          note: null,
+        });
+      });
+      vault.catalog.flushStrategyStats();
+      return { snapshotId, project: projectName, createdAt, ...this.#counts, newBytes: stats.newBytes, storedBytes: stats.storedBytes, warnings: this.#warnings, durationMs };
+    } catch (err) {
+      await this.#writer.drain().catch(() => undefined);
+      await sink.abort();
+      throw this.#failure ?? err;
+    }
+  }
+
+  #projectName(): string {
+    const requested = this.#options.project?.trim();
+    if (requested) return requested;
+    const projects = this.#vault.catalog.listProjects();
+    const same = projects.find((p) => p.sourcePath === this.#source);
+    if (same) return same.name;
+    const base = basename(this.#source) || 'project';
+    let name = base;
+    for (let n = 2; projects.some((p) => p.name === name); n++) name = `${base} (${n})`;
+    return name;
+  }
+
+  /**
+   * Lists one folder and starts storing its entries; resolves (the outer
+   * promise) once the walk may move on, and the inner promise gives the
+   * folder's tree id once everything in it is stored.
+   */
+  async #walk(dirPath: string | Buffer, relPath: string, previousTree: Uint8Array | undefined): Promise<{ tree: Promise<Uint8Array | null> }> {
+    this.#checkCancelled();
+    const scanned = await scanDir(dirPath, relPath, this.#ctx);
+    this.#warnings.push(...scanned.warnings);
+    if (!scanned.readable) return { tree: Promise.resolve(null) };
+    const previous = await this.#previousEntries(previousTree, relPath);
+    const parts: Promise<TreeEntry | null>[] = [];
+    for (const e of scanned.entries) {
+      this.#checkCancelled();
+      const before = previous?.get(nameKey(e));
+      let part: Promise<TreeEntry | null>;
+      if (e.type === 'dir') {
+        const { tree: subtree } = await this.#walk(e.path, e.relPath, before?.type === 'dir' ? before.subtree : undefined);
+        part = subtree.then((id) => {
+          if (!id) return null;
+          this.#counts.dirs++;
+          return treeEntryOf(e, { subtree: id });
+        });
+      } else if (e.type === 'symlink') {
+        this.#counts.symlinks++;
+        part = Promise.resolve(treeEntryOf(e, {}));
+      } else {
+        await this.#slots.acquire();
+        part = this.#file(e, before).finally(() => this.#slots.release());
+      }
+      // Mark handled now (a failure is collected in #failure); Promise.all below still sees it.
+      part.catch((err: unknown) => {
+        this.#failure ??= err;
+      });
+      parts.push(part);
+    }
+    const tree = Promise.all(parts).then(async (entries) => {
+      const bytes = encodeTree(entries.filter((x): x is TreeEntry => x !== null));
+      return (await this.#writer.putWhole(bytes, BlobKind.tree, 'tree')).id;
+    });
+    tree.catch(() => undefined);
+    return { tree };
+  }
+
+  async #previousEntries(treeId: Uint8Array | undefined, relPath: string): Promise<Map<string, TreeEntry> | undefined> {
+    if (!treeId) return undefined;
+    try {
+      const entries = await this.#vault.loadTree(treeId);
+      return new Map(entries.map((e) => [nameKey(e), e]));
+    } catch (err) {
+      // A damaged previous tree only costs speed: everything below is read again.
+      this.#warnings.push({ path: relPath, message: `The previous snapshot's listing could not be read (${(err as Error).message}); files were read again.` });
+      return undefined;
+    }
+  }
+
+  async #file(e: ScannedEntry, before: TreeEntry | undefined): Promise<TreeEntry | null> {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (before && this.#unchanged(e, before)) {
+      this.#counts.files++;
+      this.#counts.filesUnmodified++;
+      this.#counts.bytes += before.size;
+      this.#report('storing', e.relPath);
+      return { ...treeEntryOf(e, { content: before.content!, size: before.size }) };
+    }
+    let handle: FileHandle;
+    try {
+      // O_NONBLOCK: a file swapped for a FIFO after the scan must not hang the backup.
+      handle = await open(e.path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      this.#warnings.push({ path: e.relPath, message: `Left out: the file could not be opened (${fromSystemError(err, 'it').message}).` });
+      return null;
+    }
+    try {
+      const opened = await handle.stat({ bigint: true });
+      if (!opened.isFile()) {
+        this.#warnings.push({ path: e.relPath, message: 'Left out: it is no longer a regular file.' });
+        return null;
+      }
+      const stored = await this.#writer.putFile(handle, Number(opened.size), e.name, this.#vault.chunker.min);
+      const after = await handle.stat({ bigint: true });
+      if (fileChangedWhileReading(e.stats, after) || stored.size !== Number(opened.size)) {
+        this.#warnings.push({ path: e.relPath, message: 'The file changed while it was being read; the snapshot holds the bytes as they were read.' });
+      }
+      this.#counts.files++;
+      this.#counts.bytes += stored.size;
+      if (before?.type === 'file') this.#counts.filesChanged++;
+      else this.#counts.filesNew++;
+      this.#report('storing', e.relPath);
+      return treeEntryOf(e, { content: stored.ids, size: stored.size });
+    } catch (err) {
+      if (err instanceof VaultError && (err.kind === 'permission-denied' || err.kind === 'io') && this.#failure === undefined) {
+        this.#warnings.push({ path: e.relPath, message: `Left out: the file could not be read (${err.message}).` });
+        return null;
+      }
+      throw err;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  #unchanged(e: ScannedEntry, before: TreeEntry): boolean {
+    return (
+      before.type === 'file' &&
+      before.size === e.size &&
+      before.mtimeNs === e.mtimeNs &&
+      before.ctimeNs === e.ctimeNs &&
+      before.ino === e.ino &&
+      (before.content ?? []).every((id) => this.#known.has(id))
+    );
+  }
+
+  #report(phase: BackupProgress['phase'], current: string | null, force = false): void {
+    const onProgress = this.#options.onProgress;
+    if (!onProgress) return;
+    const now = performance.now();
+    if (!force && now - this.#lastProgress < 50) return;
+    this.#lastProgress = now;
+    onProgress({ phase, files: this.#counts.files, bytes: this.#counts.bytes, filesTotal: this.#estimate.files, bytesTotal: this.#estimate.bytes, current });
+  }
+
+  #checkCancelled(): void {
+    if (this.#options.signal?.aborted) throw new VaultError('cancelled', 'The backup was cancelled.');
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+}
+
+/**
+ * Packs sealed by a run that died before its catalog commit are valid data:
+ * enter them in the catalog so their blobs are reused, not written again.
+ */
+export async function adoptOrphanPacks(vault: Vault): Promise<number> {
+  const known = new Set(vault.catalog.listPacks().map((p) => p.id));
+  let adopted = 0;
+  for (const pack of await listPacks(vault.packsDir)) {
+    if (known.has(pack.packId)) continue;
+    try {
+      const index = await readPackIndex(pack.path, vault.blobKey);
+      vault.catalog.addPack({ id: index.packId, size: index.size }, index.entries.map((e) => ({ id: e.id, kind: e.kind, offset: e.offset, length: e.length, rawLength: e.rawLength })));
+      adopted++;
+    } catch {
+      // A pack whose header cannot be read is left for verify/repair to report.
+    }
+  }
+  return adopted;
+}
+
+function nameKey(e: { name: string; nameBytes?: Uint8Array }): string {
+  return e.nameBytes ? `b:${Buffer.from(e.nameBytes).toString('hex')}` : `s:${e.name}`;
+}
+
+/** A counting semaphore for open files. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((r) => this.#waiting.push(r));
+  }
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * BlobWriter: turns file bytes into stored blobs, once.
+ *
+ * Data flow for one backup run:
+ *   bytes → arena (a SharedArrayBuffer the workers read without copying)
+ *         → `hash` task (FastCDC cuts + keyed ids, in a worker)
+ *         → dedup against the catalog's known ids and the ids in flight
+ *         → `seal` task for new blobs only (compress + encrypt, in a worker)
+ *         → PackSink (append to the open pack; a full pack is sealed,
+ *           fsynced, renamed and entered in the catalog).
+ *
+ * Small files are packed many to an arena so one task serves many files; a
+ * large file is read in segments, carrying the bytes after the last cut into
+ * the next segment so the cuts equal those of chunking the file whole.
+ *
+ * Memory stays bounded whatever the project size: every arena and segment
+ * holds a share of a fixed byte budget until its blobs are sealed into the
+ * pack writer.
+ */
+import type { FileHandle } from 'node:fs/promises';
+import type { Catalog, BlobIdSet } from '../catalog/index.ts';
+import { chooseStrategy, fileTypeKey, recordResult } from '../codecs/index.ts';
+import type { StrategyStats } from '../codecs/index.ts';
+import { VaultError, fromSystemError } from '../errors.ts';
+import { BlobKind } from '../packs/seal.ts';
+import type { WorkerPool } from '../workers/index.ts';
+import type { HashResult } from '../workers/protocol.ts';
+import { ByteBudget } from './budget.ts';
+import type { PackSink } from './pack-sink.ts';
+
+/** Bytes per arena of small blobs. */
+const ARENA_BYTES = 4 * 1024 * 1024;
+/** Most blobs in one arena: bounds one task's latency and message size. */
+const ARENA_ITEMS = 256;
+/** Bytes read from a large file per segment (plus the carried tail). */
+const SEGMENT_BYTES = 16 * 1024 * 1024;
+
+export interface StoredContent {
+  ids: Uint8Array[];
+  /** Bytes actually read (the file's size as stored). */
+  size: number;
+  /** Plaintext bytes of blobs that were new to the vault. */
+  newBytes: number;
+}
+
+export interface BlobWriterStats {
+  newBlobs: number;
+  newBytes: number;
+  /** Bytes of sealed blobs added to packs. */
+  storedBytes: number;
+}
+
+interface ArenaItem {
+  offset: number;
+  length: number;
+  kind: BlobKind;
+  typeKey: string;
+  resolve: (r: { id: Uint8Array; isNew: boolean }) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Arena {
+  buffer: SharedArrayBuffer;
+  view: Uint8Array;
+  used: number;
+  items: ArenaItem[];
+}
+
+export interface BlobWriterDeps {
+  pool: WorkerPool;
+  catalog: Catalog;
+  sink: PackSink;
+  known: BlobIdSet;
+  signal?: AbortSignal;
+  /** Bytes of file data in flight at most. */
+  budgetBytes?: number;
+}
+
+export class BlobWriter {
+  readonly stats: BlobWriterStats = { newBlobs: 0, newBytes: 0, storedBytes: 0 };
+  readonly #deps: BlobWriterDeps;
+  readonly #budget: ByteBudget;
+  /** Ids sealed or being sealed in this run but not yet in a registered pack. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #history: Map<string, StrategyStats[]>;
+  readonly #tasks = new Set<Promise<unknown>>();
+  #arena: Arena | undefined;
+  #flushScheduled = false;
+  #failure: unknown;
+
+  constructor(deps: BlobWriterDeps) {
+    this.#deps = deps;
+    this.#budget = new ByteBudget(deps.budgetBytes ?? 96 * 1024 * 1024);
+    this.#history = deps.catalog.strategyHistory() as Map<string, StrategyStats[]>;
+  }
+
+  /** Stores one whole blob (a small file or a tree) and returns its id. */
+  async putWhole(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> {
+    this.#check();
+    if (data.length > ARENA_BYTES) return this.#putLarge(data, kind, typeKey);
+    for (;;) {
+      const placed = this.#place(data, kind, typeKey);
+      if (placed) return placed;
+      this.#flush();
+      await this.#budget.acquire(ARENA_BYTES);
+      this.#check();
+      if (this.#arena) this.#budget.release(ARENA_BYTES); // another caller opened one meanwhile
+      else this.#arena = newArena();
+    }
+  }
+
+  /**
+   * Stores a regular file's content. Small files go to an arena, larger ones
+   * are chunked segment by segment. Returns the ids in file order.
+   */
+  async putFile(handle: FileHandle, expectedSize: number, name: string, chunkMin: number): Promise<StoredContent> {
+    this.#check();
+    if (expectedSize < chunkMin && expectedSize <= ARENA_BYTES) {
+      const data = Buffer.allocUnsafe(expectedSize);
+      const got = await readFully(handle, data, 0, expectedSize);
+      const bytes = data.subarray(0, got);
+      const r = await this.putWhole(bytes, BlobKind.chunk, fileTypeKey(name, bytes.subarray(0, 16)));
+      return { ids: [r.id], size: got, newBytes: r.isNew ? got : 0 };
+    }
+    return this.#putSegments(handle, name);
+  }
+
+  /** Waits for every pending blob; the caller then seals the last pack. */
+  async drain(): Promise<void> {
+    this.#flush();
+    while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
+    this.#check();
+  }
+
+  #check(): void {
+    if (this.#deps.signal?.aborted) throw new VaultError('cancelled', 'The backup was cancelled.');
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /**
+   * Copies `data` into the open arena and queues it, synchronously, so no
+   * other caller can flush the arena between placing and queueing.
+   */
+  #place(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> | undefined {
+    const arena = this.#arena;
+    if (!arena || arena.used + data.length > arena.view.length || arena.items.length >= ARENA_ITEMS) return undefined;
+    const offset = arena.used;
+    arena.view.set(data, offset);
+    arena.used += data.length;
+    const done = new Promise<{ id: Uint8Array; isNew: boolean }>((resolve, reject) => {
+      arena.items.push({ offset, length: data.length, kind, typeKey, resolve, reject });
+    });
+    if (arena.items.length >= ARENA_ITEMS) this.#flush();
+    else this.#flushIfIdle();
+    return done;
+  }
+
+  /**
+   * Batching policy: while every worker is busy, arenas keep filling (bigger
+   * batches, less overhead); as soon as a worker is idle, what is gathered so
+   * far goes out, so the pipeline never waits on a half-full arena.
+   */
+  #flushIfIdle(): void {
+    if (this.#flushScheduled || this.#activeTasks >= this.#deps.pool.size) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      if (this.#activeTasks < this.#deps.pool.size) this.#flush();
+    });
+  }
+
+  #activeTasks = 0;
+
+  async #pooled<T>(run: () => Promise<T>): Promise<T> {
+    this.#activeTasks++;
+    try {
+      return await run();
+    } finally {
+      this.#activeTasks--;
+      if (this.#arena && this.#arena.items.length > 0) this.#flushIfIdle();
+    }
+  }
+
+  #flush(): void {
+    const arena = this.#arena;
+    if (!arena || arena.items.length === 0) return;
+    this.#arena = undefined;
+    this.#track(this.#processArena(arena));
+  }
+
+  #track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => {
+      this.#failure ??= err;
+    });
+    this.#tasks.add(tracked);
+    void tracked.finally(() => this.#tasks.delete(tracked));
+  }
+
+  async #processArena(arena: Arena): Promise<void> {
+    const { items } = arena;
+    try {
+      const hashed = await this.#pooled(() =>
+        this.#deps.pool.hash(
+          arena.buffer,
+          items.map((i) => ({ offset: i.offset, length: i.length, chunked: false, final: true })),
+          this.#callOpts(),
+        ),
+      );
+      const ids = hashed.map((h) => h.ids[0]!);
+      const isNew = await this.#sealNew(
+        arena.buffer,
+        items.map((item, n) => ({ offset: item.offset, length: item.length, id: ids[n]!, kind: item.kind, typeKey: item.typeKey })),
+      );
+      items.forEach((item, n) => item.resolve({ id: ids[n]!, isNew: isNew[n]! }));
+    } catch (err) {
+      for (const item of items) item.reject(err);
+      throw err;
+    } finally {
+      this.#budget.release(ARENA_BYTES);
+    }
+  }
+
+  /**
+   * Seals the blobs whose ids the vault does not have yet; returns, per
+   * blob, whether it was new. Duplicates within the batch or of blobs still in
+   * flight are sealed once.
+   */
+  async #sealNew(buffer: SharedArrayBuffer, blobs: { offset: number; length: number; id: Uint8Array; kind: BlobKind; typeKey: string }[]): Promise<boolean[]> {
+    const isNew: boolean[] = [];
+    const toSeal: typeof blobs = [];
+    const waits: Promise<void>[] = [];
+    let resolveMine!: () => void;
+    let rejectMine!: (e: unknown) => void;
+    const mine = new Promise<void>((res, rej) => {
+      resolveMine = res;
+      rejectMine = rej;
+    });
+    mine.catch(() => undefined);
+    for (const b of blobs) {
+      const key = idKey(b.id);
+      const pending = this.#inFlight.get(key);
+      if (this.#deps.known.has(b.id) || pending) {
+        isNew.push(false);
+        if (pending && pending !== mine) waits.push(pending);
+        continue;
+      }
+      this.#inFlight.set(key, mine);
+      isNew.push(true);
+      toSeal.push(b);
+    }
+    try {
+      if (toSeal.length > 0) {
+        const items = toSeal.map((b) => ({ offset: b.offset, length: b.length, id: b.id, kind: b.kind, typeKey: b.typeKey, strategy: this.#strategyFor(b.typeKey, buffer, b.offset, b.length) }));
+        const results = await this.#pooled(() => this.#deps.pool.seal(buffer, items, this.#callOpts()));
+        for (let n = 0; n < toSeal.length; n++) {
+          const b = toSeal[n]!;
+          const r = results[n]!;
+          await this.#deps.sink.add(b.id, b.kind, Buffer.from(r.sealed.buffer, r.sealed.byteOffset, r.sealed.byteLength), r.rawLength);
+          this.#learn(b.typeKey, b.kind, r.strategy, r.rawLength, r.sealed.byteLength, r.nanos);
+          this.stats.newBlobs += 1;
+          this.stats.newBytes += r.rawLength;
+          this.stats.storedBytes += r.sealed.byteLength;
+        }
+      }
+      resolveMine();
+    } catch (err) {
+      rejectMine(err);
+      throw err;
+    } finally {
+      for (const b of toSeal) if (this.#inFlight.get(idKey(b.id)) === mine) this.#inFlight.delete(idKey(b.id));
+    }
+    // A blob another batch is sealing must be in the pack before this file counts as stored.
+    if (waits.length > 0) await Promise.all(waits);
+    return isNew;
+  }
+
+  #strategyFor(typeKey: string, buffer: SharedArrayBuffer, offset: number, length: number): ReturnType<typeof chooseStrategy> {
+    const sample = new Uint8Array(buffer, offset, Math.min(length, 4096));
+    return chooseStrategy(this.#history.get(typeKey), sample);
+  }
+
+  #learn(typeKey: string, kind: BlobKind, strategy: StrategyStats['strategy'], bytesIn: number, bytesOut: number, nanos: number): void {
+    // Trees and manifests are our own JSON; only file content teaches the engine about file types.
+    if (kind !== BlobKind.chunk) return;
+    this.#history.set(typeKey, recordResult(this.#history.get(typeKey), strategy, bytesIn, bytesOut, nanos));
+    this.#deps.catalog.recordStrategy(typeKey, { strategy, samples: 1, bytesIn, bytesOut, nanos });
+  }
+
+  async #putLarge(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> {
+    await this.#budget.acquire(data.length);
+    try {
+      const buffer = new SharedArrayBuffer(data.length);
+      new Uint8Array(buffer).set(data);
+      const [hashed] = await this.#pooled(() => this.#deps.pool.hash(buffer, [{ offset: 0, length: data.length, chunked: false, final: true }], this.#callOpts()));
+      const id = hashed!.ids[0]!;
+      const [isNew] = await this.#sealNew(buffer, [{ offset: 0, length: data.length, id, kind, typeKey }]);
+      return { id, isNew: isNew! };
+    } finally {
+      this.#budget.release(data.length);
+    }
+  }
+
+  /**
+   * Chunks a large file. Hashing is sequential (each segment's tail depends
+   * on the previous cut) but sealing a segment overlaps with reading and
+   * hashing the next.
+   */
+  async #putSegments(handle: FileHandle, name: string): Promise<StoredContent> {
+    const ids: Uint8Array[] = [];
+    const sealing: Promise<boolean[]>[] = [];
+    const lengths: number[][] = [];
+    let carry: Uint8Array = new Uint8Array(0);
+    let position = 0;
+    let typeKey: string | undefined;
+    for (;;) {
+      this.#check();
+      const capacity = carry.length + SEGMENT_BYTES;
+      await this.#budget.acquire(capacity);
+      let released = false;
+      const release = () => {
+        if (!released) this.#budget.release(capacity);
+        released = true;
+      };
+      try {
+        const buffer = new SharedArrayBuffer(capacity);
+        const view = new Uint8Array(buffer);
+        view.set(carry, 0);
+        const got = await readFully(handle, view, carry.length, SEGMENT_BYTES, position);
+        position += got;
+        const length = carry.length + got;
+        const final = got < SEGMENT_BYTES;
+        typeKey ??= fileTypeKey(name, view.subarray(0, 16));
+        if (length === 0) {
+          release();
+          break;
+        }
+        const [hashed] = (await this.#pooled(() => this.#deps.pool.hash(buffer, [{ offset: 0, length, chunked: true, final }], this.#callOpts()))) as HashResult[];
+        const { cuts, ids: segmentIds } = hashed!;
+        const blobs = segmentIds.map((id, n) => {
+          const start = n === 0 ? 0 : cuts[n - 1]!;
+          return { offset: start, length: cuts[n]! - start, id, kind: BlobKind.chunk, typeKey: typeKey! };
+        });
+        ids.push(...segmentIds);
+        lengths.push(blobs.map((b) => b.length));
+        const end = cuts.length > 0 ? cuts[cuts.length - 1]! : 0;
+        carry = final ? new Uint8Array(0) : view.slice(end, length);
+        const sealed = this.#sealNew(buffer, blobs);
+        sealed.then(release, release);
+        sealing.push(sealed);
+        if (final) break;
+      } catch (err) {
+        release();
+        throw err;
+      }
+    }
+    const flags = await Promise.all(sealing);
+    let newBytes = 0;
+    flags.forEach((segment, s) => segment.forEach((isNew, n) => (newBytes += isNew ? lengths[s]![n]! : 0)));
+    return { ids, size: position, newBytes };
+  }
+
+  #callOpts(): { signal?: AbortSignal } {
+    return this.#deps.signal ? { signal: this.#deps.signal } : {};
+  }
+}
+
+function newArena(): Arena {
+  const buffer = new SharedArrayBuffer(ARENA_BYTES);
+  return { buffer, view: new Uint8Array(buffer), used: 0, items: [] };
+}
+
+function idKey(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
+}
+
+/** Reads up to `length` bytes at `position` (or the handle's current position); fewer only at end of file. */
+export async function readFully(handle: FileHandle, into: Uint8Array | Buffer, offset: number, length: number, position: number | null = null): Promise<number> {
+  let done = 0;
+  try {
+    while (done < length) {
+      const { bytesRead } = await handle.read(into, offset + done, length - done, position === null ? null : position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+  } catch (err) {
+    throw fromSystemError(err, 'a file being backed up');
+  }
+  return done;
+}

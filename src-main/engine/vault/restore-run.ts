@@ -1,0 +1,273 @@
+/**
+ * Restore: a snapshot, or chosen paths of it, into a target folder.
+ *
+ * 1. Plan: walk the snapshot's trees and list every entry to restore, with
+ *    its path inside the target. Names the target cannot hold (case clashes
+ *    on a case-insensitive disk, reserved names, over-long paths) are
+ *    reported and left out, never merged or dropped silently.
+ * 2. Write: folders first (private until finished), then files, several at
+ *    once, each streamed chunk by chunk through the FileRestorer (temporary
+ *    name, size check, rename). Every chunk is authenticated and its keyed id
+ *    re-checked in a worker before a byte of it is written, so a damaged
+ *    blob fails that file loudly instead of producing wrong bytes.
+ * 3. Finish folders deepest first, so their modes and mtimes stick.
+ *
+ * Names from the vault are untrusted: FileRestorer re-validates every
+ * segment and refuses any path that would leave the target.
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { SnapshotRow } from '../catalog/index.ts';
+import { VaultError, fromSystemError } from '../errors.ts';
+import { BlobKind } from '../packs/seal.ts';
+import { FileRestorer, portabilityProblems, probeTarget, removeStalePartials } from '../restore/index.ts';
+import type { ConflictPolicy, PathSegment } from '../restore/index.ts';
+import type { TreeEntry } from '../snapshot/index.ts';
+import type { Vault } from './vault.ts';
+
+export interface RestoreOptions {
+  /** Paths inside the snapshot ('a/b'); default: everything. They keep their place under the target. */
+  paths?: string[];
+  /** What to do with entries that already exist in the target; default 'refuse'. */
+  policy?: ConflictPolicy;
+  signal?: AbortSignal;
+  onProgress?: (p: RestoreProgress) => void;
+}
+
+export interface RestoreProgress {
+  files: number;
+  filesTotal: number;
+  bytes: number;
+  bytesTotal: number;
+  current: string | null;
+}
+
+export interface RestoreSummary {
+  snapshotId: string;
+  target: string;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  skipped: number;
+  renamed: number;
+  /** Entries that were not restored, with why. */
+  problems: { path: string; message: string }[];
+}
+
+interface PlannedEntry {
+  segments: PathSegment[];
+  display: string;
+  entry: TreeEntry;
+}
+
+const FILES_IN_FLIGHT = 16;
+/** Blobs opened per worker task. */
+const OPEN_BATCH = 64;
+
+export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: string, options: RestoreOptions = {}): Promise<RestoreSummary> {
+  const target = resolve(targetPath);
+  const policy = options.policy ?? 'refuse';
+  const plan = await planRestore(vault, snapshot, options.paths ?? []);
+  try {
+    await mkdir(target, { recursive: true });
+  } catch (err) {
+    throw fromSystemError(err, `the restore folder ${target}`);
+  }
+  await removeStalePartials(target);
+
+  const summary: RestoreSummary = { snapshotId: snapshot.id, target, files: 0, dirs: 0, symlinks: 0, bytes: 0, skipped: 0, renamed: 0, problems: [] };
+  const traits = await probeTarget(target);
+  const problems = portabilityProblems(plan.map((p) => p.display), { ...traits, root: target });
+  const refused = new Set(problems.map((p) => p.path));
+  summary.problems.push(...problems.map((p) => ({ path: p.path, message: p.detail })));
+  // Leave out what cannot exist here, and everything below it.
+  const doable = plan.filter((p) => ![...refused].some((r) => p.display === r || p.display.startsWith(`${r}/`)));
+
+  const restorer = await FileRestorer.open(target, options.signal ? { signal: options.signal } : {});
+  const fetcher = new BlobFetcher(vault, options.signal);
+  const totals = { files: 0, bytes: 0 };
+  for (const p of doable) if (p.entry.type === 'file') (totals.files++, (totals.bytes += p.entry.size));
+  const report = throttled((current: string | null) => options.onProgress?.({ files: summary.files, filesTotal: totals.files, bytes: summary.bytes, bytesTotal: totals.bytes, current }));
+
+  const dirsToFinish: PathSegment[][] = [];
+  const skippedDirs: string[] = [];
+  const count = (action: string) => {
+    if (action === 'skipped') summary.skipped++;
+    if (action === 'renamed') summary.renamed++;
+  };
+  try {
+    for (const p of doable) {
+      if (p.entry.type !== 'dir' || underSkipped(p.display, skippedDirs)) continue;
+      const out = await restorer.createDir(p.segments, p.entry.mode, p.entry.mtimeNs, policy);
+      count(out.action);
+      if (out.action === 'skipped') skippedDirs.push(p.display);
+      else {
+        summary.dirs++;
+        dirsToFinish.push(p.segments);
+      }
+    }
+    const slots = new Set<Promise<void>>();
+    for (const p of doable) {
+      if (p.entry.type === 'dir' || underSkipped(p.display, skippedDirs)) continue;
+      if (options.signal?.aborted) throw new VaultError('cancelled', 'The restore was cancelled.');
+      if (p.entry.type === 'symlink') {
+        const out = await restorer.createSymlink(p.segments, p.entry.targetBytes ?? p.entry.target ?? '', policy, p.entry.mtimeNs);
+        count(out.action);
+        if (out.action !== 'skipped') summary.symlinks++;
+        continue;
+      }
+      const job = (async () => {
+        let out;
+        try {
+          out = await restorer.writeFile(p.segments, fetcher.content(p.entry.content ?? []), { mode: p.entry.mode, mtimeNs: p.entry.mtimeNs, size: p.entry.size }, policy);
+        } catch (err) {
+          // A damaged file fails alone and loudly; the others are still restored.
+          if (err instanceof VaultError && err.kind === 'damaged-data') {
+            summary.problems.push({ path: p.display, message: `Not restored: ${err.message}` });
+            return;
+          }
+          throw err;
+        }
+        count(out.action);
+        if (out.action !== 'skipped') {
+          summary.files++;
+          summary.bytes += p.entry.size;
+        }
+        report(p.display);
+      })();
+      const tracked = job.finally(() => slots.delete(tracked));
+      slots.add(tracked);
+      if (slots.size >= FILES_IN_FLIGHT) await Promise.race(slots);
+    }
+    await Promise.all(slots);
+    for (const segments of dirsToFinish.reverse()) await restorer.finishDir(segments);
+    report.flush(null);
+    return summary;
+  } catch (err) {
+    await restorer.removePartials().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Lists what to restore: the whole snapshot, or the chosen paths with the folders leading to them. */
+export async function planRestore(vault: Vault, snapshot: SnapshotRow, paths: string[]): Promise<PlannedEntry[]> {
+  const plan: PlannedEntry[] = [];
+  const seen = new Set<string>();
+  const add = (segments: PathSegment[], display: string, entry: TreeEntry) => {
+    if (seen.has(display)) return;
+    seen.add(display);
+    plan.push({ segments, display, entry });
+  };
+  const walk = async (treeId: Uint8Array, segments: PathSegment[], display: string) => {
+    for (const entry of await vault.loadTree(treeId)) {
+      const segs = [...segments, entry.nameBytes ?? entry.name];
+      const disp = display ? `${display}/${entry.name}` : entry.name;
+      add(segs, disp, entry);
+      if (entry.type === 'dir' && entry.subtree) await walk(entry.subtree, segs, disp);
+    }
+  };
+  if (paths.length === 0) {
+    await walk(snapshot.treeId, [], '');
+    return plan;
+  }
+  for (const path of paths) {
+    const { entry, segments } = await vault.entryAt(snapshot, path);
+    if (!entry) {
+      await walk(snapshot.treeId, [], '');
+      continue;
+    }
+    // The folders leading to the chosen path, with their own modes and times.
+    let tree = snapshot.treeId as Uint8Array;
+    for (let i = 0; i < segments.length - 1; i++) {
+      const dir = (await vault.loadTree(tree)).find((e) => e.name === segments[i])!;
+      add(segments.slice(0, i + 1), segments.slice(0, i + 1).join('/'), dir);
+      tree = dir.subtree!;
+    }
+    add(segments, segments.join('/'), entry);
+    if (entry.type === 'dir' && entry.subtree) await walk(entry.subtree, segments, segments.join('/'));
+  }
+  return plan;
+}
+
+function underSkipped(display: string, skipped: string[]): boolean {
+  return skipped.some((s) => display.startsWith(`${s}/`));
+}
+
+/**
+ * Reads file content for restore. Requests from all files in flight are
+ * gathered into batches so one worker task opens many small blobs; a file's
+ * own chunks are fetched a few ahead of the one being written.
+ */
+class BlobFetcher {
+  readonly #vault: Vault;
+  readonly #signal: AbortSignal | undefined;
+  #batch: { sealed: Uint8Array; id: Uint8Array; rawLength: number; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
+  #scheduled = false;
+
+  constructor(vault: Vault, signal: AbortSignal | undefined) {
+    this.#vault = vault;
+    this.#signal = signal;
+  }
+
+  async *content(ids: Uint8Array[]): AsyncGenerator<Uint8Array> {
+    const AHEAD = 3;
+    const pending: Promise<Uint8Array>[] = [];
+    let next = 0;
+    while (next < ids.length || pending.length > 0) {
+      while (next < ids.length && pending.length < AHEAD) {
+        const p = this.get(ids[next++]!);
+        p.catch(() => undefined);
+        pending.push(p);
+      }
+      yield await pending.shift()!;
+    }
+  }
+
+  async get(id: Uint8Array): Promise<Uint8Array> {
+    const place = this.#vault.catalog.getBlob(id);
+    if (!place || place.kind !== BlobKind.chunk) {
+      throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} is missing from the vault.`);
+    }
+    const sealed = await this.#vault.reader.read(place.packId, place.offset, place.length);
+    return new Promise((resolve, reject) => {
+      this.#batch.push({ sealed, id, rawLength: place.rawLength, resolve, reject });
+      if (this.#batch.length >= OPEN_BATCH) this.#flush();
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#flush();
+        });
+      }
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    const items = batch.map((b) => ({ sealed: b.sealed, id: b.id, kind: BlobKind.chunk, rawLength: b.rawLength }));
+    this.#vault.pool.open(items, this.#signal ? { signal: this.#signal } : {}).then(
+      (plains) => batch.forEach((b, i) => b.resolve(plains[i]!)),
+      (err: unknown) => {
+        // One damaged blob must not fail the other files of its batch: retry each alone.
+        if (batch.length === 1) return batch[0]!.reject(err);
+        for (const b of batch) {
+          this.#vault.pool.open([{ sealed: b.sealed, id: b.id, kind: BlobKind.chunk, rawLength: b.rawLength }], this.#signal ? { signal: this.#signal } : {}).then((plains) => b.resolve(plains[0]!), b.reject);
+        }
+      },
+    );
+  }
+}
+
+function throttled(fn: (current: string | null) => void): ((current: string | null) => void) & { flush(current: string | null): void } {
+  let last = 0;
+  const call = (current: string | null) => {
+    const now = performance.now();
+    if (now - last < 50) return;
+    last = now;
+    fn(current);
+  };
+  return Object.assign(call, { flush: fn });
+}

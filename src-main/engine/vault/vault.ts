@@ -1,0 +1,283 @@
+/**
+ * Vault: an unlocked vault directory and the operations on it.
+ *
+ * Opening a vault unlocks its header (Argon2id), opens the encrypted catalog
+ * and nothing else: worker threads start on the first task that needs them,
+ * packs are opened on first read. Reading needs no lock (SQLite in WAL mode
+ * lets readers and one writer share the catalog); every operation that
+ * writes takes the vault's lock for its duration (`withWriteLock`), so the
+ * desktop app and the CLI can both have the vault open.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CATALOG_FILE, openCatalog } from '../catalog/index.ts';
+import type { Catalog, Project, SnapshotRow } from '../catalog/index.ts';
+import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
+import type { ChunkerParams } from '../chunking/index.ts';
+import { decode } from '../codecs/index.ts';
+import { VaultError, fromSystemError } from '../errors.ts';
+import { changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader } from '../keys/index.ts';
+import type { KdfParams, VaultKeys } from '../keys/index.ts';
+import { acquireLock } from '../lock/index.ts';
+import { PackReader } from '../packs/reader.ts';
+import { BlobKind, openBlob } from '../packs/seal.ts';
+import { decodeManifest, decodeTree } from '../snapshot/index.ts';
+import type { SnapshotManifest, TreeEntry } from '../snapshot/index.ts';
+import { WorkerPool } from '../workers/index.ts';
+
+export const PACKS_DIR = 'packs';
+
+export interface VaultOptions {
+  /** Key-derivation cost for `create` and `changePassword` (tests pass a cheap one). */
+  kdf?: KdfParams;
+  /** Worker threads; default: the cores. */
+  threads?: number;
+  /** The worker entry, for bundles that cannot load the .ts source. */
+  workerFile?: string | URL;
+  /** Pack size target in bytes. */
+  packTargetBytes?: number;
+  /** Content-defined chunk sizes (tests use small ones). */
+  chunker?: ChunkerParams;
+  /** Wall clock, for snapshot times. */
+  now?: () => number;
+}
+
+export interface ProjectInfo extends Project {
+  snapshotCount: number;
+  lastSnapshotAt: number | null;
+  totalBytes: number;
+}
+
+export class Vault {
+  readonly dir: string;
+  readonly catalog: Catalog;
+  readonly options: VaultOptions;
+  readonly #keys: VaultKeys;
+  #pool: WorkerPool | undefined;
+  #reader: PackReader | undefined;
+  #closed = false;
+  /** Decoded trees by id; trees are immutable, so this never goes stale. */
+  readonly #treeCache = new Map<string, TreeEntry[]>();
+
+  private constructor(dir: string, keys: VaultKeys, catalog: Catalog, options: VaultOptions) {
+    this.dir = dir;
+    this.#keys = keys;
+    this.catalog = catalog;
+    this.options = options;
+  }
+
+  /** Creates a new vault in `dir`, which must be missing or empty. */
+  static async create(dir: string, password: string, options: VaultOptions = {}): Promise<Vault> {
+    const root = resolve(dir);
+    await ensureEmptyDir(root);
+    const keys = await createHeader(root, password, options.kdf ?? DEFAULT_KDF);
+    try {
+      await mkdir(join(root, PACKS_DIR), { recursive: true });
+    } catch (err) {
+      throw fromSystemError(err, `the vault folder ${root}`);
+    }
+    const catalog = openCatalog(join(root, CATALOG_FILE), keys.catalogKey);
+    return new Vault(root, keys, catalog, options);
+  }
+
+  /** Unlocks an existing vault. Wrong password, damaged header and "not a vault" are told apart. */
+  static async open(dir: string, password: string, options: VaultOptions = {}): Promise<Vault> {
+    const root = resolve(dir);
+    await assertVaultDir(root);
+    const { keys } = await unlockHeader(root, password);
+    const catalog = openCatalog(join(root, CATALOG_FILE), keys.catalogKey);
+    return new Vault(root, keys, catalog, options);
+  }
+
+  /** Rewraps the master key under a new password; nothing else is re-encrypted. */
+  static async changePassword(dir: string, oldPassword: string, newPassword: string, options: VaultOptions = {}): Promise<void> {
+    const root = resolve(dir);
+    await assertVaultDir(root);
+    const lock = acquireLock(root, 'changing the password');
+    try {
+      await changePassword(root, oldPassword, newPassword, options.kdf ?? DEFAULT_KDF);
+    } finally {
+      lock.release();
+    }
+  }
+
+  get packsDir(): string {
+    return join(this.dir, PACKS_DIR);
+  }
+
+  get blobKey(): Buffer {
+    return this.#keys.blobKey;
+  }
+
+  get chunker(): ChunkerParams {
+    return this.options.chunker ?? DEFAULT_CHUNKER_PARAMS;
+  }
+
+  /** The worker pool, started on first use. */
+  get pool(): WorkerPool {
+    this.#assertOpen();
+    this.#pool ??= WorkerPool.create({
+      blobKey: this.#keys.blobKey,
+      idKey: this.#keys.idKey,
+      gearSeed: this.#keys.gearSeed,
+      chunker: this.chunker,
+      ...(this.options.threads ? { threads: this.options.threads } : {}),
+      ...(this.options.workerFile ? { workerFile: this.options.workerFile } : {}),
+    });
+    return this.#pool;
+  }
+
+  get reader(): PackReader {
+    this.#assertOpen();
+    this.#reader ??= new PackReader(this.packsDir);
+    return this.#reader;
+  }
+
+  now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Runs `fn` holding the vault's single-writer lock. */
+  async withWriteLock<T>(purpose: string, fn: () => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const lock = acquireLock(this.dir, purpose);
+    try {
+      return await fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** The keyed id of some plaintext: HMAC-SHA-256 with the vault's chunk-id key. */
+  blobId(plain: Uint8Array): Buffer {
+    return createHmac('sha256', this.#keys.idKey).update(plain).digest();
+  }
+
+  /**
+   * Reads, authenticates, decompresses and re-checks one blob on this thread.
+   * For trees and manifests (small); file content goes through the pool.
+   */
+  async readBlob(id: Uint8Array, kind: BlobKind): Promise<Buffer> {
+    const place = this.catalog.getBlob(id);
+    const short = Buffer.from(id).toString('hex').slice(0, 12);
+    if (!place) throw new VaultError('damaged-data', `Blob ${short} is missing from the vault.`);
+    if (place.kind !== kind) throw new VaultError('damaged-data', `Blob ${short} is not of the expected kind.`);
+    const sealed = await this.reader.read(place.packId, place.offset, place.length);
+    const opened = openBlob(this.#keys.blobKey, kind, id, sealed);
+    const plain = decode(opened.codec, opened.payload, place.rawLength);
+    if (!timingSafeEqual(this.blobId(plain), id)) throw new VaultError('damaged-data', `Blob ${short} does not match its id.`);
+    return plain;
+  }
+
+  async loadTree(id: Uint8Array): Promise<TreeEntry[]> {
+    const key = Buffer.from(id).toString('hex');
+    const cached = this.#treeCache.get(key);
+    if (cached) return cached;
+    const entries = decodeTree(await this.readBlob(id, BlobKind.tree), `tree ${key.slice(0, 12)}`);
+    if (this.#treeCache.size > 4096) this.#treeCache.clear();
+    this.#treeCache.set(key, entries);
+    return entries;
+  }
+
+  async loadManifest(snapshotId: string): Promise<SnapshotManifest> {
+    return decodeManifest(await this.readBlob(Buffer.from(snapshotId, 'hex'), BlobKind.snapshot), `snapshot ${snapshotId.slice(0, 12)}`);
+  }
+
+  /**
+   * A snapshot by reference: a full id, a unique id prefix, or `latest`
+   * (the newest in the vault, or of `project`).
+   */
+  resolveSnapshot(ref: string, project?: string): SnapshotRow {
+    let projectId: number | undefined;
+    if (project !== undefined) {
+      const p = this.catalog.getProject(project);
+      if (!p) throw new VaultError('not-found', `There is no project named '${project}' in this vault.`);
+      projectId = p.id;
+    }
+    if (ref === 'latest') {
+      const latest = this.catalog.latestSnapshot(projectId);
+      if (!latest) throw new VaultError('not-found', project ? `Project '${project}' has no snapshots yet.` : 'The vault has no snapshots yet.');
+      return latest;
+    }
+    if (!/^[0-9a-f]{4,64}$/i.test(ref)) throw new VaultError('invalid-argument', `'${ref}' is not a snapshot id: use an id, a unique prefix of at least 4 characters, or 'latest'.`);
+    const found = this.catalog.findSnapshots(ref.toLowerCase()).filter((s) => projectId === undefined || s.projectId === projectId);
+    if (found.length === 0) throw new VaultError('not-found', `No snapshot has an id starting with '${ref}'.`);
+    if (found.length > 1) throw new VaultError('invalid-argument', `'${ref}' matches ${found.length} snapshots; give more characters of the id.`);
+    return found[0]!;
+  }
+
+  projectName(projectId: number): string {
+    return this.catalog.listProjects().find((p) => p.id === projectId)?.name ?? '?';
+  }
+
+  listProjects(): ProjectInfo[] {
+    const snapshots = this.catalog.listSnapshots();
+    return this.catalog.listProjects().map((p) => {
+      const own = snapshots.filter((s) => s.projectId === p.id);
+      const last = own.reduce<SnapshotRow | undefined>((a, s) => (!a || s.createdAt > a.createdAt ? s : a), undefined);
+      return { ...p, snapshotCount: own.length, lastSnapshotAt: last?.createdAt ?? null, totalBytes: last?.totalBytes ?? 0 };
+    });
+  }
+
+  /** Walks to the entry at `path` ('' or '/' is the root) of a snapshot. */
+  async entryAt(snapshot: SnapshotRow, path: string): Promise<{ entry: TreeEntry | null; segments: string[] }> {
+    const segments = splitPath(path);
+    let tree = snapshot.treeId as Uint8Array;
+    let entry: TreeEntry | null = null;
+    for (const [i, name] of segments.entries()) {
+      const entries = await this.loadTree(tree);
+      const found = entries.find((e) => e.name === name);
+      if (!found) throw new VaultError('not-found', `'${segments.slice(0, i + 1).join('/')}' is not in snapshot ${snapshot.id.slice(0, 8)}.`);
+      entry = found;
+      if (i < segments.length - 1) {
+        if (found.type !== 'dir' || !found.subtree) throw new VaultError('not-found', `'${segments.slice(0, i + 1).join('/')}' is not a folder in snapshot ${snapshot.id.slice(0, 8)}.`);
+        tree = found.subtree;
+      }
+    }
+    return { entry, segments };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool?.close();
+    await this.#reader?.close();
+    this.catalog.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new VaultError('vault-locked', 'The vault is locked; unlock it first.');
+  }
+}
+
+/** 'a/b/c', '/a/b/', '' → segments; '.' and '..' are refused. */
+export function splitPath(path: string): string[] {
+  const segments = path.split('/').filter((s) => s.length > 0);
+  for (const s of segments) {
+    if (s === '.' || s === '..') throw new VaultError('invalid-argument', `Paths inside a snapshot cannot contain '${s}'.`);
+  }
+  return segments;
+}
+
+async function ensureEmptyDir(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw fromSystemError(err, `the folder ${dir}`);
+  }
+  if (names.some((n) => (HEADER_COPIES as readonly string[]).includes(n))) throw new VaultError('vault-exists', `${dir} already holds a vault.`);
+  if (names.length > 0) throw new VaultError('invalid-argument', `${dir} is not empty; choose a new or empty folder for the vault.`);
+}
+
+async function assertVaultDir(dir: string): Promise<void> {
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new VaultError('not-a-vault', `${dir} is not an MMRY vault.`);
+  } catch (err) {
+    if (err instanceof VaultError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VaultError('not-a-vault', `${dir} does not exist, so it is not an MMRY vault.`);
+    throw fromSystemError(err, `the vault folder ${dir}`);
+  }
+}
