@@ -8,11 +8,25 @@ import type { ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { VaultError } from '../engine/errors.ts';
 import { serveCommand } from './serve.ts';
+import { backupCommand, diffCommand, initCommand, lsCommand, passwdCommand, restoreCommand, snapshotsCommand, statsCommand } from './vault-commands.ts';
 
 export const USAGE = `Usage: mmry <command> [options]
 
 Commands:
-  serve [--port N] [--vault DIR]   serve the app UI to a browser on 127.0.0.1
+  init VAULT                                    create a vault in a new or empty folder
+  backup VAULT SOURCE [--project NAME] [--exclude PATTERN]... [--json]
+                                                snapshot a folder into the vault
+  snapshots VAULT [--project NAME] [--json]     list snapshots
+  ls VAULT SNAPSHOT [PATH] [--json]             list a folder of a snapshot
+  restore VAULT SNAPSHOT TARGET [--path P]... [--overwrite] [--json]
+                                                restore a snapshot (or paths of it) into TARGET
+  diff VAULT SNAPSHOT_A SNAPSHOT_B [--json]     what changed between two snapshots
+  stats VAULT [--json]                          sizes, savings and what the engine learned
+  passwd VAULT [--new-password-file FILE]       change the vault password
+  serve [--port N]                              serve the app UI to a browser on 127.0.0.1
+
+SNAPSHOT is an id, a unique id prefix, or 'latest' (of --project when given).
+The password comes from MMRY_PASSWORD, --password-file FILE, or a prompt on a terminal.
 
 Options:
   -h, --help       show this help
@@ -21,9 +35,12 @@ Options:
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Progress bars and prompts only on a terminal. */
+  isTTY?: boolean;
 }
 
 const defaultIO: CliIO = {
+  isTTY: Boolean(process.stderr.isTTY && process.stdin.isTTY),
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
@@ -38,6 +55,14 @@ export function packageVersion(): string {
 type Command = (argv: string[], io: CliIO) => Promise<number>;
 
 const commands: Record<string, Command> = {
+  init: initCommand,
+  backup: backupCommand,
+  snapshots: snapshotsCommand,
+  ls: lsCommand,
+  restore: restoreCommand,
+  diff: diffCommand,
+  stats: statsCommand,
+  passwd: passwdCommand,
   serve: serveCommand,
 };
 

@@ -1,0 +1,165 @@
+/**
+ * Read-only views of a vault: listing a snapshot's folder, the difference
+ * between two snapshots, and the vault's statistics. None of these take the
+ * write lock.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { SnapshotRow } from '../catalog/index.ts';
+import type { TreeEntry } from '../snapshot/index.ts';
+import type { Vault } from './vault.ts';
+
+export interface ListedEntry {
+  name: string;
+  path: string;
+  type: TreeEntry['type'];
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  target?: string;
+}
+
+/** The entries of one folder of a snapshot (or the single entry, for a file path). */
+export async function listPath(vault: Vault, snapshot: SnapshotRow, path = ''): Promise<ListedEntry[]> {
+  const { entry, segments } = await vault.entryAt(snapshot, path);
+  const prefix = segments.join('/');
+  if (entry && entry.type !== 'dir') return [listed(entry, prefix.split('/').slice(0, -1).join('/'))];
+  const treeId = entry ? entry.subtree! : snapshot.treeId;
+  return (await vault.loadTree(treeId)).map((e) => listed(e, prefix));
+}
+
+function listed(e: TreeEntry, parent: string): ListedEntry {
+  return {
+    name: e.name,
+    path: parent ? `${parent}/${e.name}` : e.name,
+    type: e.type,
+    size: e.size,
+    mode: e.mode,
+    mtimeMs: Number(e.mtimeNs / 1_000_000n),
+    ...(e.type === 'symlink' ? { target: e.target ?? '' } : {}),
+  };
+}
+
+export interface DiffEntry {
+  path: string;
+  change: 'added' | 'removed' | 'changed' | 'type-changed';
+  type: TreeEntry['type'];
+  sizeBefore: number | null;
+  sizeAfter: number | null;
+}
+
+export interface SnapshotDiff {
+  from: string;
+  to: string;
+  entries: DiffEntry[];
+  added: number;
+  removed: number;
+  changed: number;
+  /** Total size after minus total size before, in bytes. */
+  sizeDelta: number;
+}
+
+/**
+ * What changed from snapshot `a` to snapshot `b`. Identical subtrees have the
+ * same tree id and are skipped without being read, so the cost follows the
+ * size of the change, not of the snapshot.
+ */
+export async function diffSnapshots(vault: Vault, a: SnapshotRow, b: SnapshotRow): Promise<SnapshotDiff> {
+  const entries: DiffEntry[] = [];
+  await diffTrees(vault, a.treeId, b.treeId, '', entries);
+  let sizeDelta = 0;
+  const tally = { added: 0, removed: 0, changed: 0 };
+  for (const e of entries) {
+    if (e.type !== 'dir') sizeDelta += (e.sizeAfter ?? 0) - (e.sizeBefore ?? 0);
+    if (e.change === 'added') tally.added++;
+    else if (e.change === 'removed') tally.removed++;
+    else tally.changed++;
+  }
+  return { from: a.id, to: b.id, entries, ...tally, sizeDelta };
+}
+
+async function diffTrees(vault: Vault, treeA: Uint8Array | null, treeB: Uint8Array | null, prefix: string, out: DiffEntry[]): Promise<void> {
+  if (treeA && treeB && sameId(treeA, treeB)) return;
+  const before = treeA ? await vault.loadTree(treeA) : [];
+  const after = treeB ? await vault.loadTree(treeB) : [];
+  const byName = new Map(before.map((e) => [e.name, e]));
+  const seen = new Set<string>();
+  for (const e of after) {
+    const path = prefix ? `${prefix}/${e.name}` : e.name;
+    const old = byName.get(e.name);
+    seen.add(e.name);
+    if (!old) {
+      out.push({ path, change: 'added', type: e.type, sizeBefore: null, sizeAfter: e.size });
+      if (e.type === 'dir') await diffTrees(vault, null, e.subtree ?? null, path, out);
+    } else if (old.type !== e.type) {
+      out.push({ path, change: 'type-changed', type: e.type, sizeBefore: old.size, sizeAfter: e.size });
+      if (old.type === 'dir') await diffTrees(vault, old.subtree ?? null, null, path, out);
+      if (e.type === 'dir') await diffTrees(vault, null, e.subtree ?? null, path, out);
+    } else if (e.type === 'dir') {
+      await diffTrees(vault, old.subtree ?? null, e.subtree ?? null, path, out);
+    } else if (!sameEntry(old, e)) {
+      out.push({ path, change: 'changed', type: e.type, sizeBefore: old.size, sizeAfter: e.size });
+    }
+  }
+  for (const e of before) {
+    if (seen.has(e.name)) continue;
+    const path = prefix ? `${prefix}/${e.name}` : e.name;
+    out.push({ path, change: 'removed', type: e.type, sizeBefore: e.size, sizeAfter: null });
+    if (e.type === 'dir') await diffTrees(vault, e.subtree ?? null, null, path, out);
+  }
+}
+
+/** Same content (and link target, and mode): a touched-but-identical file is not a change. */
+function sameEntry(a: TreeEntry, b: TreeEntry): boolean {
+  if (a.mode !== b.mode || a.size !== b.size) return false;
+  if (a.type === 'symlink') return (a.target ?? '') === (b.target ?? '');
+  const ca = a.content ?? [];
+  const cb = b.content ?? [];
+  return ca.length === cb.length && ca.every((id, i) => sameId(id, cb[i]!));
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export interface VaultStats {
+  projects: number;
+  snapshots: number;
+  packs: number;
+  blobs: number;
+  /** Sum of every snapshot's file sizes: what the vault would take without dedup or compression. */
+  originalBytes: number;
+  /** Plaintext bytes of unique blobs: original minus dedup savings. */
+  uniqueBytes: number;
+  /** Bytes of pack files on disk. */
+  storedBytes: number;
+  dedupSavedBytes: number;
+  compressionSavedBytes: number;
+  /** What the engine learned per file type: the strategy it uses and how it did. */
+  fileTypes: { typeKey: string; strategy: string; samples: number; bytesIn: number; bytesOut: number; mbPerSecond: number | null }[];
+}
+
+export function vaultStats(vault: Vault): VaultStats {
+  const cat = vault.catalog;
+  const totals = cat.stats();
+  const snapshots = cat.listSnapshots();
+  const originalBytes = snapshots.reduce((n, s) => n + s.totalBytes, 0);
+  const fileTypes: VaultStats['fileTypes'] = [];
+  for (const [typeKey, rows] of cat.strategyHistory()) {
+    for (const r of rows) {
+      fileTypes.push({ typeKey, strategy: r.strategy, samples: r.samples, bytesIn: r.bytesIn, bytesOut: r.bytesOut, mbPerSecond: r.nanos > 0 ? r.bytesIn / 1e6 / (r.nanos / 1e9) : null });
+    }
+  }
+  fileTypes.sort((x, y) => y.bytesIn - x.bytesIn);
+  return {
+    projects: totals.projects,
+    snapshots: totals.snapshots,
+    packs: totals.packs,
+    blobs: totals.blobs,
+    originalBytes,
+    uniqueBytes: totals.rawBytes,
+    storedBytes: totals.packBytes,
+    dedupSavedBytes: Math.max(0, originalBytes - totals.rawBytes),
+    compressionSavedBytes: Math.max(0, totals.rawBytes - totals.packBytes),
+    fileTypes,
+  };
+}
