@@ -87,7 +87,11 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
   const restorer = await FileRestorer.open(target, options.signal ? { signal: options.signal } : {});
   const fetcher = new BlobFetcher(vault, options.signal);
   const totals = { files: 0, bytes: 0 };
-  for (const p of doable) if (p.entry.type === 'file') (totals.files++, (totals.bytes += p.entry.size));
+  for (const p of doable) {
+    if (p.entry.type !== 'file') continue;
+    totals.files++;
+    totals.bytes += p.entry.size;
+  }
   const report = throttled((current: string | null) => options.onProgress?.({ files: summary.files, filesTotal: totals.files, bytes: summary.bytes, bytesTotal: totals.bytes, current }));
 
   const dirsToFinish: PathSegment[][] = [];
