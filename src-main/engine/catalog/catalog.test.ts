@@ -6,7 +6,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVaultError } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { BlobIdSet, migrate, openCatalog } from './index.ts';
+import { applyCatalogKey, BlobIdSet, migrate, openCatalog } from './index.ts';
 import type { Catalog, NewBlob, SnapshotRow } from './index.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 
@@ -66,7 +66,7 @@ describe('openCatalog', () => {
     c.close();
 
     const raw = new Database(path);
-    raw.pragma(`hexkey='${key.toString('hex')}'`);
+    applyCatalogKey(raw, key);
     expect(raw.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(migrate(raw, path)).toBe(0);
@@ -102,7 +102,7 @@ describe('openCatalog', () => {
     openIt().close();
     open.pop();
     const raw = new Database(path);
-    raw.pragma(`hexkey='${key.toString('hex')}'`);
+    applyCatalogKey(raw, key);
     raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     raw.close();
     expect(() => openCatalog(path, key)).toThrow(/newer version/);

@@ -38,6 +38,19 @@ export { BlobIdSet } from './blob-id-set.ts';
 export const CATALOG_FILE = 'catalog.db';
 
 /** Opens (creating if needed) the catalog at `path` and brings its schema up to date. */
+/**
+ * Sets the cipher and key on a fresh connection, before anything else.
+ * The catalog key is already a uniformly random 256-bit HKDF output, so
+ * SQLite3MC's own PBKDF2 stretching (64,007 rounds, ~33 ms per open) adds no
+ * security; one round keeps opening instant. This is part of the catalog
+ * format: every open must set the same cipher parameters.
+ */
+export function applyCatalogKey(db: Database.Database, catalogKey: Buffer): void {
+  db.pragma("cipher = 'chacha20'");
+  db.pragma('kdf_iter = 1');
+  db.pragma(`hexkey='${catalogKey.toString('hex')}'`);
+}
+
 export function openCatalog(path: string, catalogKey: Buffer): Catalog {
   if (catalogKey.length !== 32) throw new VaultError('internal', 'The catalog key must be 32 bytes.');
   let db: Database.Database;
@@ -47,13 +60,7 @@ export function openCatalog(path: string, catalogKey: Buffer): Catalog {
     throw sqliteError(err, path);
   }
   try {
-    // The catalog key is already a uniformly random 256-bit HKDF output, so
-    // SQLite3MC's own PBKDF2 stretching (64,007 rounds, ~33 ms per open) adds
-    // no security; one round keeps opening instant. This is part of the
-    // catalog format: every open must set the same cipher parameters.
-    db.pragma("cipher = 'chacha20'");
-    db.pragma('kdf_iter = 1');
-    db.pragma(`hexkey='${catalogKey.toString('hex')}'`);
+    applyCatalogKey(db, catalogKey);
     db.prepare('SELECT count(*) FROM sqlite_master').get();
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
