@@ -12,6 +12,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
+          worker: resolve(import.meta.dirname, 'src-main/engine/workers/worker.ts'),
         },
         external: ['better-sqlite3-multiple-ciphers', 'piscina', 'electron'],
       },

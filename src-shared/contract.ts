@@ -19,6 +19,8 @@
 import { z } from 'zod';
 
 const empty = z.object({}).strict();
+const opStarted = z.object({ opId: z.string() });
+const password = z.string().min(1, 'A password is required.').max(1024);
 
 export const ProjectSummary = z.object({
   name: z.string(),
@@ -54,6 +56,36 @@ export const calls = {
       nodeVersion: z.string(),
       transport: z.enum(['electron', 'serve']),
     }),
+  },
+  /** Where the vault is, whether it exists yet, and whether it is unlocked. */
+  'vault.status': {
+    args: empty,
+    result: z.object({ path: z.string(), exists: z.boolean(), unlocked: z.boolean() }),
+  },
+  'vault.create': {
+    args: z.object({ password }).strict(),
+    result: z.object({ path: z.string() }),
+  },
+  'vault.unlock': {
+    args: z.object({ password }).strict(),
+    result: z.object({ path: z.string() }),
+  },
+  'vault.lock': {
+    args: empty,
+    result: z.object({}),
+  },
+  'projects.list': {
+    args: empty,
+    result: z.array(ProjectSummary),
+  },
+  'snapshots.list': {
+    args: z.object({ project: z.string().min(1).max(200).optional() }).strict(),
+    result: z.array(SnapshotSummary),
+  },
+  /** Snapshot a folder as a project (new, or again). Long operation. */
+  'backup.start': {
+    args: z.object({ sourcePath: z.string().min(1).max(4096), project: z.string().min(1).max(200).optional() }).strict(),
+    result: opStarted,
   },
   /** Ask a long operation to stop; it ends with op.finished { outcome: 'cancelled' }. */
   'op.cancel': {

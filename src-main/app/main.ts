@@ -3,7 +3,7 @@
  * contract over IPC and applies the security policy from `security.ts`.
  * Everything with logic lives in the engine or in small tested modules.
  */
-import { app, BrowserWindow, session, shell } from 'electron';
+import { app, BrowserWindow, powerMonitor, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDispatcher } from '../ipc/dispatch.ts';
@@ -11,6 +11,8 @@ import { registerElectronTransport } from '../ipc/electron.ts';
 import type { ElectronTransport } from '../ipc/electron.ts';
 import { createHandlers } from '../ipc/handlers.ts';
 import { Operations } from '../ipc/operations.ts';
+import type { EmitEvent } from '../ipc/operations.ts';
+import { VaultSession } from '../ipc/session.ts';
 import { allowNavigation, contentSecurityPolicy, isTrustedSender, secureWebPreferences } from './security.ts';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
@@ -51,8 +53,14 @@ function start(): void {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  const operations = new Operations({ emit: (event, payload) => transport?.send(event, payload) });
-  const dispatch = createDispatcher(createHandlers({ transport: 'electron', appVersion: app.getVersion(), operations }));
+  const emit: EmitEvent = (event, payload) => transport?.send(event, payload);
+  const operations = new Operations({ emit });
+  // The bundle carries the engine's worker entry beside main (see electron.vite.config.ts).
+  const vaultSession = new VaultSession(join(app.getPath('userData'), 'vault'), emit, { workerFile: join(import.meta.dirname, 'worker.js') });
+  powerMonitor.on('suspend', () => void vaultSession.lock('suspend'));
+  powerMonitor.on('lock-screen', () => void vaultSession.lock('screen-lock'));
+  app.on('before-quit', () => void vaultSession.lock('user', false));
+  const dispatch = createDispatcher(createHandlers({ transport: 'electron', appVersion: app.getVersion(), operations, session: vaultSession }));
   transport = registerElectronTransport(dispatch, (frame) => isTrustedSender(frame, rendererEntry, devServerUrl), () => mainWindow?.webContents ?? null);
   createWindow();
 }

@@ -23,7 +23,7 @@ Commands:
   diff VAULT SNAPSHOT_A SNAPSHOT_B [--json]     what changed between two snapshots
   stats VAULT [--json]                          sizes, savings and what the engine learned
   passwd VAULT [--new-password-file FILE]       change the vault password
-  serve [--port N]                              serve the app UI to a browser on 127.0.0.1
+  serve [--port N] [--vault DIR]                serve the app UI to a browser on 127.0.0.1
 
 SNAPSHOT is an id, a unique id prefix, or 'latest' (of --project when given).
 The password comes from MMRY_PASSWORD, --password-file FILE, or a prompt on a terminal.

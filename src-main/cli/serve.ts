@@ -3,7 +3,10 @@
  * until interrupted.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultVaultDir } from '../engine/vault/index.ts';
+import { VaultSession } from '../ipc/session.ts';
 import { VaultError } from '../engine/errors.ts';
 import { createDispatcher } from '../ipc/dispatch.ts';
 import { createHandlers } from '../ipc/handlers.ts';
@@ -21,6 +24,7 @@ export async function serveCommand(argv: string[], io: CliIO): Promise<number> {
     port: { type: 'string' },
     renderer: { type: 'string' },
     token: { type: 'string' },
+    vault: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const port = values.port === undefined ? 0 : Number(values.port);
@@ -34,10 +38,12 @@ export async function serveCommand(argv: string[], io: CliIO): Promise<number> {
   const live: { bridge?: Bridge } = {};
   const emit: EmitEvent = (event, payload) => live.bridge?.broadcast(event, payload);
   const operations = new Operations({ emit });
-  const dispatch = createDispatcher(createHandlers({ transport: 'serve', appVersion: packageVersion(), operations }));
+  const session = new VaultSession(resolve(values.vault ?? defaultVaultDir()), emit);
+  const dispatch = createDispatcher(createHandlers({ transport: 'serve', appVersion: packageVersion(), operations, session }));
   const bridge = await startBridge({ rendererDir, dispatch, port, ...(values.token ? { token: values.token } : {}) });
   live.bridge = bridge;
   io.out(`MMRY Vault is serving on ${bridge.url}`);
+  io.out(`Vault: ${session.path}${session.exists ? '' : ' (not created yet)'}`);
   io.out('Open that address in a browser on this computer. Press Ctrl+C to stop.');
 
   await new Promise<void>((resolve) => {
@@ -46,5 +52,6 @@ export async function serveCommand(argv: string[], io: CliIO): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await bridge.close();
+  await session.lock('user', false);
   return 0;
 }

@@ -7,6 +7,7 @@ import { WebSocket as WsClient } from 'ws';
 import { createDispatcher } from './dispatch.ts';
 import { createHandlers } from './handlers.ts';
 import { Operations } from './operations.ts';
+import { VaultSession } from './session.ts';
 import { requestGuard, startBridge } from './ws-bridge.ts';
 import type { Bridge } from './ws-bridge.ts';
 
@@ -49,7 +50,8 @@ describe('mmry serve bridge', () => {
     writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
     writeFileSync(join(root, 'secret.txt'), 'outside the renderer');
     const operations = new Operations({ emit: () => {} });
-    const dispatch = createDispatcher(createHandlers({ transport: 'serve', appVersion: '9.9.9', operations }));
+    const session = new VaultSession(join(root, 'vault'), () => {});
+    const dispatch = createDispatcher(createHandlers({ transport: 'serve', appVersion: '9.9.9', operations, session }));
     bridge = await startBridge({ rendererDir, dispatch, token: 'test-token-0123456789' });
   });
   afterAll(() => bridge.close());

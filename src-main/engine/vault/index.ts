@@ -20,3 +20,4 @@ export { restore, planRestore } from './restore-run.ts';
 export type { RestoreOptions, RestoreProgress, RestoreSummary } from './restore-run.ts';
 export { diffSnapshots, listPath, vaultStats } from './browse.ts';
 export type { DiffEntry, ListedEntry, SnapshotDiff, VaultStats } from './browse.ts';
+export { defaultVaultDir, userDataDir } from './location.ts';
