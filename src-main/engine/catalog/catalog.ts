@@ -78,6 +78,16 @@ export interface StrategyStats {
   nanos: number;
 }
 
+export interface ActivityRow {
+  id: number;
+  /** ms since the epoch. */
+  at: number;
+  kind: string;
+  outcome: 'done' | 'failed' | 'cancelled';
+  project: string | null;
+  detail: string;
+}
+
 export interface CatalogStats {
   projects: number;
   snapshots: number;
@@ -193,6 +203,8 @@ function prepareStatements(db: Database.Database) {
          bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out, nanos = nanos + excluded.nanos`,
     ),
     strategies: db.prepare<[], StrategyDbRow>('SELECT type_key, strategy, samples, bytes_in, bytes_out, nanos FROM filetype_stats ORDER BY type_key, strategy'),
+    addActivity: db.prepare<[number, string, string, string | null, string]>('INSERT INTO activity (at, kind, outcome, project, detail) VALUES (?, ?, ?, ?, ?)'),
+    listActivity: db.prepare<[number], ActivityRow>('SELECT id, at, kind, outcome, project, detail FROM activity ORDER BY at DESC, id DESC LIMIT ?'),
     stats: db.prepare<[], CatalogStats>(
       `SELECT (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM snapshots) AS snapshots,
               (SELECT count(*) FROM packs) AS packs, (SELECT coalesce(sum(size), 0) FROM packs) AS packBytes,
@@ -349,6 +361,15 @@ export class Catalog {
     return history;
   }
 
+  addActivity(a: Omit<ActivityRow, 'id'>): void {
+    this.#guard(() => this.#sql.addActivity.run(a.at, a.kind, a.outcome, a.project, a.detail));
+  }
+
+  /** Newest first. */
+  listActivity(limit = 500): ActivityRow[] {
+    return this.#guard(() => this.#sql.listActivity.all(limit));
+  }
+
   stats(): CatalogStats {
     const row = this.#guard(() => this.#sql.stats.get());
     if (!row) throw new VaultError('internal', 'Catalog statistics are unavailable.');
@@ -363,6 +384,22 @@ export class Catalog {
   /** Folds the WAL into the main file, e.g. after a large backup. */
   checkpoint(): void {
     this.#guard(() => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+  }
+
+  /**
+   * Writes a consistent, encrypted copy of the catalog (same cipher and key)
+   * to `path`, which must not exist: the checkpoint a damaged catalog is
+   * rebuilt from.
+   */
+  copyTo(path: string): void {
+    this.flushStrategyStats();
+    this.#guard(() => this.#db.prepare('VACUUM INTO ?').run(path));
+  }
+
+  /** SQLite's own structural check of every page; a damaged page fails authentication. */
+  integrityProblems(): string[] {
+    const rows = this.#guard(() => this.#db.pragma('quick_check') as { quick_check: string }[]);
+    return rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
   }
 
   get isOpen(): boolean {

@@ -27,6 +27,8 @@ import { cleanupPartials, listPacks, readPackIndex } from '../packs/index.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { createScanContext, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
+import { writeCheckpoint } from '../heal/catalog-heal.ts';
+import { ParityProtector } from '../heal/protect.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { PackSink } from './pack-sink.ts';
 import type { Vault } from './vault.ts';
@@ -112,7 +114,12 @@ class BackupRun {
     if (parent) this.#estimate = { files: parent.fileCount, bytes: parent.totalBytes };
 
     this.#known = vault.catalog.blobIdSet();
-    const sink = new PackSink(vault.packsDir, vault.blobKey, vault.catalog, this.#known, vault.options.packTargetBytes ? { targetBytes: vault.options.packTargetBytes } : {});
+    const protector = await ParityProtector.open(vault.dir, vault.packsDir, vault.pool);
+    const sink = new PackSink(vault.packsDir, vault.blobKey, vault.catalog, this.#known, {
+      ...(vault.options.packTargetBytes ? { targetBytes: vault.options.packTargetBytes } : {}),
+      // Parity grows as each pack is sealed, in the workers, overlapping the rest of the backup.
+      onSealed: (pack) => protector.add(pack.packId, pack.size),
+    });
     this.#writer = new BlobWriter({ pool: vault.pool, catalog: vault.catalog, sink, known: this.#known, ...(this.#options.signal ? { signal: this.#options.signal } : {}) });
     try {
       const rootTree = await (await this.#walk(this.#ctx.root, '', parent?.treeId)).tree;
@@ -133,6 +140,8 @@ class BackupRun {
       const { id: manifestId } = await this.#writer.putWhole(manifest, BlobKind.snapshot, 'snapshot');
       await this.#writer.drain();
       await sink.finish();
+      // Parity before the commit: a visible snapshot is always a protected one.
+      await protector.finish();
       this.#checkCancelled();
       const snapshotId = Buffer.from(manifestId).toString('hex');
       const durationMs = Math.round(performance.now() - this.#started);
@@ -159,6 +168,7 @@ class BackupRun {
         });
       });
       vault.catalog.flushStrategyStats();
+      await writeCheckpoint(vault.dir, vault.catalog);
       return { snapshotId, project: projectName, createdAt, ...this.#counts, newBytes: stats.newBytes, storedBytes: stats.storedBytes, warnings: this.#warnings, durationMs };
     } catch (err) {
       await this.#writer.drain().catch(() => undefined);

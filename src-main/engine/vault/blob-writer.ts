@@ -119,6 +119,7 @@ export class BlobWriter {
       const data = Buffer.allocUnsafe(expectedSize);
       const got = await readFully(handle, data, 0, expectedSize);
       const bytes = data.subarray(0, got);
+      if (got === 0) return { ids: [], size: 0, newBytes: 0 }; // an empty file has no content blobs (tree invariant)
       const r = await this.putWhole(bytes, BlobKind.chunk, fileTypeKey(name, bytes.subarray(0, 16)));
       return { ids: [r.id], size: got, newBytes: r.isNew ? got : 0 };
     }

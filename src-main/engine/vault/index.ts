@@ -21,3 +21,7 @@ export type { RestoreOptions, RestoreProgress, RestoreSummary } from './restore-
 export { diffSnapshots, listPath, vaultStats } from './browse.ts';
 export type { DiffEntry, ListedEntry, SnapshotDiff, VaultStats } from './browse.ts';
 export { defaultVaultDir, userDataDir } from './location.ts';
+export { readFileRange, fileContent, MAX_RANGE_BYTES } from './preview.ts';
+export type { FileRange } from './preview.ts';
+export { exportZip } from './export-zip.ts';
+export type { ExportOptions, ExportSummary } from './export-zip.ts';

@@ -19,6 +19,8 @@ import { decode } from '../codecs/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
 import { changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader } from '../keys/index.ts';
 import type { KdfParams, VaultKeys } from '../keys/index.ts';
+import { DEFAULT_REDUNDANCY, assertRedundancy } from '../heal/layout.ts';
+import { writeSettings } from '../heal/parity-store.ts';
 import { acquireLock } from '../lock/index.ts';
 import { PackReader } from '../packs/reader.ts';
 import { BlobKind, openBlob } from '../packs/seal.ts';
@@ -41,6 +43,8 @@ export interface VaultOptions {
   chunker?: ChunkerParams;
   /** Wall clock, for snapshot times. */
   now?: () => number;
+  /** For `create`: parity bytes per data byte (default 0.1); 0 turns self-healing parity off. */
+  redundancy?: number;
 }
 
 export interface ProjectInfo extends Project {
@@ -71,12 +75,14 @@ export class Vault {
   static async create(dir: string, password: string, options: VaultOptions = {}): Promise<Vault> {
     const root = resolve(dir);
     await ensureEmptyDir(root);
+    if (options.redundancy !== undefined) assertRedundancy(options.redundancy);
     const keys = await createHeader(root, password, options.kdf ?? DEFAULT_KDF);
     try {
       await mkdir(join(root, PACKS_DIR), { recursive: true });
     } catch (err) {
       throw fromSystemError(err, `the vault folder ${root}`);
     }
+    await writeSettings(root, { redundancy: options.redundancy ?? DEFAULT_REDUNDANCY });
     const catalog = openCatalog(join(root, CATALOG_FILE), keys.catalogKey);
     return new Vault(root, keys, catalog, options);
   }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { VaultError } from '../errors.ts';
-import type { HashItem, HashResult, OpenItem, Reply, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
+import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, Reply, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
 import { makeContext } from './tasks.ts';
 
 export interface WorkerPoolOptions extends WorkerKeys {
@@ -65,6 +65,21 @@ export class WorkerPool {
   /** Authenticates, decompresses and id-checks sealed blobs; one damaged blob fails the batch with 'damaged-data'. */
   open(items: OpenItem[], opts?: CallOptions): Promise<Uint8Array[]> {
     return this.#run({ kind: 'open', items }, opts) as Promise<Uint8Array[]>;
+  }
+
+  /** Per blob: null when it authenticates and matches its id, else why not. Never returns plaintext. */
+  check(items: OpenItem[], opts?: CallOptions): Promise<CheckResult[]> {
+    return this.#run({ kind: 'check', items }, opts) as Promise<CheckResult[]>;
+  }
+
+  /** CRC-32 of every stripe of the first `length` bytes of `buffer`. */
+  crc(buffer: SharedArrayBuffer, length: number, stripeBytes: number, opts?: CallOptions): Promise<Uint32Array> {
+    return this.#run({ kind: 'crc', buffer, length, stripeBytes }, opts) as Promise<Uint32Array>;
+  }
+
+  /** Adds coefs[j] · data into each shared parity shard j and returns the data's stripe CRCs. */
+  parity(task: Omit<ParityTask, 'kind'>, opts?: CallOptions): Promise<Uint32Array> {
+    return this.#run({ kind: 'parity', ...task }, opts) as Promise<Uint32Array>;
   }
 
   /** Lets submitted tasks finish, then ends every thread. */

@@ -63,10 +63,26 @@ export interface OpenItem {
   rawLength: number;
 }
 
+/** Adds coefs[j] · data to parity shard j (over data's length), and returns data's stripe CRCs. */
+export interface ParityTask {
+  kind: 'parity';
+  buffer: SharedArrayBuffer;
+  length: number;
+  parity: SharedArrayBuffer[];
+  coefs: number[];
+  stripeBytes: number;
+}
+
+/** Per-item outcome of `check`: null when the blob is sound, else the reason. */
+export type CheckResult = string | null;
+
 export type Task =
   | { kind: 'hash'; buffer: SharedArrayBuffer; items: HashItem[] }
   | { kind: 'seal'; buffer: SharedArrayBuffer; items: SealItem[] }
-  | { kind: 'open'; items: OpenItem[] };
+  | { kind: 'open'; items: OpenItem[] }
+  | { kind: 'check'; items: OpenItem[] }
+  | { kind: 'crc'; buffer: SharedArrayBuffer; length: number; stripeBytes: number }
+  | ParityTask;
 
 export type WireError = { kind: VaultErrorKind; message: string };
 

@@ -8,7 +8,9 @@ import { checkChunkerParams, findCuts, makeGearTable, type ChunkerParams } from 
 import { decode, encode } from '../codecs/index.ts';
 import { VaultError } from '../errors.ts';
 import { BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
-import type { HashItem, HashResult, OpenItem, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
+import { stripeCrcs } from '../heal/layout.ts';
+import { mulXor } from '../heal/rs/gf256.ts';
+import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
 
 const KEY_BYTES = 32;
 
@@ -43,6 +45,12 @@ export function runTask(ctx: TaskContext, task: Task): TaskOutput {
       return sealItems(ctx, task.buffer, task.items);
     case 'open':
       return openItems(ctx, task.items);
+    case 'check':
+      return { value: checkItems(ctx, task.items), transfer: [] };
+    case 'crc':
+      return crcTask(task.buffer, task.length, task.stripeBytes);
+    case 'parity':
+      return parityTask(task);
     default:
       throw new VaultError('internal', `Unknown worker task ${(task as { kind: unknown }).kind}.`);
   }
@@ -102,6 +110,35 @@ export function openItems(ctx: TaskContext, items: OpenItem[]): TaskOutput {
     return movable(plain, transfer);
   });
   return { value: results, transfer: [...transfer] };
+}
+
+/** Like openItems, but reports each blob's soundness instead of returning its bytes (verify --read-data). */
+export function checkItems(ctx: TaskContext, items: OpenItem[]): CheckResult[] {
+  return items.map((item) => {
+    try {
+      checkBlobRef(item.id, item.kind);
+      const opened = openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
+      const plain = decode(opened.codec, opened.payload, item.rawLength);
+      return timingSafeEqual(blobId(ctx.idKey, plain), item.id) ? null : 'its content does not match its id';
+    } catch (err) {
+      return err instanceof VaultError ? err.message : String(err);
+    }
+  });
+}
+
+function crcTask(buffer: SharedArrayBuffer, length: number, stripeBytes: number): TaskOutput {
+  const crcs = stripeCrcs(view(buffer, 0, length), stripeBytes);
+  return { value: crcs, transfer: [crcs.buffer as ArrayBuffer] };
+}
+
+function parityTask(task: ParityTask): TaskOutput {
+  const data = view(task.buffer, 0, task.length);
+  task.parity.forEach((shard, j) => {
+    const coef = task.coefs[j]!;
+    if (shard.byteLength < task.length) throw new VaultError('internal', 'A parity shard is shorter than the data added to it.');
+    if (coef !== 0) mulXor(new Uint8Array(shard, 0, task.length), data, coef);
+  });
+  return crcTask(task.buffer, task.length, task.stripeBytes);
 }
 
 function view(buffer: SharedArrayBuffer, offset: number, length: number): Uint8Array {

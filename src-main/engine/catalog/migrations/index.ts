@@ -4,6 +4,7 @@
  * position + 1.
  */
 import { sql as initial } from './0001-initial.ts';
+import { sql as activity } from './0002-activity.ts';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,7 @@ export interface Migration {
   sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: '0001-initial', sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '0001-initial', sql: initial },
+  { version: 2, name: '0002-activity', sql: activity },
+];
