@@ -7,13 +7,14 @@ import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { VaultError } from '../engine/errors.ts';
+import { repairCommand, verifyCommand } from './heal-commands.ts';
 import { serveCommand } from './serve.ts';
 import { backupCommand, diffCommand, initCommand, lsCommand, passwdCommand, restoreCommand, snapshotsCommand, statsCommand } from './vault-commands.ts';
 
 export const USAGE = `Usage: mmry <command> [options]
 
 Commands:
-  init VAULT                                    create a vault in a new or empty folder
+  init VAULT [--redundancy PERCENT]             create a vault in a new or empty folder (parity, default 10)
   backup VAULT SOURCE [--project NAME] [--exclude PATTERN]... [--json]
                                                 snapshot a folder into the vault
   snapshots VAULT [--project NAME] [--json]     list snapshots
@@ -23,6 +24,9 @@ Commands:
   diff VAULT SNAPSHOT_A SNAPSHOT_B [--json]     what changed between two snapshots
   stats VAULT [--json]                          sizes, savings and what the engine learned
   passwd VAULT [--new-password-file FILE]       change the vault password
+  verify VAULT [--read-data] [--json]           find damage: checksums of every stripe (and with
+                                                --read-data, authenticate every blob); exit 0 only if healthy
+  repair VAULT [--json]                         rebuild damaged files from parity, rebuild the catalog
   serve [--port N] [--vault DIR]                serve the app UI to a browser on 127.0.0.1
 
 SNAPSHOT is an id, a unique id prefix, or 'latest' (of --project when given).
@@ -63,6 +67,8 @@ const commands: Record<string, Command> = {
   diff: diffCommand,
   stats: statsCommand,
   passwd: passwdCommand,
+  verify: verifyCommand,
+  repair: repairCommand,
   serve: serveCommand,
 };
 

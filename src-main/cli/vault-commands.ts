@@ -71,10 +71,12 @@ function interruptible(): { signal: AbortSignal; dispose(): void } {
 }
 
 export async function initCommand(argv: string[], io: CliIO): Promise<number> {
-  const { values, positionals: pos } = parseCommandArgs(argv, { ...passwordOptions });
+  const { values, positionals: pos } = parseCommandArgs(argv, { ...passwordOptions, redundancy: { type: 'string' } });
   const [dir] = positionals(pos, ['VAULT']);
+  const redundancy = values.redundancy === undefined ? undefined : Number(values.redundancy) / 100;
+  if (redundancy !== undefined && !(Number.isFinite(redundancy) && redundancy >= 0 && redundancy <= 2)) throw new UsageError('--redundancy must be a percentage from 0 to 200');
   const password = values['password-file'] !== undefined || process.env['MMRY_PASSWORD'] ? await readPassword(io, values['password-file']) : await newPassword(io, 'MMRY_PASSWORD', undefined);
-  const vault = await Vault.create(dir!, password);
+  const vault = await Vault.create(dir!, password, redundancy === undefined ? {} : { redundancy });
   await vault.close();
   io.out(`Created a vault in ${vault.dir}.`);
   io.out('Keep the password safe: without it nobody, including you, can read the vault.');

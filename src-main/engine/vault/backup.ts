@@ -23,7 +23,8 @@ import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
 import type { BlobIdSet } from '../catalog/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { cleanupPartials, listPacks, readPackIndex } from '../packs/index.ts';
+import { cleanupPartials } from '../packs/index.ts';
+import { adoptPacks } from '../heal/adopt.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { createScanContext, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
@@ -107,7 +108,7 @@ class BackupRun {
   async run(): Promise<BackupSummary> {
     const vault = this.#vault;
     await cleanupPartials(vault.packsDir);
-    await adoptOrphanPacks(vault);
+    await adoptPacks(vault.packsDir, vault.blobKey, vault.catalog);
     const projectName = this.#projectName();
     const project = vault.catalog.getProject(projectName);
     const parent = project ? vault.catalog.latestSnapshot(project.id) : undefined;
@@ -314,26 +315,6 @@ class BackupRun {
     if (this.#options.signal?.aborted) throw new VaultError('cancelled', 'The backup was cancelled.');
     if (this.#failure !== undefined) throw this.#failure;
   }
-}
-
-/**
- * Packs sealed by a run that died before its catalog commit are valid data:
- * enter them in the catalog so their blobs are reused, not written again.
- */
-export async function adoptOrphanPacks(vault: Vault): Promise<number> {
-  const known = new Set(vault.catalog.listPacks().map((p) => p.id));
-  let adopted = 0;
-  for (const pack of await listPacks(vault.packsDir)) {
-    if (known.has(pack.packId)) continue;
-    try {
-      const index = await readPackIndex(pack.path, vault.blobKey);
-      vault.catalog.addPack({ id: index.packId, size: index.size }, index.entries.map((e) => ({ id: e.id, kind: e.kind, offset: e.offset, length: e.length, rawLength: e.rawLength })));
-      adopted++;
-    } catch {
-      // A pack whose header cannot be read is left for verify/repair to report.
-    }
-  }
-  return adopted;
 }
 
 function nameKey(e: { name: string; nameBytes?: Uint8Array }): string {

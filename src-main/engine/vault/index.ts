@@ -14,7 +14,7 @@
  */
 export { Vault, PACKS_DIR, splitPath } from './vault.ts';
 export type { ProjectInfo, VaultOptions } from './vault.ts';
-export { backup, adoptOrphanPacks } from './backup.ts';
+export { backup } from './backup.ts';
 export type { BackupOptions, BackupProgress, BackupSummary } from './backup.ts';
 export { restore, planRestore } from './restore-run.ts';
 export type { RestoreOptions, RestoreProgress, RestoreSummary } from './restore-run.ts';

@@ -9,6 +9,7 @@
  * desktop app and the CLI can both have the vault open.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CATALOG_FILE, openCatalog } from '../catalog/index.ts';
@@ -92,7 +93,18 @@ export class Vault {
     const root = resolve(dir);
     await assertVaultDir(root);
     const { keys } = await unlockHeader(root, password);
-    const catalog = openCatalog(join(root, CATALOG_FILE), keys.catalogKey);
+    if (!existsSync(join(root, CATALOG_FILE))) {
+      throw new VaultError('damaged-data', `The vault's catalog is missing; run 'mmry repair ${root}' to rebuild it from the packs.`);
+    }
+    let catalog: Catalog;
+    try {
+      catalog = openCatalog(join(root, CATALOG_FILE), keys.catalogKey);
+    } catch (err) {
+      if (err instanceof VaultError && err.kind === 'damaged-data') {
+        throw new VaultError('damaged-data', `${err.message} Run 'mmry repair ${root}' to rebuild it from the packs.`, { cause: err });
+      }
+      throw err;
+    }
     return new Vault(root, keys, catalog, options);
   }
 

@@ -1,0 +1,32 @@
+/**
+ * Self-healing: find every damaged byte in a vault and put it back, bit for
+ * bit, from Reed-Solomon parity; rebuild the catalog from the packs.
+ *
+ * Terms: a *parity group* protects up to 20 sealed packs (*members*) with m
+ * *parity shards*; shards are cut into 1 KiB *stripes*, each with a CRC-32 in
+ * the group's *descriptor*, and stripe r of every shard forms *row* r, an
+ * independent RS codeword (layout.ts). A row with at most m erased stripes
+ * is repairable.
+ *
+ * What heals what:
+ * - bit rot, a lost sector, a truncated or deleted pack or parity file:
+ *   parity (repair.ts), within m erased stripes per row;
+ * - a damaged or deleted catalog: rebuilt from the encrypted checkpoint and
+ *   the self-describing packs (catalog-heal.ts);
+ * - a damaged header copy: rewritten from the other on unlock (keys/).
+ * Invariants: nothing repaired replaces a file until its every stripe
+ * matches the descriptor; every write is atomic; wrong bytes are never
+ * returned (blob reads authenticate and re-check ids regardless).
+ */
+export { openForHealing } from './target.ts';
+export type { HealTarget } from './target.ts';
+export { inspect } from './inspect.ts';
+export type { Inspection } from './inspect.ts';
+export { repair } from './repair.ts';
+export type { RepairReport } from './repair.ts';
+export { buildReport } from './report.ts';
+export type { AffectedFile, Damage, VerifyReport } from './report.ts';
+export { catalogProblems, rebuildCatalog, writeCheckpoint, CHECKPOINT_FILE } from './catalog-heal.ts';
+export { readSettings, writeSettings } from './parity-store.ts';
+export { DEFAULT_REDUNDANCY, PARITY_DIR, parityShardsFor } from './layout.ts';
+export { verify } from './verify.ts';

@@ -1,0 +1,236 @@
+/**
+ * Repair: puts back, bit for bit, everything the parity can rebuild.
+ *
+ * For each parity group with damage, rows are rebuilt in windows (bounded
+ * memory however large the loss), grouped by erasure pattern so a deleted
+ * pack is decoded in long runs and scattered flips one row at a time. Each
+ * repaired file is assembled in memory, its stripe CRCs must all equal the
+ * descriptor's before it replaces anything, and it is written atomically
+ * (temporary name, fsync, rename). A `kill -9` at any moment therefore
+ * leaves every file either as it was or fully repaired.
+ *
+ * Then: a damaged catalog is rebuilt (checkpoint, then packs), orphan packs
+ * are entered in the catalog, unprotected packs are added to parity groups.
+ */
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { VaultError } from '../errors.ts';
+import { errnoCode, writeFileAtomic } from '../fsutil/index.ts';
+import { adoptPacks } from './adopt.ts';
+import { catalogProblems, rebuildCatalog, writeCheckpoint } from './catalog-heal.ts';
+import type { RebuildReport } from './catalog-heal.ts';
+import { inspect } from './inspect.ts';
+import type { GroupState, Inspection, ShardState } from './inspect.ts';
+import { stripeCrcs } from './layout.ts';
+import { readParityShard, writeGroup } from './parity-store.ts';
+import { ParityProtector, sameCrcs } from './protect.ts';
+import { ReedSolomon } from './rs/index.ts';
+import type { HealTarget } from './target.ts';
+
+/** Rows decoded at once: (K + m) × WINDOW_ROWS × stripe bytes of memory. */
+const WINDOW_ROWS = 1024;
+
+export interface RepairReport {
+  /** Files rewritten with repaired bytes. */
+  repairedFiles: string[];
+  /** Bytes rebuilt from parity. */
+  repairedBytes: number;
+  /** Parity group files rewritten (damaged, stale or missing copies). */
+  rewrittenGroups: string[];
+  catalog: RebuildReport | null;
+  packsAdopted: number;
+  packsProtected: number;
+  /** What is still wrong afterwards (damage beyond the parity budget). */
+  remaining: Inspection;
+}
+
+export interface RepairOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: { phase: string; done: number; total: number; current: string | null }) => void;
+}
+
+export async function repair(target: HealTarget, options: RepairOptions = {}): Promise<RepairReport> {
+  const report: RepairReport = { repairedFiles: [], repairedBytes: 0, rewrittenGroups: [], catalog: null, packsAdopted: 0, packsProtected: 0, remaining: undefined as unknown as Inspection };
+  const first = await inspect(target, { ...(options.signal ? { signal: options.signal } : {}), onProgress: (p) => options.onProgress?.({ phase: 'checking', done: p.packs, total: p.packsTotal, current: p.current }) });
+  for (const [n, group] of first.groups.entries()) {
+    checkCancelled(options.signal);
+    options.onProgress?.({ phase: 'repairing', done: n, total: first.groups.length, current: group.stored.desc.groupId.slice(0, 8) });
+    await repairGroup(target, group, report);
+  }
+
+  const problems = target.catalogError ? [target.catalogError] : catalogProblems(target.dir, target.keys);
+  if (problems.length > 0) {
+    options.onProgress?.({ phase: 'rebuilding catalog', done: 0, total: 1, current: null });
+    try {
+      target.catalog?.close();
+    } catch {
+      // already unusable
+    }
+    report.catalog = await rebuildCatalog(target.dir, target.keys);
+    const { openCatalog, CATALOG_FILE } = await import('../catalog/index.ts');
+    target.catalog = openCatalog(join(target.dir, CATALOG_FILE), target.keys.catalogKey);
+    target.catalogError = null;
+    await writeCheckpoint(target.dir, target.catalog);
+  } else if (target.catalog) {
+    report.packsAdopted = await adoptPacks(target.packsDir, target.keys.blobKey, target.catalog);
+  }
+
+  const afterGroups = await inspect(target);
+  const canProtect = afterGroups.unprotectedPacks.filter((id) => !afterGroups.damagedUnprotectedPacks.includes(id));
+  if (canProtect.length > 0) {
+    options.onProgress?.({ phase: 'protecting', done: 0, total: canProtect.length, current: null });
+    const protector = await ParityProtector.open(target.dir, target.packsDir, target.pool);
+    if (protector.enabled) {
+      const sizes = await Promise.all(canProtect.map(async (id) => (await readFile(join(target.packsDir, `${id}.pack`))).length));
+      for (const [i, id] of canProtect.entries()) await protector.add(id, sizes[i]!);
+      await protector.finish();
+      report.packsProtected = canProtect.length;
+    }
+  }
+  report.remaining = await inspect(target, { readData: report.repairedFiles.length > 0 });
+  return report;
+}
+
+async function repairGroup(target: HealTarget, group: GroupState, report: RepairReport): Promise<void> {
+  const d = group.stored.desc;
+  const damaged = group.shards.filter((s) => s.badStripes.length > 0 || s.missing || (s.fileSize !== null && s.fileSize !== s.length && s.role === 'pack'));
+  const staleCopies = group.stored.badCopies.length > 0;
+  if (damaged.length === 0 && !staleCopies) return;
+  const rs = new ReedSolomon(d.capacity, d.parityCount);
+  const lost = new Set(group.lostRows);
+  /** Repaired stripes per shard index: row → bytes. */
+  const patches = new Map<number, Map<number, Uint8Array>>();
+  const erasedByRow = new Map<number, number[]>();
+  for (const s of group.shards) for (const r of s.badStripes) if (!lost.has(r)) erasedByRow.set(r, [...(erasedByRow.get(r) ?? []), s.index]);
+
+  // Runs of consecutive rows with the same erasure pattern, cut into windows.
+  const rows = [...erasedByRow.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < rows.length; ) {
+    const start = rows[i]!;
+    const pattern = erasedByRow.get(start)!.join(',');
+    let end = start + 1;
+    i++;
+    while (i < rows.length && rows[i] === end && erasedByRow.get(end)!.join(',') === pattern && end - start < WINDOW_ROWS) {
+      end++;
+      i++;
+    }
+    await decodeRun(target, group, rs, start, end, erasedByRow.get(start)!, patches);
+  }
+
+  for (const shard of group.shards) {
+    const shardPatches = patches.get(shard.index);
+    const needsRewrite = shardPatches !== undefined || (shard.role === 'pack' && shard.fileSize !== null && shard.fileSize !== shard.length);
+    if (shard.role !== 'pack' || !needsRewrite) continue;
+    if (shard.badStripes.some((r) => lost.has(r))) continue; // beyond repair: leave it for the report
+    const bytes = await assemble(target, group, shard, shardPatches);
+    if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.memberCrcs[shard.index]!)) {
+      throw new VaultError('internal', `The rebuilt pack ${shard.name.slice(0, 8)} does not match its checksums; nothing was replaced.`);
+    }
+    await writeFileAtomic(join(target.packsDir, `${shard.name}.pack`), bytes, `pack ${shard.name.slice(0, 8)}`);
+    report.repairedFiles.push(`packs/${shard.name}.pack`);
+    report.repairedBytes += (shardPatches?.size ?? 0) * d.stripeBytes;
+  }
+
+  const parityShards = group.shards.filter((s) => s.role === 'parity');
+  const parityDamaged = parityShards.some((s) => patches.has(s.index) || s.missing);
+  if (parityDamaged || staleCopies) {
+    if (parityShards.some((s) => s.badStripes.some((r) => lost.has(r)))) return;
+    const parity: Uint8Array[] = [];
+    for (const s of parityShards) {
+      const bytes = await assemble(target, group, s, patches.get(s.index));
+      if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.parityCrcs[s.index - d.capacity]!)) {
+        throw new VaultError('internal', `The rebuilt parity of group ${d.groupId.slice(0, 8)} does not match its checksums; nothing was replaced.`);
+      }
+      parity.push(bytes);
+      report.repairedBytes += (patches.get(s.index)?.size ?? 0) * d.stripeBytes;
+    }
+    await writeGroup(target.dir, d, parity);
+    report.rewrittenGroups.push(d.groupId);
+  }
+}
+
+/** Decodes rows [start, end) where the shards in `erased` are lost. */
+async function decodeRun(target: HealTarget, group: GroupState, rs: ReedSolomon, start: number, end: number, erased: number[], patches: Map<number, Map<number, Uint8Array>>): Promise<void> {
+  const d = group.stored.desc;
+  const S = d.stripeBytes;
+  const from = start * S;
+  const length = (end - start) * S;
+  const shards: (Uint8Array | null)[] = [];
+  const byIndex = new Map(group.shards.map((s) => [s.index, s]));
+  for (let index = 0; index < d.capacity + d.parityCount; index++) {
+    if (erased.includes(index)) {
+      shards.push(null);
+      continue;
+    }
+    const s = byIndex.get(index);
+    // Slots without a member are zero shards: known, never erased.
+    shards.push(s ? await readRange(target, group, s, from, length) : new Uint8Array(length));
+  }
+  rs.reconstruct(shards);
+  for (const index of erased) {
+    const bytes = shards[index]!;
+    const map = patches.get(index) ?? new Map<number, Uint8Array>();
+    for (let r = start; r < end; r++) map.set(r, bytes.subarray((r - start) * S, (r - start + 1) * S));
+    patches.set(index, map);
+  }
+}
+
+/** Parity shards are read once per group, not once per decoded window. */
+const parityCache = new WeakMap<GroupState, Map<number, Promise<Buffer | undefined>>>();
+
+function parityBytes(target: HealTarget, group: GroupState, j: number): Promise<Buffer | undefined> {
+  let cache = parityCache.get(group);
+  if (!cache) parityCache.set(group, (cache = new Map()));
+  let bytes = cache.get(j);
+  if (!bytes) cache.set(j, (bytes = readParityShard(target.dir, group.stored, j).catch(() => undefined)));
+  return bytes;
+}
+
+/** A shard's bytes in [from, from+length), zero beyond its length or its file's end. */
+async function readRange(target: HealTarget, group: GroupState, s: ShardState, from: number, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  const wanted = Math.max(0, Math.min(length, s.length - from));
+  if (wanted === 0) return out;
+  if (s.role === 'parity') {
+    const bytes = await parityBytes(target, group, s.index - group.stored.desc.capacity);
+    if (bytes) out.set(bytes.subarray(from, from + wanted));
+    return out;
+  }
+  let handle;
+  try {
+    handle = await open(join(target.packsDir, `${s.name}.pack`), 'r');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return out;
+    throw err;
+  }
+  try {
+    await handle.read(out, 0, wanted, from);
+  } finally {
+    await handle.close();
+  }
+  return out;
+}
+
+/** The shard's full, repaired content: its current bytes (or zeros), patched, cut to its length. */
+async function assemble(target: HealTarget, group: GroupState, s: ShardState, shardPatches: Map<number, Uint8Array> | undefined): Promise<Buffer> {
+  const S = group.stored.desc.stripeBytes;
+  const out = Buffer.alloc(s.length);
+  if (!s.missing) {
+    if (s.role === 'parity') {
+      const bytes = await parityBytes(target, group, s.index - group.stored.desc.capacity);
+      bytes?.copy(out, 0, 0, Math.min(bytes.length, s.length));
+    } else {
+      const bytes = await readFile(join(target.packsDir, `${s.name}.pack`)).catch(() => undefined);
+      bytes?.copy(out, 0, 0, Math.min(bytes.length, s.length));
+    }
+  }
+  for (const [row, bytes] of shardPatches ?? []) {
+    const at = row * S;
+    out.set(bytes.subarray(0, Math.max(0, Math.min(S, s.length - at))), at);
+  }
+  return out;
+}
+
+function checkCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new VaultError('cancelled', 'The repair was cancelled.');
+}
