@@ -45,6 +45,70 @@ export const SnapshotSummary = z.object({
   note: z.string().nullable(),
 });
 
+const snapshotId = z.string().regex(/^[0-9a-f]{64}$/, 'A snapshot id is 64 hex digits.');
+const snapshotPath = z.string().max(4096);
+const absolutePath = z.string().min(1).max(4096);
+
+export const ListedEntry = z.object({
+  name: z.string(),
+  path: z.string(),
+  type: z.enum(['file', 'dir', 'symlink']),
+  size: z.number(),
+  mtimeMs: z.number(),
+  target: z.string().optional(),
+});
+
+export const DiffEntry = z.object({
+  path: z.string(),
+  change: z.enum(['added', 'removed', 'changed', 'type-changed']),
+  type: z.enum(['file', 'dir', 'symlink']),
+  sizeBefore: z.number().nullable(),
+  sizeAfter: z.number().nullable(),
+});
+
+export const SearchHit = z.object({
+  project: z.string(),
+  path: z.string(),
+  type: z.enum(['file', 'dir', 'symlink']),
+  size: z.number(),
+  /** The newest snapshot that holds this path. */
+  snapshotId: z.string(),
+  createdAt: z.number(),
+  /** How many snapshots hold it. */
+  versions: z.number(),
+});
+
+export const ActivityEntry = z.object({
+  id: z.number(),
+  at: z.number(),
+  kind: z.string(),
+  outcome: z.enum(['done', 'failed', 'cancelled']),
+  project: z.string().nullable(),
+  detail: z.string(),
+});
+
+export const VaultStatistics = z.object({
+  projects: z.number(),
+  snapshots: z.number(),
+  packs: z.number(),
+  blobs: z.number(),
+  originalBytes: z.number(),
+  uniqueBytes: z.number(),
+  storedBytes: z.number(),
+  dedupSavedBytes: z.number(),
+  compressionSavedBytes: z.number(),
+  fileTypes: z.array(
+    z.object({ typeKey: z.string(), strategy: z.string(), samples: z.number(), bytesIn: z.number(), bytesOut: z.number(), mbPerSecond: z.number().nullable() }),
+  ),
+  /** Per snapshot, oldest first: for growth charts. */
+  growth: z.array(z.object({ at: z.number(), project: z.string(), totalBytes: z.number(), storedBytes: z.number() })),
+});
+
+export const ConflictChoice = z.enum(['skip', 'overwrite', 'keep-both']);
+
+/** The most bytes one `snapshot.read-file` call returns. */
+export const MAX_READ_BYTES = 4 << 20;
+
 export const calls = {
   /** Who is answering: version, platform and which transport carries the call. */
   'app.info': {
@@ -55,6 +119,8 @@ export const calls = {
       platform: z.string(),
       nodeVersion: z.string(),
       transport: z.enum(['electron', 'serve']),
+      /** Native dialogs (folder picker) are available: Electron only. */
+      nativeDialogs: z.boolean(),
     }),
   },
   /** Where the vault is, whether it exists yet, and whether it is unlocked. */
@@ -86,6 +152,59 @@ export const calls = {
   'backup.start': {
     args: z.object({ sourcePath: z.string().min(1).max(4096), project: z.string().min(1).max(200).optional() }).strict(),
     result: opStarted,
+  },
+  /** The entries of one folder of a snapshot ('' is its root). */
+  'snapshot.list-dir': {
+    args: z.object({ snapshotId, path: snapshotPath }).strict(),
+    result: z.object({ path: z.string(), entries: z.array(ListedEntry) }),
+  },
+  /** A bounded byte range of a file in a snapshot, as base64; large files are read range by range. */
+  'snapshot.read-file': {
+    args: z.object({ snapshotId, path: snapshotPath.min(1), offset: z.number().int().min(0), length: z.number().int().min(0).max(MAX_READ_BYTES) }).strict(),
+    result: z.object({ size: z.number(), offset: z.number(), base64: z.string() }),
+  },
+  /** What changed from one snapshot to another (entries capped at `limit`). */
+  'snapshots.diff': {
+    args: z.object({ from: snapshotId, to: snapshotId, limit: z.number().int().min(1).max(100_000).optional() }).strict(),
+    result: z.object({
+      from: z.string(),
+      to: z.string(),
+      added: z.number(),
+      removed: z.number(),
+      changed: z.number(),
+      sizeDelta: z.number(),
+      entries: z.array(DiffEntry),
+      truncated: z.boolean(),
+    }),
+  },
+  /** Files and folders whose path contains `query`, across every snapshot of every project. */
+  'search.paths': {
+    args: z.object({ query: z.string().max(1024), limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    result: z.object({ results: z.array(SearchHit), total: z.number(), more: z.boolean(), tookMs: z.number() }),
+  },
+  /** Restore a snapshot, or some of its paths, into a folder. Long operation. */
+  'restore.start': {
+    args: z.object({ snapshotId, paths: z.array(snapshotPath.min(1)).max(1000).optional(), target: absolutePath, conflict: ConflictChoice }).strict(),
+    result: opStarted,
+  },
+  /** Export a snapshot, or some of its paths, as a .zip file. Long operation. */
+  'export.start': {
+    args: z.object({ snapshotId, paths: z.array(snapshotPath.min(1)).max(1000).optional(), target: absolutePath }).strict(),
+    result: opStarted,
+  },
+  'vault.stats': {
+    args: empty,
+    result: VaultStatistics,
+  },
+  /** The activity log, newest first. */
+  'activity.list': {
+    args: z.object({ limit: z.number().int().min(1).max(5000).optional() }).strict(),
+    result: z.array(ActivityEntry),
+  },
+  /** Electron only: the native folder picker. `path` is null when the user cancels. */
+  'dialog.pick-folder': {
+    args: z.object({ title: z.string().max(200).optional() }).strict(),
+    result: z.object({ path: z.string().nullable() }),
   },
   /** Ask a long operation to stop; it ends with op.finished { outcome: 'cancelled' }. */
   'op.cancel': {
@@ -119,6 +238,8 @@ export const events = {
     summary: z.record(z.string(), z.unknown()).nullable(),
   }),
   'vault.locked': z.object({ reason: z.enum(['user', 'idle', 'suspend', 'screen-lock']) }),
+  /** A command from the native app menu (Electron), for the page to carry out. */
+  'app.command': z.object({ command: z.enum(['add-folder', 'search', 'projects', 'statistics', 'activity', 'lock']) }),
 } as const;
 
 export type Calls = typeof calls;

@@ -3,7 +3,7 @@
  * contract over IPC and applies the security policy from `security.ts`.
  * Everything with logic lives in the engine or in small tested modules.
  */
-import { app, BrowserWindow, powerMonitor, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, powerMonitor, session, shell } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createDispatcher } from '../ipc/dispatch.ts';
@@ -13,6 +13,8 @@ import { createHandlers } from '../ipc/handlers.ts';
 import { Operations } from '../ipc/operations.ts';
 import type { EmitEvent } from '../ipc/operations.ts';
 import { VaultSession } from '../ipc/session.ts';
+import { folderPicker } from './dialogs.ts';
+import { menuTemplate } from './menu.ts';
 import { allowNavigation, contentSecurityPolicy, isTrustedSender, secureWebPreferences } from './security.ts';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
@@ -60,7 +62,11 @@ function start(): void {
   powerMonitor.on('suspend', () => void vaultSession.lock('suspend'));
   powerMonitor.on('lock-screen', () => void vaultSession.lock('screen-lock'));
   app.on('before-quit', () => void vaultSession.lock('user', false));
-  const dispatch = createDispatcher(createHandlers({ transport: 'electron', appVersion: app.getVersion(), operations, session: vaultSession }));
+  const pickFolder = folderPicker((options) => (mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options)));
+  const dispatch = createDispatcher(createHandlers({ transport: 'electron', appVersion: app.getVersion(), operations, session: vaultSession, pickFolder }));
+  // The menu's template is plain data (menu.ts); Electron's MenuItem options accept it as is.
+  const template = menuTemplate(process.platform, app.getName(), (command) => emit('app.command', { command }));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template as Parameters<typeof Menu.buildFromTemplate>[0]));
   transport = registerElectronTransport(dispatch, (frame) => isTrustedSender(frame, rendererEntry, devServerUrl), () => mainWindow?.webContents ?? null);
   createWindow();
 }

@@ -8,7 +8,9 @@
  */
 import { isAbsolute } from 'node:path';
 import { VaultError } from '../engine/errors.ts';
-import { backup } from '../engine/vault/index.ts';
+import { VaultPathIndex } from '../engine/search/vault-index.ts';
+import { backup, diffSnapshots, exportZip, listPath, readFileRange, restore, vaultStats } from '../engine/vault/index.ts';
+import type { Vault } from '../engine/vault/index.ts';
 import type { Handlers } from './dispatch.ts';
 import type { Operations } from './operations.ts';
 import type { VaultSession } from './session.ts';
@@ -18,9 +20,45 @@ export interface AppContext {
   appVersion: string;
   operations: Operations;
   session: VaultSession;
+  /** The native folder picker (Electron only); null when the user cancels. */
+  pickFolder?: (title: string) => Promise<string | null>;
+  now?: () => number;
 }
 
+type Outcome = 'done' | 'failed' | 'cancelled';
+
 export function createHandlers(ctx: AppContext): Handlers {
+  const now = ctx.now ?? Date.now;
+  const indexes = new WeakMap<Vault, VaultPathIndex>();
+  // Wrong passwords cannot be logged while the catalog is locked; they are written at the next unlock.
+  let failedUnlocks = 0;
+
+  /** Appends to the activity log of the open vault; a locked vault logs nothing. */
+  const record = (kind: string, outcome: Outcome, project: string | null, detail: string) => {
+    if (!ctx.session.unlocked) return;
+    try {
+      ctx.session.vault.catalog.addActivity({ at: now(), kind, outcome, project, detail });
+    } catch {
+      // The log is a convenience; failing to write it must not fail the action.
+    }
+  };
+
+  /** A long operation whose end is written to the activity log. */
+  const logged = (kind: string, project: string | null, describe: (summary: Record<string, unknown>) => string, job: Parameters<Operations['start']>[1]) =>
+    ctx.operations.start(kind, async (jobCtx) => {
+      try {
+        const summary = await job(jobCtx);
+        record(kind, jobCtx.signal.aborted ? 'cancelled' : 'done', project ?? (summary?.['project'] as string | undefined) ?? null, summary ? describe(summary) : '');
+        return summary;
+      } catch (err) {
+        const cancelled = jobCtx.signal.aborted || (err instanceof VaultError && err.kind === 'cancelled');
+        record(kind, cancelled ? 'cancelled' : 'failed', project, cancelled ? `The ${kind} was cancelled.` : err instanceof VaultError ? err.message : `The ${kind} failed.`);
+        throw err;
+      }
+    });
+
+  const snapshot = (id: string) => ctx.session.vault.resolveSnapshot(id);
+
   return {
     'app.info': () => ({
       name: 'MMRY Vault',
@@ -28,17 +66,28 @@ export function createHandlers(ctx: AppContext): Handlers {
       platform: process.platform,
       nodeVersion: process.versions.node,
       transport: ctx.transport,
+      nativeDialogs: ctx.pickFolder !== undefined,
     }),
     'vault.status': () => ({ path: ctx.session.path, exists: ctx.session.exists, unlocked: ctx.session.unlocked }),
     'vault.create': async ({ password }) => {
       await ctx.session.create(password);
+      record('create', 'done', null, `Created the vault at ${ctx.session.path}.`);
       return { path: ctx.session.path };
     },
     'vault.unlock': async ({ password }) => {
-      await ctx.session.unlock(password);
+      try {
+        await ctx.session.unlock(password);
+      } catch (err) {
+        if (err instanceof VaultError && err.kind === 'wrong-password') failedUnlocks++;
+        throw err;
+      }
+      if (failedUnlocks > 0) record('unlock', 'failed', null, `${failedUnlocks} unlock attempt${failedUnlocks === 1 ? '' : 's'} with a wrong password.`);
+      failedUnlocks = 0;
+      record('unlock', 'done', null, 'Unlocked the vault.');
       return { path: ctx.session.path };
     },
     'vault.lock': async () => {
+      record('lock', 'done', null, 'Locked the vault.');
       await ctx.session.lock('user');
       return {};
     },
@@ -69,7 +118,8 @@ export function createHandlers(ctx: AppContext): Handlers {
     'backup.start': ({ sourcePath, project }) => {
       if (!isAbsolute(sourcePath)) throw new VaultError('invalid-argument', 'Give the full path of the folder to back up.');
       const vault = ctx.session.vault;
-      return ctx.operations.start('backup', async ({ signal, progress }) => {
+      const describe = (s: Record<string, unknown>) => `Snapshot of ${String(s['files'])} files from ${sourcePath}${(s['warnings'] as unknown[]).length ? `, with ${(s['warnings'] as unknown[]).length} warnings` : ''}.`;
+      return logged('backup', project ?? null, describe, async ({ signal, progress }) => {
         const s = await backup(vault, sourcePath, {
           ...(project ? { project } : {}),
           signal,
@@ -77,6 +127,66 @@ export function createHandlers(ctx: AppContext): Handlers {
         });
         return { snapshotId: s.snapshotId, project: s.project, files: s.files, bytes: s.bytes, storedBytes: s.storedBytes, warnings: s.warnings };
       });
+    },
+    'snapshot.list-dir': async ({ snapshotId, path }) => {
+      const entries = await listPath(ctx.session.vault, snapshot(snapshotId), path);
+      return { path, entries };
+    },
+    'snapshot.read-file': async ({ snapshotId, path, offset, length }) => {
+      const r = await readFileRange(ctx.session.vault, snapshot(snapshotId), path, offset, length);
+      return { size: r.size, offset: r.offset, base64: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('base64') };
+    },
+    'snapshots.diff': async ({ from, to, limit }) => {
+      const d = await diffSnapshots(ctx.session.vault, snapshot(from), snapshot(to));
+      const max = limit ?? 20_000;
+      return { from: d.from, to: d.to, added: d.added, removed: d.removed, changed: d.changed, sizeDelta: d.sizeDelta, entries: d.entries.slice(0, max), truncated: d.entries.length > max };
+    },
+    'search.paths': async ({ query, limit }) => {
+      const vault = ctx.session.vault;
+      let index = indexes.get(vault);
+      if (!index) indexes.set(vault, (index = new VaultPathIndex(vault)));
+      await index.refresh();
+      const t0 = performance.now();
+      const found = index.index.search(query, limit ?? 200);
+      return { results: found.results.map((r) => ({ ...r })), total: found.total, more: found.more, tookMs: performance.now() - t0 };
+    },
+    'restore.start': ({ snapshotId, paths, target, conflict }) => {
+      if (!isAbsolute(target)) throw new VaultError('invalid-argument', 'Give the full path of the folder to restore into.');
+      const vault = ctx.session.vault;
+      const s = snapshot(snapshotId);
+      const project = vault.projectName(s.projectId);
+      const what = paths && paths.length > 0 ? paths.join(', ') : 'the whole snapshot';
+      return logged('restore', project, (r) => `Restored ${what} (${String(r['files'])} files) to ${target}.`, async ({ signal, progress }) => {
+        const r = await restore(vault, s, target, {
+          ...(paths && paths.length > 0 ? { paths } : {}),
+          policy: conflict,
+          signal,
+          onProgress: (p) => progress({ phase: 'restoring', ...p }),
+        });
+        return { project, target: r.target, files: r.files, dirs: r.dirs, bytes: r.bytes, skipped: r.skipped, renamed: r.renamed, warnings: r.problems };
+      });
+    },
+    'export.start': ({ snapshotId, paths, target }) => {
+      if (!isAbsolute(target)) throw new VaultError('invalid-argument', 'Give the full path of the zip file to write.');
+      if (!target.toLowerCase().endsWith('.zip')) throw new VaultError('invalid-argument', "The export file's name must end in .zip.");
+      const vault = ctx.session.vault;
+      const s = snapshot(snapshotId);
+      const project = vault.projectName(s.projectId);
+      return logged('export', project, (r) => `Exported ${String(r['files'])} files to ${target}.`, async ({ signal, progress }) => {
+        const r = await exportZip(vault, s, target, { ...(paths && paths.length > 0 ? { paths } : {}), signal, onProgress: (p) => progress({ phase: 'exporting', ...p }) });
+        return { project, target: r.target, files: r.files, dirs: r.dirs, bytes: r.bytes, zipBytes: r.zipBytes, warnings: r.problems };
+      });
+    },
+    'vault.stats': () => {
+      const vault = ctx.session.vault;
+      const names = new Map(vault.catalog.listProjects().map((p) => [p.id, p.name]));
+      const growth = vault.catalog.listSnapshots().map((s) => ({ at: s.createdAt, project: names.get(s.projectId) ?? '?', totalBytes: s.totalBytes, storedBytes: s.storedBytes }));
+      return { ...vaultStats(vault), growth };
+    },
+    'activity.list': ({ limit }) => ctx.session.vault.catalog.listActivity(limit ?? 500),
+    'dialog.pick-folder': async ({ title }) => {
+      if (!ctx.pickFolder) throw new VaultError('invalid-argument', 'There is no native folder picker here; type the folder path instead.');
+      return { path: await ctx.pickFolder(title ?? 'Choose a folder') };
     },
     'op.cancel': ({ opId }) => ({ cancelled: ctx.operations.cancel(opId) }),
   };

@@ -1,29 +1,134 @@
-import { useEffect, useState } from 'react';
-import type { CallResult } from '../../src-shared/contract.ts';
-import type { ContractClient } from './client.ts';
+/**
+ * The app's frame: the title bar (connection, lock), then either first run,
+ * unlock, or the unlocked shell with its sidebar, screen and operations.
+ * The sidebar's sections are a list, so Health slots in as one more entry.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import { Activity as ActivityIcon, BarChart3, FolderKanban, Lock, Search as SearchIcon } from 'lucide-react';
+import type { LucideIcon } from 'lucide-react';
+import { useCallback, useEffect, useState } from 'react';
+import type { DragEvent } from 'react';
+import type { EventPayload } from '../../src-shared/contract.ts';
+import { errorText, useCall, useClient, useEvent } from './api.tsx';
+import { canDropFiles, droppedPaths, useJobs } from './actions.ts';
+import { OpsPanel } from './components/OpsPanel.tsx';
+import type { Route, Section } from './route.ts';
+import { FirstRun, Unlock } from './screens/Access.tsx';
+import { Activity } from './screens/Activity.tsx';
+import { Project } from './screens/Project.tsx';
+import { Projects } from './screens/Projects.tsx';
+import { Search } from './screens/Search.tsx';
+import { Statistics } from './screens/Statistics.tsx';
 
-type Info = CallResult<'app.info'>;
+const SECTIONS: { id: Section; label: string; icon: LucideIcon }[] = [
+  { id: 'projects', label: 'Projects', icon: FolderKanban },
+  { id: 'search', label: 'Search', icon: SearchIcon },
+  { id: 'statistics', label: 'Statistics', icon: BarChart3 },
+  { id: 'activity', label: 'Activity', icon: ActivityIcon },
+];
 
-export function App({ client }: { client: ContractClient }) {
-  const [info, setInfo] = useState<Info | null>(null);
-  const [error, setError] = useState<string | null>(null);
+export function App() {
+  const info = useCall('app.info', {}, { staleTime: Infinity });
+  const status = useCall('vault.status', {});
+  const client = useClient();
+  const qc = useQueryClient();
+  const unlocked = status.data?.unlocked === true;
 
-  useEffect(() => {
-    client.call('app.info', {}).then(setInfo, (err: Error) => setError(err.message));
-  }, [client]);
+  const lock = useCallback(async () => {
+    await client.call('vault.lock', {}).catch(() => undefined);
+    await qc.invalidateQueries({ queryKey: ['vault.status'] });
+  }, [client, qc]);
 
   return (
     <div className="app">
       <header className="titlebar">
         <h1>MMRY Vault</h1>
         <span className="status" role="status" aria-live="polite">
-          {error ? `Not connected: ${error}` : info ? `Connected · ${info.transport} · v${info.version}` : 'Connecting…'}
+          {info.error ? `Not connected: ${errorText(info.error)}` : info.data ? `Connected · ${info.data.transport} · v${info.data.version}` : 'Connecting…'}
         </span>
+        {unlocked && (
+          <button type="button" onClick={() => void lock()} title="Lock the vault (Ctrl+L)">
+            <Lock size={14} aria-hidden /> Lock
+          </button>
+        )}
       </header>
-      <main className="welcome">
-        <h2>Your projects, kept safe</h2>
-        <p>Drop a project folder here to keep it as versioned, deduplicated, encrypted snapshots that repair themselves.</p>
+      {status.error && (
+        <p className="form-error pad" role="alert">
+          {errorText(status.error)}
+        </p>
+      )}
+      {status.data && !status.data.exists && <FirstRun path={status.data.path} />}
+      {status.data && status.data.exists && !unlocked && <Unlock path={status.data.path} />}
+      {unlocked && <Shell nativeDialogs={info.data?.nativeDialogs ?? false} lock={lock} />}
+    </div>
+  );
+}
+
+function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Promise<void> }) {
+  const [route, setRoute] = useState<Route>({ name: 'projects' });
+  const [query, setQuery] = useState('');
+  const [dragging, setDragging] = useState(false);
+  const jobs = useJobs();
+  const section: Section = route.name === 'project' ? 'projects' : route.name;
+  const dropEnabled = canDropFiles();
+
+  // The native menu's commands (Electron), and the same shortcuts in a browser.
+  const command = useCallback(
+    (c: EventPayload<'app.command'>['command']) => {
+      if (c === 'lock') void lock();
+      else if (c === 'add-folder') setRoute({ name: 'projects' });
+      else setRoute({ name: c });
+    },
+    [lock],
+  );
+  useEvent('app.command', useCallback((p: EventPayload<'app.command'>) => command(p.command), [command]));
+  useEffect(() => {
+    if (window.mmry) return; // Electron's menu owns the accelerators there.
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      const k = e.key.toLowerCase();
+      const map: Record<string, EventPayload<'app.command'>['command']> = { l: 'lock', f: 'search', '1': 'projects', '2': 'statistics', '3': 'activity' };
+      if (map[k]) {
+        e.preventDefault();
+        command(map[k]);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [command]);
+
+  const drop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    for (const p of droppedPaths(e.dataTransfer.files)) void jobs.backup(p).catch(() => undefined);
+  };
+
+  return (
+    <div
+      className={`shell${dragging ? ' dragging' : ''}`}
+      {...(dropEnabled
+        ? { onDragOver: (e: DragEvent) => (e.preventDefault(), setDragging(true)), onDragLeave: () => setDragging(false), onDrop: drop }
+        : {})}
+    >
+      <nav className="sidebar" aria-label="Sections">
+        <ul>
+          {SECTIONS.map(({ id, label, icon: Icon }) => (
+            <li key={id}>
+              <button type="button" className="nav" aria-current={section === id ? 'page' : undefined} onClick={() => setRoute({ name: id })}>
+                <Icon size={16} aria-hidden /> {label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="content" id="content">
+        {route.name === 'projects' && <Projects go={setRoute} nativeDialogs={nativeDialogs} dropEnabled={dropEnabled} />}
+        {route.name === 'project' && <Project route={route} go={setRoute} nativeDialogs={nativeDialogs} />}
+        {route.name === 'search' && <Search query={query} setQuery={setQuery} go={setRoute} />}
+        {route.name === 'statistics' && <Statistics />}
+        {route.name === 'activity' && <Activity />}
       </main>
+      <OpsPanel />
     </div>
   );
 }

@@ -1,7 +1,9 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { createQueryClient, Providers } from './api.tsx';
 import { createClient } from './client.ts';
+import { OpsStore } from './ops.ts';
 import './styles.css';
 
 const client = createClient();
@@ -10,6 +12,8 @@ const client = createClient();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App client={client} />
+    <Providers client={client} queryClient={createQueryClient()} ops={new OpsStore()}>
+      <App />
+    </Providers>
   </StrictMode>,
 );

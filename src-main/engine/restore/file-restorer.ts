@@ -499,7 +499,7 @@ async function unlinkIfPresent(p: string | Buffer): Promise<boolean> {
  * (millisecond precision).
  */
 export function nsToSeconds(ns: bigint): number | Date {
-  if (ns < 0n) return new Date(Number(ns / 1_000_000n));
+  if (ns < 0n) return new Date(Number((ns - 500_000n) / 1_000_000n)); // nearest ms (bigint division truncates towards 0)
   const whole = ns / 1_000_000_000n;
   const frac = ns % 1_000_000_000n;
   return Number(whole) + Number(frac) / 1e9;
