@@ -228,6 +228,7 @@ export async function statsCommand(argv: string[], io: CliIO): Promise<number> {
       io.out(`${s.projects} projects, ${s.snapshots} snapshots, ${s.packs} packs, ${s.blobs} blobs.`);
       io.out(`Original data ${formatBytes(s.originalBytes)}; after dedup ${formatBytes(s.uniqueBytes)}; stored ${formatBytes(s.storedBytes)}.`);
       io.out(`Saved by dedup ${formatBytes(s.dedupSavedBytes)}, by compression ${formatBytes(s.compressionSavedBytes)}.`);
+      io.out(`Self-healing parity: ${formatBytes(s.parityBytes)} (${(s.parityShare * 100).toFixed(1)}% of the packs).`);
       if (s.fileTypes.length > 0) {
         io.out('\nWhat the engine learned per file type (largest first):');
         for (const t of s.fileTypes.slice(0, 15)) {

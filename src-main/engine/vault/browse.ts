@@ -4,6 +4,9 @@
  * write lock.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PARITY_DIR } from '../heal/layout.ts';
 import type { SnapshotRow } from '../catalog/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
 import type { Vault } from './vault.ts';
@@ -134,6 +137,9 @@ export interface VaultStats {
   storedBytes: number;
   dedupSavedBytes: number;
   compressionSavedBytes: number;
+  /** Bytes of parity files: what self-healing costs, and that cost as a share of the packs. */
+  parityBytes: number;
+  parityShare: number;
   /** What the engine learned per file type: the strategy it uses and how it did. */
   fileTypes: { typeKey: string; strategy: string; samples: number; bytesIn: number; bytesOut: number; mbPerSecond: number | null }[];
 }
@@ -150,6 +156,7 @@ export function vaultStats(vault: Vault): VaultStats {
     }
   }
   fileTypes.sort((x, y) => y.bytesIn - x.bytesIn);
+  const parityBytes = folderBytes(join(vault.dir, PARITY_DIR));
   return {
     projects: totals.projects,
     snapshots: totals.snapshots,
@@ -160,6 +167,18 @@ export function vaultStats(vault: Vault): VaultStats {
     storedBytes: totals.packBytes,
     dedupSavedBytes: Math.max(0, originalBytes - totals.rawBytes),
     compressionSavedBytes: Math.max(0, totals.rawBytes - totals.packBytes),
+    parityBytes,
+    parityShare: totals.packBytes > 0 ? parityBytes / totals.packBytes : 0,
     fileTypes,
   };
+}
+
+function folderBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const name of readdirSync(dir)) total += statSync(join(dir, name)).size;
+  } catch {
+    // no parity folder yet
+  }
+  return total;
 }
