@@ -121,7 +121,7 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
           ))}
         </ul>
       </nav>
-      <main className="content" id="content">
+      <main className="content" id="content" tabIndex={0} aria-label={SECTIONS.find((x) => x.id === section)?.label}>
         {route.name === 'projects' && <Projects go={setRoute} nativeDialogs={nativeDialogs} dropEnabled={dropEnabled} />}
         {route.name === 'project' && <Project route={route} go={setRoute} nativeDialogs={nativeDialogs} />}
         {route.name === 'search' && <Search query={query} setQuery={setQuery} go={setRoute} />}

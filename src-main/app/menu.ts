@@ -1,0 +1,52 @@
+/**
+ * The application menu as plain data: a template Electron turns into a Menu
+ * (`Menu.buildFromTemplate` in main.ts). Pure, so the accelerators and the
+ * macOS conventions (app menu first, Preferences/Quit there) are unit-tested.
+ * Menu items either use an Electron role or send a contract `app.command`
+ * event to the page, which carries it out like the matching button.
+ */
+import type { EventPayload } from '../../src-shared/contract.ts';
+
+export type AppCommand = EventPayload<'app.command'>['command'];
+
+export interface MenuItem {
+  label?: string;
+  role?: string;
+  type?: 'separator';
+  accelerator?: string;
+  submenu?: MenuItem[];
+  click?: () => void;
+}
+
+export function menuTemplate(platform: string, appName: string, send: (command: AppCommand) => void): MenuItem[] {
+  const mac = platform === 'darwin';
+  const item = (label: string, command: AppCommand, accelerator?: string): MenuItem => ({ label, ...(accelerator ? { accelerator } : {}), click: () => send(command) });
+  const sep: MenuItem = { type: 'separator' };
+  const appMenu: MenuItem[] = mac
+    ? [{ label: appName, submenu: [{ role: 'about' }, sep, { role: 'services' }, sep, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, sep, { role: 'quit' }] }]
+    : [];
+  return [
+    ...appMenu,
+    {
+      label: 'File',
+      submenu: [item('Add Folder…', 'add-folder', 'CmdOrCtrl+O'), sep, item('Lock Vault', 'lock', 'CmdOrCtrl+L'), ...(mac ? [sep, { role: 'close' }] : [sep, { role: 'quit' }])],
+    },
+    { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, sep, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
+    {
+      label: 'View',
+      submenu: [
+        item('Projects', 'projects', 'CmdOrCtrl+1'),
+        item('Search', 'search', 'CmdOrCtrl+F'),
+        item('Statistics', 'statistics', 'CmdOrCtrl+2'),
+        item('Activity', 'activity', 'CmdOrCtrl+3'),
+        sep,
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        sep,
+        { role: 'togglefullscreen' },
+      ],
+    },
+    { label: 'Window', submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, sep, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }] },
+  ];
+}

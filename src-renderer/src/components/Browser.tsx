@@ -1,0 +1,196 @@
+/**
+ * One folder of a snapshot as a virtualized list (TanStack Virtual: only the
+ * rows on screen exist, so 100,000 entries scroll smoothly), with sortable
+ * columns, breadcrumbs, and the keyboard: arrows/Home/End/PageUp/PageDown
+ * move, Enter or → opens, Backspace or ← goes up, a letter jumps.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import * as Menu from '@radix-ui/react-dropdown-menu';
+import { ArrowDown, ArrowUp, ChevronRight, File, Folder, Link2, MoreHorizontal } from 'lucide-react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { KeyboardEvent } from 'react';
+import { errorText, useCall } from '../api.tsx';
+import { formatBytes, formatDate, plural } from '../lib/format.ts';
+import { breadcrumbs, keyAction, nextSort, parentPath, sortEntries, typeAhead } from '../lib/tree-model.ts';
+import type { Entry, SortDir, SortKey } from '../lib/tree-model.ts';
+
+const ROW = 30;
+
+export interface BrowserProps {
+  snapshotId: string;
+  rootLabel: string;
+  path: string;
+  selected: string | null;
+  onNavigate: (path: string, select?: string | null) => void;
+  onSelect: (entry: Entry | null) => void;
+  onOpenFile: (entry: Entry) => void;
+  onRestore: (paths: string[], label: string) => void;
+  onExport: (paths: string[], label: string) => void;
+}
+
+export function Browser(props: BrowserProps) {
+  const { snapshotId, path, selected } = props;
+  const listing = useCall('snapshot.list-dir', { snapshotId, path });
+  const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'name', dir: 'asc' });
+  const entries = useMemo(() => sortEntries(listing.data?.entries ?? [], sort.key, sort.dir), [listing.data, sort]);
+  const index = selected === null ? -1 : entries.findIndex((e) => e.path === selected);
+  const current = index >= 0 ? entries[index]! : null;
+  const [menuOpen, setMenuOpen] = useState(false);
+  const scroller = useRef<HTMLDivElement>(null);
+  const list = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({ count: entries.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
+
+  useEffect(() => {
+    if (index >= 0) virtual.scrollToIndex(index, { align: 'auto' });
+  }, [index, virtual]);
+
+  // Entering a folder with the keyboard keeps the focus in the list: select its first entry, as Finder does.
+  useEffect(() => {
+    if (index < 0 && entries.length > 0 && list.current && list.current === document.activeElement) props.onSelect(entries[0]!);
+  }, [entries]);
+
+  const open = (e: Entry) => {
+    if (e.type === 'dir') props.onNavigate(e.path, null);
+    else props.onOpenFile(e);
+  };
+  const select = (i: number) => props.onSelect(entries[i] ?? null);
+
+  const onKey = (ev: KeyboardEvent) => {
+    const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 300) / ROW) - 1);
+    const action = keyAction(ev.key, index, entries.length, page);
+    if (action) {
+      ev.preventDefault();
+      if ('move' in action) select(action.move);
+      else if ('open' in action) open(entries[index]!);
+      else if (path) props.onNavigate(parentPath(path), path);
+      return;
+    }
+    if (current && (ev.key === 'ContextMenu' || (ev.key === 'F10' && ev.shiftKey))) {
+      ev.preventDefault();
+      setMenuOpen(true);
+      return;
+    }
+    if (ev.key.length === 1 && /\S/.test(ev.key) && !ev.ctrlKey && !ev.metaKey && !ev.altKey) select(typeAhead(entries, index, ev.key));
+  };
+
+  const crumbs = breadcrumbs(path, props.rootLabel);
+  const column = (key: SortKey, label: string, className = '') => (
+    <button type="button" className={`col ${className}`} onClick={() => setSort(nextSort(sort, key))} aria-label={`Sort by ${label}`} aria-pressed={sort.key === key}>
+      {label} {sort.key === key && (sort.dir === 'asc' ? <ArrowUp size={12} aria-hidden /> : <ArrowDown size={12} aria-hidden />)}
+    </button>
+  );
+  const activeId = index >= 0 ? `row-${index}` : undefined;
+
+  return (
+    <div className="browser">
+      <nav className="crumbs" aria-label="Folder path">
+        <ol>
+          {crumbs.map((c, i) => (
+            <li key={c.path}>
+              {i > 0 && <ChevronRight size={14} aria-hidden />}
+              {i === crumbs.length - 1 ? (
+                <span aria-current="location">{c.label}</span>
+              ) : (
+                <button type="button" className="link" onClick={() => props.onNavigate(c.path, crumbs[i + 1]?.path ?? null)}>
+                  {c.label}
+                </button>
+              )}
+            </li>
+          ))}
+        </ol>
+        <span className="muted count">{listing.data ? plural(entries.length, 'item') : ''}</span>
+        {current && (
+          <EntryMenu
+            entry={current}
+            open={menuOpen}
+            onOpenChange={(o) => {
+              setMenuOpen(o);
+              if (!o) list.current?.focus();
+            }}
+            onOpen={() => open(current)}
+            onRestore={() => props.onRestore([current.path], current.name)}
+            onExport={() => props.onExport([current.path], current.name)}
+          />
+        )}
+      </nav>
+      <div className="list-head" role="presentation">
+        {column('name', 'Name', 'name')}
+        {column('size', 'Size', 'num')}
+        {column('date', 'Modified', 'date')}
+      </div>
+      {listing.error && <p className="form-error">{errorText(listing.error)}</p>}
+      <div className="list-scroll" ref={scroller}>
+        <div
+          ref={list}
+          className="list"
+          role="listbox"
+          tabIndex={0}
+          aria-label={`Contents of ${crumbs.at(-1)!.label}`}
+          aria-activedescendant={activeId}
+          onKeyDown={onKey}
+          onFocus={() => index < 0 && entries.length > 0 && select(0)}
+          style={{ height: virtual.getTotalSize() }}
+        >
+          {virtual.getVirtualItems().map((v) => {
+            const e = entries[v.index]!;
+            const isSel = v.index === index;
+            return (
+              <div
+                key={e.path}
+                id={`row-${v.index}`}
+                role="option"
+                aria-selected={isSel}
+                className={`row${isSel ? ' selected' : ''}`}
+                style={{ transform: `translateY(${v.start}px)`, height: ROW }}
+                onClick={() => select(v.index)}
+                onContextMenu={(ev) => {
+                  ev.preventDefault();
+                  select(v.index);
+                  setMenuOpen(true);
+                }}
+                onDoubleClick={() => open(e)}
+              >
+                <span className="name">
+                  {e.type === 'dir' ? <Folder size={16} aria-hidden className="ic-dir" /> : e.type === 'symlink' ? <Link2 size={16} aria-hidden /> : <File size={16} aria-hidden />}
+                  <span className="label">{e.name}</span>
+                </span>
+                <span className="num">{e.type === 'file' ? formatBytes(e.size) : e.type === 'dir' ? '—' : ''}</span>
+                <span className="date">{formatDate(e.mtimeMs)}</span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The selected entry's actions: from this button, a right click on a row, or
+ * the context-menu key (Shift+F10) in the list.
+ */
+function EntryMenu(props: { entry: Entry; open: boolean; onOpenChange: (open: boolean) => void; onOpen: () => void; onRestore: () => void; onExport: () => void }) {
+  const { entry, onOpen, onRestore, onExport } = props;
+  return (
+    <Menu.Root open={props.open} onOpenChange={props.onOpenChange} modal={false}>
+      <Menu.Trigger asChild>
+        <button type="button" aria-label={`Actions for ${entry.name}`}>
+          <MoreHorizontal size={16} aria-hidden /> Actions
+        </button>
+      </Menu.Trigger>
+      <Menu.Portal>
+        <Menu.Content className="menu" align="end" sideOffset={4}>
+          <Menu.Item className="menu-item" onSelect={onOpen}>
+            {entry.type === 'dir' ? 'Open' : 'Preview'}
+          </Menu.Item>
+          <Menu.Item className="menu-item" onSelect={onRestore}>
+            Restore…
+          </Menu.Item>
+          <Menu.Item className="menu-item" onSelect={onExport}>
+            Export as zip…
+          </Menu.Item>
+        </Menu.Content>
+      </Menu.Portal>
+    </Menu.Root>
+  );
+}

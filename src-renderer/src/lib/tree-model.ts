@@ -1,0 +1,95 @@
+/**
+ * The browse list's logic, kept out of the component so it is tested alone:
+ * sorting (folders first, then by the chosen column), the keyboard model,
+ * and paths/breadcrumbs inside a snapshot ('' is the root, '/'-separated).
+ */
+export interface Entry {
+  name: string;
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  size: number;
+  mtimeMs: number;
+}
+
+export type SortKey = 'name' | 'size' | 'date';
+export type SortDir = 'asc' | 'desc';
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/** Folders first, then by key; ties by name so the order is stable. */
+export function sortEntries<T extends Entry>(entries: readonly T[], key: SortKey, dir: SortDir): T[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  const by = (a: T, b: T): number => {
+    if (key === 'size' && a.size !== b.size) return (a.size - b.size) * sign;
+    if (key === 'date' && a.mtimeMs !== b.mtimeMs) return (a.mtimeMs - b.mtimeMs) * sign;
+    const n = collator.compare(a.name, b.name);
+    return key === 'name' ? n * sign : n;
+  };
+  return [...entries].sort((a, b) => Number(b.type === 'dir') - Number(a.type === 'dir') || by(a, b));
+}
+
+/** Clicking a column: same column flips the direction; a new one starts ascending (size and date: largest/newest first). */
+export function nextSort(current: { key: SortKey; dir: SortDir }, clicked: SortKey): { key: SortKey; dir: SortDir } {
+  if (current.key === clicked) return { key: clicked, dir: current.dir === 'asc' ? 'desc' : 'asc' };
+  return { key: clicked, dir: clicked === 'name' ? 'asc' : 'desc' };
+}
+
+export type KeyAction = { move: number } | { open: true } | { up: true } | null;
+
+/** What a key does in the list; `index` is the selected row (-1 for none). */
+export function keyAction(key: string, index: number, count: number, pageSize: number): KeyAction {
+  if (count === 0) return key === 'Backspace' || key === 'ArrowLeft' ? { up: true } : null;
+  const clamp = (i: number) => Math.max(0, Math.min(count - 1, i));
+  switch (key) {
+    case 'ArrowDown':
+      return { move: clamp(index + 1) };
+    case 'ArrowUp':
+      return { move: clamp(index < 0 ? 0 : index - 1) };
+    case 'Home':
+      return { move: 0 };
+    case 'End':
+      return { move: count - 1 };
+    case 'PageDown':
+      return { move: clamp(index + pageSize) };
+    case 'PageUp':
+      return { move: clamp(index - pageSize) };
+    case 'Enter':
+    case 'ArrowRight':
+      return index >= 0 ? { open: true } : null;
+    case 'Backspace':
+    case 'ArrowLeft':
+      return { up: true };
+    default:
+      return null;
+  }
+}
+
+/** Typing a letter jumps to the next entry starting with it (wrapping). */
+export function typeAhead(entries: readonly Entry[], from: number, letter: string): number {
+  const l = letter.toLowerCase();
+  for (let k = 1; k <= entries.length; k++) {
+    const i = (from + k) % entries.length;
+    if (entries[i]!.name.toLowerCase().startsWith(l)) return i;
+  }
+  return from;
+}
+
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir ? `${dir}/${name}` : name;
+}
+
+/** Breadcrumbs from the root: [{ label: root, path: '' }, { label: 'src', path: 'src' }, ...]. */
+export function breadcrumbs(path: string, rootLabel: string): { label: string; path: string }[] {
+  const crumbs = [{ label: rootLabel, path: '' }];
+  let at = '';
+  for (const seg of path.split('/').filter(Boolean)) {
+    at = joinPath(at, seg);
+    crumbs.push({ label: seg, path: at });
+  }
+  return crumbs;
+}

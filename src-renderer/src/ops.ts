@@ -1,0 +1,86 @@
+/**
+ * Long operations as the page sees them: started by a call that returned an
+ * opId, fed by `op.progress` and `op.finished` events. A tiny external store
+ * (for useSyncExternalStore), so every screen shows the same jobs.
+ */
+import type { EventPayload } from '../../src-shared/contract.ts';
+
+export interface OpView {
+  opId: string;
+  kind: string;
+  /** What the user started, e.g. "Backup of /home/me/site". */
+  title: string;
+  startedAt: number;
+  progress: EventPayload<'op.progress'> | null;
+  finished: EventPayload<'op.finished'> | null;
+}
+
+export interface Warning {
+  path: string;
+  message: string;
+}
+
+export class OpsStore {
+  #ops: OpView[] = [];
+  readonly #listeners = new Set<() => void>();
+  /** Events for ids not started from this page yet (an event can beat the call's answer). */
+  readonly #early = new Map<string, { progress?: EventPayload<'op.progress'>; finished?: EventPayload<'op.finished'> }>();
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  snapshot = (): OpView[] => this.#ops;
+
+  started(opId: string, kind: string, title: string, now = Date.now()): void {
+    const early = this.#early.get(opId);
+    this.#early.delete(opId);
+    this.#set([{ opId, kind, title, startedAt: now, progress: early?.progress ?? null, finished: early?.finished ?? null }, ...this.#ops]);
+  }
+
+  progress(p: EventPayload<'op.progress'>): void {
+    if (!this.#ops.some((o) => o.opId === p.opId)) {
+      this.#early.set(p.opId, { ...this.#early.get(p.opId), progress: p });
+      return;
+    }
+    this.#set(this.#ops.map((o) => (o.opId === p.opId && !o.finished ? { ...o, progress: p } : o)));
+  }
+
+  finished(f: EventPayload<'op.finished'>): void {
+    if (!this.#ops.some((o) => o.opId === f.opId)) {
+      this.#early.set(f.opId, { ...this.#early.get(f.opId), finished: f });
+      return;
+    }
+    this.#set(this.#ops.map((o) => (o.opId === f.opId ? { ...o, finished: f } : o)));
+  }
+
+  dismiss(opId: string): void {
+    this.#set(this.#ops.filter((o) => o.opId !== opId));
+  }
+
+  clear(): void {
+    this.#set([]);
+  }
+
+  #set(ops: OpView[]): void {
+    this.#ops = ops;
+    for (const l of this.#listeners) l();
+  }
+}
+
+/** Warnings a finished job reported in its summary (unreadable files, names left out...). */
+export function warningsOf(op: OpView): Warning[] {
+  const w = op.finished?.summary?.['warnings'];
+  return Array.isArray(w) ? (w as Warning[]).filter((x) => typeof x?.path === 'string') : [];
+}
+
+/** Fraction done (0..1) when it can be known. */
+export function fractionDone(op: OpView): number | null {
+  if (op.finished) return 1;
+  const p = op.progress;
+  if (!p) return null;
+  if (p.bytesTotal) return Math.min(1, p.bytes / p.bytesTotal);
+  if (p.filesTotal) return Math.min(1, p.files / p.filesTotal);
+  return null;
+}

@@ -1,0 +1,43 @@
+/** Every backup, restore, export, unlock and lock, newest first. */
+import { errorText, useCall } from '../api.tsx';
+import { formatDate } from '../lib/format.ts';
+
+export function Activity() {
+  const log = useCall('activity.list', { limit: 500 });
+  return (
+    <div className="screen">
+      <header className="screen-head">
+        <h2>Activity</h2>
+      </header>
+      {log.error && <p className="form-error">{errorText(log.error)}</p>}
+      {log.data && log.data.length === 0 && <p className="muted">Nothing has happened yet.</p>}
+      {log.data && log.data.length > 0 && (
+        <table className="table" aria-label="Activity log">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">What</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {log.data.map((a) => (
+              <tr key={a.id}>
+                <td>{formatDate(a.at)}</td>
+                <td className="cap">
+                  {a.kind}
+                  {a.project ? ` · ${a.project}` : ''}
+                </td>
+                <td>
+                  <span className={`badge ${a.outcome}`}>{a.outcome}</span>
+                </td>
+                <td>{a.detail}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

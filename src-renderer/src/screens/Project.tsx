@@ -1,0 +1,125 @@
+/** One project: its snapshots as a timeline, and the chosen snapshot's files (browse) or changes. */
+import * as Tabs from '@radix-ui/react-tabs';
+import { Archive, History, RefreshCw, RotateCcw } from 'lucide-react';
+import { useState } from 'react';
+import { errorText, useCall } from '../api.tsx';
+import { useJobs } from '../actions.ts';
+import { Browser } from '../components/Browser.tsx';
+import { Changes } from '../components/Changes.tsx';
+import { JobDialog } from '../components/Dialogs.tsx';
+import type { JobRequest } from '../components/Dialogs.tsx';
+import { Preview } from '../components/Preview.tsx';
+import { formatBytes, formatDate, formatDelta, plural } from '../lib/format.ts';
+import type { Entry } from '../lib/tree-model.ts';
+import type { Route } from '../route.ts';
+
+type ProjectRoute = Extract<Route, { name: 'project' }>;
+
+export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go: (r: Route) => void; nativeDialogs: boolean }) {
+  const snapshots = useCall('snapshots.list', { project: route.project });
+  const projects = useCall('projects.list', {});
+  const jobs = useJobs();
+  const [dialog, setDialog] = useState<JobRequest | null>(null);
+  const [preview, setPreview] = useState<Entry | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const list = snapshots.data ?? [];
+  const current = list.find((s) => s.id === route.snapshotId) ?? list[0];
+  const path = route.path ?? '';
+  const source = projects.data?.find((p) => p.name === route.project)?.sourcePath;
+  const set = (patch: Partial<ProjectRoute>) => go({ ...route, ...patch });
+
+  const backupNow = async () => {
+    if (!source) return;
+    setError(null);
+    try {
+      await jobs.backup(source, route.project);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <div className="screen project">
+      <header className="screen-head">
+        <h2>{route.project}</h2>
+        {source && <code className="path muted">{source}</code>}
+        <div className="spacer" />
+        <button type="button" onClick={() => void backupNow()} disabled={!source}>
+          <RefreshCw size={16} aria-hidden /> Back up now
+        </button>
+      </header>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {snapshots.error && <p className="form-error">{errorText(snapshots.error)}</p>}
+      <div className="project-body">
+        <nav className="timeline" aria-label="Snapshots">
+          <h3>
+            <History size={16} aria-hidden /> Snapshots
+          </h3>
+          <ol>
+            {list.map((s) => (
+              <li key={s.id}>
+                <button type="button" className={`snap${s.id === current?.id ? ' current' : ''}`} aria-current={s.id === current?.id ? 'true' : undefined} onClick={() => set({ snapshotId: s.id, path: '', select: undefined })}>
+                  <span className="snap-date">{formatDate(s.createdAt)}</span>
+                  <span className="snap-meta muted">
+                    {formatDelta(s.newBytes)} new · {s.filesNew + s.filesChanged > 0 ? `${plural(s.filesChanged, 'file')} changed, ${s.filesNew} new` : 'no changes'}
+                  </span>
+                  <span className="snap-meta muted">
+                    {plural(s.files, 'file')}, {formatBytes(s.totalBytes)}
+                    {s.warnings > 0 ? ` · ${plural(s.warnings, 'warning')}` : ''}
+                  </span>
+                  {s.note && <span className="snap-note">{s.note}</span>}
+                </button>
+              </li>
+            ))}
+          </ol>
+        </nav>
+        {current && (
+          <Tabs.Root className="snapshot-view" value={route.tab ?? 'browse'} onValueChange={(v) => set({ tab: v as 'browse' | 'changes' })}>
+            <div className="snapshot-bar">
+              <Tabs.List className="tabs" aria-label="Snapshot views">
+                <Tabs.Trigger className="tab" value="browse">
+                  Browse
+                </Tabs.Trigger>
+                <Tabs.Trigger className="tab" value="changes">
+                  Changes
+                </Tabs.Trigger>
+              </Tabs.List>
+              <div className="spacer" />
+              <button type="button" onClick={() => setDialog({ kind: 'restore', snapshotId: current.id, paths: [], label: `snapshot of ${formatDate(current.createdAt)}` })}>
+                <RotateCcw size={16} aria-hidden /> Restore snapshot…
+              </button>
+              <button type="button" onClick={() => setDialog({ kind: 'export', snapshotId: current.id, paths: [], label: route.project })}>
+                <Archive size={16} aria-hidden /> Export zip…
+              </button>
+            </div>
+            <Tabs.Content value="browse" className="tab-body browse-body">
+              <Browser
+                snapshotId={current.id}
+                rootLabel={route.project}
+                path={path}
+                selected={route.select ?? null}
+                onNavigate={(p, select) => {
+                  setPreview(null);
+                  set({ path: p, select: select ?? undefined, snapshotId: current.id });
+                }}
+                onSelect={(e) => set({ select: e?.path, snapshotId: current.id })}
+                onOpenFile={(e) => setPreview(e)}
+                onRestore={(paths, label) => setDialog({ kind: 'restore', snapshotId: current.id, paths, label })}
+                onExport={(paths, label) => setDialog({ kind: 'export', snapshotId: current.id, paths, label })}
+              />
+              {preview && <Preview key={`${current.id}:${preview.path}`} snapshotId={current.id} path={preview.path} name={preview.name} />}
+            </Tabs.Content>
+            <Tabs.Content value="changes" className="tab-body">
+              <Changes snapshots={list} to={current.id} />
+            </Tabs.Content>
+          </Tabs.Root>
+        )}
+      </div>
+      <JobDialog request={dialog} onClose={() => setDialog(null)} nativeDialogs={nativeDialogs} />
+    </div>
+  );
+}

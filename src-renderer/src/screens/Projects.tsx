@@ -1,0 +1,123 @@
+/** The projects list, adding a folder (path field, native picker or drop) and backing up again. */
+import { FolderPlus, HardDriveUpload, RefreshCw } from 'lucide-react';
+import { useId, useState } from 'react';
+import type { FormEvent } from 'react';
+import { errorText, useCall, useClient } from '../api.tsx';
+import { useJobs } from '../actions.ts';
+import { formatBytes, formatDate, formatRelative, plural } from '../lib/format.ts';
+import type { Route } from '../route.ts';
+
+export function Projects({ go, nativeDialogs, dropEnabled }: { go: (r: Route) => void; nativeDialogs: boolean; dropEnabled: boolean }) {
+  const projects = useCall('projects.list', {});
+  const jobs = useJobs();
+  const client = useClient();
+  const [path, setPath] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const inputId = useId();
+
+  const add = async (sourcePath: string) => {
+    setError(null);
+    try {
+      await jobs.backup(sourcePath);
+      setPath('');
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (path.trim()) void add(path.trim());
+  };
+  const pick = async () => {
+    try {
+      const { path: chosen } = await client.call('dialog.pick-folder', { title: 'Add a project folder' });
+      if (chosen) await add(chosen);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <div className="screen">
+      <header className="screen-head">
+        <h2>Projects</h2>
+        {nativeDialogs && (
+          <button type="button" className="primary" onClick={() => void pick()}>
+            <FolderPlus size={16} aria-hidden /> Add folder…
+          </button>
+        )}
+      </header>
+      {!nativeDialogs && (
+        <form className="add-folder" onSubmit={submit}>
+          <label htmlFor={inputId}>Folder to keep safe</label>
+          <div className="row">
+            <input id={inputId} type="text" placeholder="/home/you/projects/site" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
+            <button type="submit" className="primary" disabled={!path.trim()}>
+              <FolderPlus size={16} aria-hidden /> Add and back up
+            </button>
+          </div>
+        </form>
+      )}
+      {dropEnabled && (
+        <p className="drop-hint muted">
+          <HardDriveUpload size={16} aria-hidden /> Or drop folders anywhere on this window. Dropping a folder that is already a project takes a new snapshot.
+        </p>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {projects.isPending && <p className="muted">Loading projects…</p>}
+      {projects.error && <p className="form-error">{errorText(projects.error)}</p>}
+      {projects.data && projects.data.length === 0 && (
+        <div className="empty">
+          <h3>No projects yet</h3>
+          <p className="muted">Add a folder and MMRY Vault keeps it as versioned, deduplicated, encrypted snapshots.</p>
+        </div>
+      )}
+      {projects.data && projects.data.length > 0 && (
+        <table className="table projects" aria-label="Projects">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Folder</th>
+              <th scope="col">Last snapshot</th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col" className="num">
+                Snapshots
+              </th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {projects.data.map((p) => (
+              <tr key={p.name}>
+                <td>
+                  <button type="button" className="link" onClick={() => go({ name: 'project', project: p.name })}>
+                    {p.name}
+                  </button>
+                </td>
+                <td>
+                  <code className="path">{p.sourcePath}</code>
+                </td>
+                <td title={p.lastSnapshotAt ? formatDate(p.lastSnapshotAt) : ''}>{p.lastSnapshotAt ? formatRelative(p.lastSnapshotAt, Date.now()) : 'never'}</td>
+                <td className="num">{formatBytes(p.totalBytes)}</td>
+                <td className="num">{plural(p.snapshotCount, 'snapshot')}</td>
+                <td>
+                  <button type="button" onClick={() => void add(p.sourcePath)} aria-label={`Back up now: ${p.name}`}>
+                    <RefreshCw size={14} aria-hidden /> Back up now
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+/** Search by name or path across every snapshot of every project, as you type. */
+import { keepPreviousData } from '@tanstack/react-query';
+import { File, Folder, Search as SearchIcon } from 'lucide-react';
+import { useDeferredValue, useId } from 'react';
+import { errorText, useCall } from '../api.tsx';
+import { formatBytes, formatDate, plural } from '../lib/format.ts';
+import { parentPath } from '../lib/tree-model.ts';
+import type { Route } from '../route.ts';
+
+export function Search({ query, setQuery, go }: { query: string; setQuery: (q: string) => void; go: (r: Route) => void }) {
+  const deferred = useDeferredValue(query.trim());
+  const found = useCall('search.paths', { query: deferred, limit: 200 }, { enabled: deferred.length > 0, placeholderData: keepPreviousData });
+  const id = useId();
+  const data = deferred ? found.data : undefined;
+  return (
+    <div className="screen">
+      <header className="screen-head">
+        <h2>Search</h2>
+      </header>
+      <div className="search-box">
+        <SearchIcon size={16} aria-hidden />
+        <label htmlFor={id} className="sr-only">
+          Search every snapshot by name or path
+        </label>
+        <input id={id} type="search" placeholder="Name or path, in every snapshot of every project" value={query} onChange={(e) => setQuery(e.target.value)} autoFocus spellCheck={false} />
+      </div>
+      {found.error && <p className="form-error">{errorText(found.error)}</p>}
+      {data && (
+        <p className="muted" role="status">
+          {data.total === 0 ? 'Nothing matches.' : `${plural(data.total, 'match', 'matches')}${data.more ? '+' : ''}${data.total > data.results.length ? `, showing ${data.results.length}` : ''} · ${data.tookMs.toFixed(1)} ms`}
+        </p>
+      )}
+      {data && data.results.length > 0 && (
+        <ul className="results" aria-label="Search results">
+          {data.results.map((r) => (
+            <li key={`${r.project}/${r.path}`}>
+              <button
+                type="button"
+                className="result"
+                onClick={() => go({ name: 'project', project: r.project, snapshotId: r.snapshotId, path: r.type === 'dir' ? r.path : parentPath(r.path), select: r.type === 'dir' ? undefined : r.path, tab: 'browse' })}
+              >
+                {r.type === 'dir' ? <Folder size={16} aria-hidden className="ic-dir" /> : <File size={16} aria-hidden />}
+                <span className="result-path">
+                  <strong>{r.path.slice(r.path.lastIndexOf('/') + 1)}</strong>
+                  <span className="muted">
+                    {r.project}/{r.path}
+                  </span>
+                </span>
+                <span className="muted result-meta">
+                  {r.type === 'file' ? `${formatBytes(r.size)} · ` : ''}in {plural(r.versions, 'snapshot')}, latest {formatDate(r.createdAt)}
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

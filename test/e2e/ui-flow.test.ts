@@ -1,0 +1,263 @@
+/**
+ * The desktop UI end to end, as a person would use it: the built renderer in
+ * Chromium, through `mmry serve`, against a real vault on disk. Every step
+ * waits on what the page shows, never on time. Screenshots of each main
+ * screen in light and dark go to test-results/ui-*.png, and axe-core scans
+ * each screen for serious or critical accessibility problems.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { unzipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, resultsDir, screenshot, startServe } from './harness.ts';
+import type { Served } from './harness.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// A 1×1 PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('the desktop UI over mmry serve, in Chromium', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mmry-e2e-ui-'));
+  const source = join(root, 'my-project');
+  let served: Served;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const axeFindings: { screen: string; id: string; impact: string; nodes: string[] }[] = [];
+
+  /** Screenshot in both schemes, then scan with axe-core (in both schemes: contrast differs). */
+  const capture = async (name: string) => {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await screenshot(page, `ui-${name}-${scheme}`);
+      const result = await page.evaluate(async () => {
+        const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+        const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+      });
+      for (const v of result) axeFindings.push({ screen: `${name}-${scheme}`, ...v });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  };
+  const heading = (name: string) => page.getByRole('heading', { name, exact: true });
+  const finishedOps = (text: string) => page.getByRole('region', { name: 'Operations' }).getByRole('status').filter({ hasText: text });
+
+  beforeAll(async () => {
+    mkdirSync(join(source, 'src'), { recursive: true });
+    mkdirSync(join(source, 'docs', 'notes'), { recursive: true });
+    writeFileSync(join(source, 'README.md'), '# My project\n\nKept safe by MMRY Vault.\n');
+    writeFileSync(join(source, 'src', 'main.ts'), "import { helper } from './util.ts';\n\nexport function main(): number {\n  return helper(1);\n}\n");
+    writeFileSync(join(source, 'src', 'util.ts'), 'export function helper(n: number): number {\n  return n + 1;\n}\n');
+    writeFileSync(join(source, 'logo.png'), PNG);
+    writeFileSync(join(source, 'data.bin'), randomBytes(200_000));
+    for (let i = 0; i < 40; i++) writeFileSync(join(source, 'docs', 'notes', `note-${i}.txt`), `Note ${i}\n`.repeat(50));
+    served = await startServe(['--vault', join(root, 'vault')]);
+    browser = await launchChromium();
+    // bypassCSP lets the test inject axe-core; the app's own CSP stays as shipped.
+    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light', bypassCSP: true });
+    page = await context.newPage();
+    await page.goto(served.url);
+    await page.addScriptTag({ content: AXE_SOURCE });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await served?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('creates the vault on first run, with a strength meter and the lost-password warning', async () => {
+    await heading('Create your vault').waitFor();
+    const pw = page.getByLabel('Vault password');
+    await pw.fill('password1');
+    expect(await page.getByRole('meter', { name: 'Password strength' }).getAttribute('aria-valuetext')).toBe('Very weak');
+    await pw.fill(PASSWORD);
+    await page.getByLabel('Confirm password').fill('something else');
+    await page.getByText('The two passwords differ.').waitFor();
+    await page.getByLabel('Confirm password').fill(PASSWORD);
+    expect(await page.getByRole('meter', { name: 'Password strength' }).getAttribute('aria-valuetext')).toBe('Strong');
+    expect(await page.getByRole('button', { name: 'Create vault' }).isDisabled()).toBe(true);
+    await page.getByText('There is no way to recover a lost password.').waitFor();
+    await page.getByLabel('I understand that a lost password means lost data.').check();
+    await capture('first-run');
+    await page.getByRole('button', { name: 'Create vault' }).click();
+    await heading('Projects').waitFor();
+    await page.getByRole('heading', { name: 'No projects yet' }).waitFor();
+  });
+
+  it('adds a folder by path, shows the backup and its result, and lists the project', async () => {
+    await page.getByLabel('Folder to keep safe').fill('not/absolute');
+    await page.getByRole('button', { name: 'Add and back up' }).click();
+    await page.getByRole('alert').filter({ hasText: 'full path' }).waitFor();
+    await page.getByLabel('Folder to keep safe').fill(source);
+    await page.getByRole('button', { name: 'Add and back up' }).click();
+    await finishedOps('Snapshot saved: 45 files').waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'my-project' });
+    await row.getByText('1 snapshot').waitFor();
+    await row.getByText(source).waitFor();
+    await capture('projects');
+  });
+
+  it('snapshots again after changes; the timeline shows both', async () => {
+    writeFileSync(join(source, 'src', 'main.ts'), "import { helper } from './util.ts';\n\nexport function main(): number {\n  return helper(41);\n}\n");
+    writeFileSync(join(source, 'src', 'new.ts'), 'export const added = true;\n');
+    unlinkSync(join(source, 'data.bin'));
+    await page.getByRole('button', { name: 'Back up now: my-project' }).click();
+    await page.getByRole('row').filter({ hasText: 'my-project' }).getByText('2 snapshots').waitFor();
+    await expect(finishedOps('Snapshot saved').count()).resolves.toBe(2);
+    await page.getByRole('button', { name: 'my-project', exact: true }).click();
+    await heading('my-project').waitFor();
+    await expect(page.getByRole('navigation', { name: 'Snapshots' }).getByRole('listitem').count()).resolves.toBe(2);
+    await page.getByRole('navigation', { name: 'Snapshots' }).getByText('1 file changed, 1 new').waitFor();
+  });
+
+  it('browses the newest snapshot with the keyboard, with breadcrumbs and previews', async () => {
+    const list = page.getByRole('listbox', { name: 'Contents of my-project' });
+    await list.getByRole('option', { name: /src/ }).waitFor();
+    await list.focus();
+    // Folders first, by name: docs, src.
+    await list.getByRole('option', { name: /docs/, selected: true }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await list.getByRole('option', { name: /src/, selected: true }).waitFor();
+    await page.keyboard.press('Enter');
+    const inSrc = page.getByRole('listbox', { name: 'Contents of src' });
+    await inSrc.getByRole('option', { name: /main\.ts/ }).waitFor();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByText('src', { exact: true }).waitFor();
+    await inSrc.focus();
+    await inSrc.getByRole('option', { name: /main\.ts/, selected: true }).waitFor();
+    await page.keyboard.press('Enter');
+    const preview = page.getByRole('region', { name: 'Preview of main.ts' });
+    await preview.locator('.hljs-keyword').first().waitFor();
+    expect(await preview.textContent()).toContain('return helper(41);');
+    await capture('browse-preview');
+    await page.keyboard.press('Backspace');
+    await list.getByRole('option', { name: /src/, selected: true }).waitFor();
+    // Sort by size, then open an image and a binary file.
+    await page.getByRole('button', { name: 'Sort by Size' }).click();
+    await list.getByRole('option', { name: /logo\.png/ }).click();
+    await page.keyboard.press('Enter');
+    await page.getByRole('region', { name: 'Preview of logo.png' }).getByRole('img', { name: 'logo.png' }).waitFor();
+  });
+
+  it('shows what changed between the snapshots, with a text diff', async () => {
+    await page.getByRole('tab', { name: 'Changes' }).click();
+    await page.getByText('1 added, 1 removed, 1 changed').waitFor();
+    await page.getByRole('button', { name: 'src/main.ts' }).click();
+    const diff = page.getByRole('region', { name: 'Changes in src/main.ts' });
+    await diff.locator('ins', { hasText: 'return helper(41);' }).waitFor();
+    await diff.locator('del', { hasText: 'return helper(1);' }).waitFor();
+    await capture('diff');
+  });
+
+  it('finds files in every snapshot as you type and opens a result in place', async () => {
+    await page.getByRole('button', { name: 'Search' }).click();
+    const box = page.getByRole('searchbox', { name: 'Search every snapshot by name or path' });
+    await box.pressSequentially('util');
+    const results = page.getByRole('list', { name: 'Search results' });
+    await results.getByText('my-project/src/util.ts').waitFor();
+    await results.getByText(/in 2 snapshots/).first().waitFor();
+    await box.fill('data.bin');
+    await results.getByText('in 1 snapshot', { exact: false }).waitFor();
+    await box.fill('note-3');
+    await page.getByRole('status').filter({ hasText: /^\d+ match/ }).waitFor();
+    await capture('search');
+    await box.fill('util.ts');
+    await results.getByRole('button', { name: /util\.ts/ }).click();
+    await page.getByRole('listbox', { name: 'Contents of src' }).getByRole('option', { name: /util\.ts/, selected: true }).waitFor();
+    // The selected file's actions menu leads to a restore of just that file.
+    await page.getByRole('button', { name: 'Actions for util.ts' }).click();
+    await page.getByRole('menuitem', { name: 'Restore…' }).click();
+    await page.getByRole('dialog').getByRole('heading', { name: 'Restore util.ts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  });
+
+  it('restores the snapshot to a new folder, byte for byte, then again keeping both', async () => {
+    const target = join(root, 'restored');
+    const restoreTo = async (conflict: string) => {
+      await page.getByRole('button', { name: 'Restore snapshot…' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Restore into folder').fill(target);
+      await dialog.getByRole('radio', { name: new RegExp(conflict) }).check();
+      return dialog;
+    };
+    const dialog = await restoreTo('Skip');
+    await capture('restore-dialog');
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await finishedOps('Restored: 45 files').waitFor();
+    const expected = filesUnder(source).map((f) => relative(source, f)).sort();
+    expect(filesUnder(target).map((f) => relative(target, f)).sort()).toEqual(expected);
+    for (const rel of expected) expect(readFileSync(join(target, rel)).equals(readFileSync(join(source, rel))), rel).toBe(true);
+
+    writeFileSync(join(target, 'README.md'), 'changed after restore\n');
+    await (await restoreTo('Keep both')).getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => finishedOps('Restored').count()).toBe(2);
+    expect(readFileSync(join(target, 'README.md'), 'utf8')).toBe('changed after restore\n');
+    expect(readdirSync(target).some((n) => n.startsWith('README (restored'))).toBe(true);
+  });
+
+  it('exports the snapshot as a zip', async () => {
+    const zip = join(root, 'export.zip');
+    await page.getByRole('button', { name: 'Export zip…' }).click();
+    await page.getByRole('dialog').getByLabel('Zip file to write').fill(zip);
+    await page.getByRole('dialog').getByRole('button', { name: 'Export' }).click();
+    await finishedOps('Exported: 45 files').waitFor();
+    const files = unzipSync(readFileSync(zip));
+    expect(Buffer.from(files['src/main.ts']!).equals(readFileSync(join(source, 'src', 'main.ts')))).toBe(true);
+    expect(statSync(zip).size).toBeGreaterThan(100);
+  });
+
+  it('shows statistics and the activity log', async () => {
+    await page.getByRole('button', { name: 'Statistics' }).click();
+    await page.getByText('Saved by dedup').waitFor();
+    await page.getByRole('img', { name: /Original: .* Stored: / }).waitFor();
+    await capture('statistics');
+    await page.getByRole('button', { name: 'Activity' }).click();
+    const log = page.getByRole('table', { name: 'Activity log' });
+    await log.getByRole('row').filter({ hasText: 'restore' }).first().waitFor();
+    await expect(log.getByRole('row').filter({ hasText: 'backup' }).count()).resolves.toBe(2);
+    await log.getByRole('row').filter({ hasText: 'export' }).waitFor();
+    await capture('activity');
+  });
+
+  it('locks, refuses a wrong password with a clear message, and unlocks with the right one', async () => {
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await heading('Unlock your vault').waitFor();
+    await capture('unlock');
+    await page.getByLabel('Vault password').fill('not the password');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The vault password is wrong.' }).waitFor();
+    await capture('unlock-wrong');
+    await page.getByLabel('Vault password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await heading('Projects').waitFor();
+    await page.getByRole('button', { name: 'Activity' }).click();
+    await page.getByRole('table', { name: 'Activity log' }).getByText('1 unlock attempt with a wrong password.').waitFor();
+  });
+
+  it('follows a lock from elsewhere (the vault.locked event) back to the unlock screen', async () => {
+    await page.evaluate(() => (globalThis as unknown as { mmryClient: { call(n: string, a: unknown): Promise<unknown> } }).mmryClient.call('vault.lock', {}));
+    await heading('Unlock your vault').waitFor();
+  });
+
+  it('has no serious or critical accessibility violations on any screen', () => {
+    const bad = axeFindings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
+    writeFileSync(join(resultsDir, 'ui-axe.json'), JSON.stringify(axeFindings, null, 2));
+    expect(bad).toEqual([]);
+  });
+});
