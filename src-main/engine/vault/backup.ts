@@ -79,7 +79,8 @@ export async function backup(vault: Vault, sourcePath: string, options: BackupOp
   const source = resolve(sourcePath);
   if (await isInside(source, vault.dir)) throw new VaultError('source-inside-vault', `${source} is inside the vault; choose a folder outside it.`);
   const ctx = await createScanContext(source, { exclude: options.exclude ?? [], excludeAbsolute: [vault.dir] });
-  return vault.withWriteLock(`backing up ${source}`, () => new BackupRun(vault, source, ctx, options).run());
+  // The lock file is in clear: it names the job, never the folder.
+  return vault.withWriteLock('a backup', () => new BackupRun(vault, source, ctx, options).run());
 }
 
 class BackupRun {
