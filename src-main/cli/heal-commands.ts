@@ -4,7 +4,7 @@
  * repair); 4 when damage remains.
  */
 import { acquireLock } from '../engine/lock/index.ts';
-import { openForHealing, repair, verify, buildReport, catalogProblems } from '../engine/heal/index.ts';
+import { openForHealing, repair, verify, buildReport, catalogProblems, readSettings } from '../engine/heal/index.ts';
 import type { VerifyReport } from '../engine/heal/index.ts';
 import { formatBytes } from './format.ts';
 import { parseCommandArgs, UsageError } from './main.ts';
@@ -26,7 +26,7 @@ export async function verifyCommand(argv: string[], io: CliIO): Promise<number> 
     });
     bar?.done();
     if (values.json) io.out(JSON.stringify(report));
-    else printReport(io, report);
+    else printReport(io, report, 'Verify', (await readSettings(target.dir)).redundancy === 0);
     return report.healthy ? 0 : 4;
   } finally {
     bar?.done();
@@ -56,7 +56,7 @@ export async function repairCommand(argv: string[], io: CliIO): Promise<number> 
       if (result.packsProtected > 0) did.push(`protected ${result.packsProtected} pack(s) with parity`);
       if (target.headerRepaired) did.push(`rewrote the damaged ${target.headerRepaired} from the other copy`);
       io.out(did.length > 0 ? `Repair: ${did.join('; ')}.` : 'Repair: nothing to do.');
-      printReport(io, after, 'After repair');
+      printReport(io, after, 'After repair', (await readSettings(target.dir)).redundancy === 0);
     }
     return after.healthy ? 0 : 4;
   } finally {
@@ -66,7 +66,7 @@ export async function repairCommand(argv: string[], io: CliIO): Promise<number> 
   }
 }
 
-function printReport(io: CliIO, r: VerifyReport, title = 'Verify'): void {
+function printReport(io: CliIO, r: VerifyReport, title = 'Verify', parityOff = false): void {
   const scope = r.readData ? `${r.packsChecked} packs, ${r.blobsChecked} blobs read and authenticated` : `${r.packsChecked} packs, ${formatBytes(r.bytesChecked)} checksummed`;
   if (r.headerRepaired) io.out(`The ${r.headerRepaired} copy of the key header was damaged and has been rewritten from the other copy.`);
   if (r.healthy) {
@@ -81,6 +81,8 @@ function printReport(io: CliIO, r: VerifyReport, title = 'Verify'): void {
     }
     if (r.damage.every((d) => d.repairable)) io.out("Everything found can be repaired: run 'mmry repair'.");
   }
-  if (r.unprotectedPacks > 0) io.out(`${r.unprotectedPacks} pack(s) are not protected by parity yet; 'mmry repair' protects them.`);
+  if (r.unprotectedPacks > 0 && parityOff) {
+    io.out(`Parity is off for this vault (redundancy 0): its ${r.unprotectedPacks} pack(s) are not protected by parity, damage cannot be repaired, and only 'mmry verify --read-data' finds damage inside a blob.`);
+  } else if (r.unprotectedPacks > 0) io.out(`${r.unprotectedPacks} pack(s) are not protected by parity yet; 'mmry repair' protects them.`);
 }
 

@@ -56,10 +56,18 @@ export async function buildReport(target: HealTarget, ins: Inspection, readData:
       damage.push({ where, what, repairable: lostHere.length === 0 });
       if (s.role === 'pack' && lostHere.length === 0) repairablePacks.add(s.name);
       if (s.role === 'pack' && lostHere.length > 0) {
+        // Repair rewrites no pack with a lost row, so every damaged stripe of this one stays
+        // damaged, rebuildable or not: a blob touching any of them is lost.
+        const bad = new Set(s.badStripes);
         for (const e of target.catalog?.blobsInPack(s.name) ?? []) {
           const first = Math.floor(e.offset / d.stripeBytes);
           const last = Math.floor((e.offset + e.length - 1) / d.stripeBytes);
-          if (lostHere.some((r) => r >= first && r <= last)) lostBlobs.add(Buffer.from(e.id).toString('hex'));
+          for (let r = first; r <= last; r++) {
+            if (bad.has(r)) {
+              lostBlobs.add(Buffer.from(e.id).toString('hex'));
+              break;
+            }
+          }
         }
       }
     }

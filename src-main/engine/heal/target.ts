@@ -60,7 +60,7 @@ export async function openForHealing(dir: string, password: string, options: Hea
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.workerFile ? { workerFile: options.workerFile } : {}),
   });
-  return {
+  const target: HealTarget & { close(): Promise<void> } = {
     dir,
     packsDir: join(dir, 'packs'),
     keys,
@@ -71,10 +71,12 @@ export async function openForHealing(dir: string, password: string, options: Hea
     async close() {
       await pool.close();
       try {
-        catalog?.close();
+        // The current catalog: repair may have replaced the one opened here with a rebuilt one.
+        target.catalog?.close();
       } catch {
         // a catalog damaged under us; nothing more to save
       }
     },
   };
+  return target;
 }
