@@ -159,8 +159,10 @@ export async function planRestore(vault: Vault, snapshot: SnapshotRow, paths: st
   const plan: PlannedEntry[] = [];
   const seen = new Set<string>();
   const add = (segments: PathSegment[], display: string, entry: TreeEntry) => {
-    if (seen.has(display)) return;
-    seen.add(display);
+    // Keyed by the exact bytes: two names may display alike (0xFF and a real U+FFFD).
+    const key = segments.map((s) => Buffer.from(s).toString('hex')).join('/');
+    if (seen.has(key)) return;
+    seen.add(key);
     plan.push({ segments, display, entry });
   };
   const walk = async (treeId: Uint8Array, segments: PathSegment[], display: string) => {
