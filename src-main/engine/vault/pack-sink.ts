@@ -9,6 +9,7 @@
  * returns may a snapshot that refers to these blobs be committed.
  */
 import type { BlobIdSet, Catalog } from '../catalog/index.ts';
+import { VaultError } from '../errors.ts';
 import { PackWriter } from '../packs/writer.ts';
 import type { SealedPack } from '../packs/writer.ts';
 import type { BlobKind } from '../packs/seal.ts';
@@ -29,6 +30,7 @@ export class PackSink {
   #queue: Promise<void> = Promise.resolve();
   readonly #sealing = new Set<Promise<void>>();
   #failure: unknown;
+  #closed = false;
   packsWritten = 0;
 
   constructor(packsDir: string, blobKey: Buffer, catalog: Catalog, known: BlobIdSet, options: PackSinkOptions = {}) {
@@ -43,13 +45,23 @@ export class PackSink {
   add(id: Uint8Array, kind: BlobKind, sealed: Buffer, rawLength: number): Promise<void> {
     const run = this.#queue.then(async () => {
       if (this.#failure !== undefined) throw this.#failure;
+      // After abort() nothing may start a new pack behind the caller's back.
+      if (this.#closed) throw new VaultError('internal', 'The pack sink is closed.');
       let writer = this.#writer;
       if (writer && !writer.fits(sealed.length)) {
         this.#sealInBackground(writer);
         writer = undefined;
       }
       writer ??= this.#writer = await PackWriter.create(this.#packsDir, this.#blobKey, this.#options.targetBytes ? { targetBytes: this.#options.targetBytes } : {});
-      await writer.add(id, kind, sealed, rawLength);
+      try {
+        await writer.add(id, kind, sealed, rawLength);
+      } catch (err) {
+        // A failed write (disk full) poisons this pack: drop its temporary file now.
+        this.#failure ??= err;
+        this.#writer = undefined;
+        await writer.abort();
+        throw err;
+      }
       // In the open pack now: it will be durable before any snapshot that uses it commits.
       this.#known.add(id);
     });
@@ -67,6 +79,7 @@ export class PackSink {
 
   /** Drops the open pack (its temporary file is removed); sealed packs stay, cataloged. */
   async abort(): Promise<void> {
+    this.#closed = true;
     await this.#queue;
     const writer = this.#writer;
     this.#writer = undefined;
@@ -84,8 +97,9 @@ export class PackSink {
       );
       this.packsWritten++;
       await this.#options.onSealed?.(sealed);
-    })().catch((err: unknown) => {
+    })().catch(async (err: unknown) => {
       this.#failure ??= err;
+      await writer.abort();
     });
     this.#sealing.add(job);
     void job.finally(() => this.#sealing.delete(job));
