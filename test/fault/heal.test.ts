@@ -1,0 +1,432 @@
+/**
+ * Fault injection: damage within the parity budget, which must be repaired
+ * bit for bit. Seeded bit flips in every kind of vault file (pack, parity
+ * shard, group descriptor, catalog, header copy), a flipped catalog page,
+ * both header copies damaged, truncated and deleted packs and parity files,
+ * a deleted parity group, catalog and checkpoint, repair run twice, 100%
+ * detection of single-byte flips, the CLI's --json reports; and, on the same
+ * vault, three deleted packs of one group (beyond m = 2).
+ *
+ * Every case works on a fresh copy of one template vault (two snapshots,
+ * ~15 packs of the small size class, one parity group with m = 2) and ends
+ * with a byte-for-byte restore of every snapshot. See harness.ts.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { VaultError } from '../../src-main/engine/errors.ts';
+import { openForHealing, repair, verify } from '../../src-main/engine/heal/index.ts';
+import { loadGroups } from '../../src-main/engine/heal/parity-store.ts';
+import { Vault } from '../../src-main/engine/vault/index.ts';
+import {
+  BASE_SEED,
+  HEAL_THREADS,
+  PASSWORD,
+  beyondBudget,
+  biggestGroup,
+  buildTemplate,
+  engineRepair,
+  engineVerify,
+  expectBitPerfect,
+  expectRestoreNeverWrong,
+  expectRestores,
+  fileSize,
+  filesWith,
+  flipBits,
+  flipByte,
+  groupRel,
+  healCycle,
+  hex,
+  openView,
+  packRel,
+  parityRel,
+  runCli,
+  seededCases,
+  seedFor,
+  snapshotIdentity,
+  sortAffected,
+  truncateBy,
+  truncateTo,
+  useScratch,
+  vaultState,
+  wheres,
+} from './harness.ts';
+import type { Template } from './harness.ts';
+
+const scratch = useScratch('heal');
+let t: Template;
+const seeded = seededCases(() => t, scratch);
+
+beforeAll(async () => {
+  t = await buildTemplate(await scratch('template'), seedFor('template:heal'));
+  expect(t.packs.length).toBeGreaterThanOrEqual(8);
+  expect(t.packs.every((p) => p.size < 1024 * 1024)).toBe(true);
+  expect(t.snapshots).toHaveLength(2);
+  expect(t.groups.length).toBeGreaterThanOrEqual(1);
+  expect(await fileSize(join(t.dir, 'catalog.checkpoint.db'))).toBeGreaterThan(0);
+});
+
+describe(`bit flips in each kind of vault file (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
+  {
+    const [name, run] = seeded('bit flips in a pack');
+    it(
+      name,
+      run(async (r, dir) => {
+        const pack = r.pick(t.packs).id;
+        const offsets = await flipBits(join(dir, packRel(pack)), r, r.int(1, 9));
+        // Before repair: restore writes no wrong byte; only files with a flipped byte may fail.
+        const atRisk = filesWith(t, (c) => c.pack === pack && offsets.some((o) => o >= c.offset && o < c.offset + c.length));
+        const failed = await expectRestoreNeverWrong(t, dir, scratch, atRisk);
+        console.log(`restore before repair [seed ${hex(r.seed)}]: ${failed.length} of ${[...atRisk.values()].reduce((n, x) => n + x.size, 0)} file(s) with a flipped byte failed (${failed.join(', ') || 'all healed on the fly'})`);
+        await healCycle(t, dir, scratch, { damaged: [packRel(pack)], repairedPacks: [packRel(pack)] });
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded('bit flips in a group\'s parity files: shard bytes, a shard\'s embedded descriptor, the .group descriptor');
+    it(
+      name,
+      run(async (r, dir) => {
+        const g = r.pick(t.groups);
+        expect(g.parityCount).toBeGreaterThanOrEqual(2);
+        const [a, b] = r.sample([...Array(g.parityCount).keys()], 2) as [number, number];
+        // Shard a: flips in its shard bytes; shard b: flips in its copy of the descriptor (the
+        // whole shard then counts as erased); the standalone descriptor: flips anywhere. One
+        // good descriptor copy is left, and at most two erased stripes per row, within m = 2.
+        const pathA = join(dir, parityRel(g.groupId, a));
+        const bytesA = await readFile(pathA);
+        await flipBits(pathA, r, r.int(1, 9), [4 + bytesA.readUInt32LE(0), bytesA.length]);
+        const path = join(dir, parityRel(g.groupId, b));
+        const descriptorEnd = 4 + (await readFile(path)).readUInt32LE(0);
+        await flipBits(path, r, r.int(1, 4), [0, descriptorEnd]);
+        await flipBits(join(dir, groupRel(g.groupId)), r, r.int(1, 9));
+        await healCycle(t, dir, scratch, { damaged: [parityRel(g.groupId, a), parityRel(g.groupId, b), groupRel(g.groupId)], rewrittenGroups: [g.groupId] });
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded('bit flips in catalog.db');
+    it(
+      name,
+      run(async (r, dir) => {
+        await flipBits(join(dir, 'catalog.db'), r, r.int(1, 9));
+        await healCycle(t, dir, scratch, { damaged: ['catalog.db'], catalogFrom: 'checkpoint' });
+        // Rebuilt from the checkpoint and the packs: the same projects, snapshots and files.
+        expect(await openView(t, dir)).toEqual(t.view);
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded('bit flips in one header copy');
+    it(
+      name,
+      run(async (r, dir) => {
+        const copy = r.pick(['header', 'header.bak'] as const);
+        await flipBits(join(dir, copy), r, r.int(1, 9));
+        // Unlocking (the first step of verify) rewrites the damaged copy from the other.
+        const report = await engineVerify(dir);
+        expect(report.headerRepaired).toBe(copy);
+        expect(report.damage).toEqual([]);
+        expect((await readFile(join(dir, 'header'))).equals(await readFile(join(dir, 'header.bak')))).toBe(true);
+        await expectBitPerfect(t, dir);
+        const state = await vaultState(dir);
+        const again = await engineRepair(dir);
+        expect(again.headerRepaired).toBeNull();
+        expect(again.result.repairedFiles).toEqual([]);
+        expect(again.after.healthy).toBe(true);
+        expect(await vaultState(dir)).toEqual(state);
+        await expectRestores(t, dir, scratch);
+      }),
+    );
+  }
+});
+
+describe('catalog pages and header copies', () => {
+  {
+    const [name, run] = seeded('a whole flipped catalog page in the middle of catalog.db');
+    it(
+      name,
+      run(async (r, dir) => {
+        const path = join(dir, 'catalog.db');
+        const bytes = await readFile(path);
+        const PAGE = 4096;
+        const pages = bytes.length / PAGE;
+        expect(Number.isInteger(pages) && pages >= 3).toBe(true);
+        // A page from the middle third, every byte inverted.
+        const page = r.int(Math.floor(pages / 3), Math.ceil((2 * pages) / 3));
+        for (let i = page * PAGE; i < (page + 1) * PAGE; i++) bytes[i]! ^= 0xff;
+        await writeFile(path, bytes);
+        await healCycle(t, dir, scratch, { damaged: ['catalog.db'], catalogFrom: 'checkpoint' });
+        expect(await openView(t, dir)).toEqual(t.view);
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded('both header copies damaged');
+    it(
+      name,
+      run(async (r, dir) => {
+        const saved = await readFile(join(dir, 'header'));
+        for (const copy of ['header', 'header.bak']) await flipBits(join(dir, copy), r, r.int(1, 4));
+        const before = await vaultState(dir);
+
+        const err = await openForHealing(dir, PASSWORD, { threads: HEAL_THREADS }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(VaultError);
+        expect((err as VaultError).kind).toBe('damaged-header');
+        await expect(Vault.open(dir, PASSWORD, t.options)).rejects.toMatchObject({ kind: 'damaged-header' });
+        const cli = await runCli(['repair', dir]);
+        expect(cli.code).toBe(4);
+        expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+        expect(cli.stderr).toMatch(/^mmry: .*header.*damaged/);
+        // Nothing on disk changed: no "repair" of a header from a damaged copy, no lock left behind.
+        expect(await vaultState(dir)).toEqual(before);
+
+        // Putting one good copy back (from the user's own copy) makes the vault whole again.
+        await writeFile(join(dir, 'header'), saved);
+        expect((await engineVerify(dir)).headerRepaired).toBe('header.bak');
+        await expectBitPerfect(t, dir);
+        await expectRestores(t, dir, scratch);
+      }),
+    );
+  }
+});
+
+describe('detection', () => {
+  const FLIPS = 20;
+  const [name, run] = seeded(`${FLIPS} single-byte flips at random offsets in packs are each detected by quick verify`);
+  it(
+    name,
+    run(async (r, dir) => {
+      const target = await openForHealing(dir, PASSWORD, { threads: HEAL_THREADS });
+      const missed: string[] = [];
+      try {
+        for (let i = 0; i < FLIPS; i++) {
+          const pack = r.pick(t.packs);
+          const at = r.int(0, pack.size);
+          const mask = r.int(1, 256);
+          const undo = await flipByte(join(dir, packRel(pack.id)), at, mask);
+          const report = await verify(target);
+          const hit = report.damage.find((d) => d.where === packRel(pack.id));
+          if (report.healthy || !hit || !hit.repairable || report.damage.length !== 1) missed.push(`pack ${pack.id.slice(0, 8)} offset ${at} mask ${mask}: ${JSON.stringify(report.damage)}`);
+          await undo();
+        }
+        expect((await verify(target)).healthy).toBe(true);
+      } finally {
+        await target.close();
+      }
+      expect(missed).toEqual([]);
+      await expectRestores(t, dir, scratch);
+    }),
+  );
+});
+
+describe('--json output of verify and repair', () => {
+  const [name, run] = seeded('mmry verify/repair --json on a vault with a damaged pack and group descriptor');
+  it(
+    name,
+    run(async (r, dir) => {
+      const pack = r.pick(t.packs).id;
+      const g = biggestGroup(t);
+      await flipBits(join(dir, packRel(pack)), r, 3);
+      await flipBits(join(dir, groupRel(g.groupId)), r, 1);
+
+      const v = await runCli(['verify', dir, '--json']);
+      expect(v.code).toBe(4);
+      const report = JSON.parse(v.stdout) as Record<string, unknown>;
+      expect(report).toMatchObject({ healthy: false, affected: [] });
+      expect(Array.isArray(report['damage'])).toBe(true);
+      const damage = report['damage'] as { where: string; what: string; repairable: boolean }[];
+      expect(damage.map((d) => d.where).sort()).toEqual([packRel(pack), groupRel(g.groupId)].sort());
+      for (const d of damage) expect(d).toEqual({ where: expect.any(String), what: expect.any(String), repairable: true });
+
+      const rep = await runCli(['repair', dir, '--json']);
+      expect(rep.code).toBe(0);
+      const repaired = JSON.parse(rep.stdout) as { repairedFiles: string[]; rewrittenGroups: string[]; after: Record<string, unknown> };
+      expect(repaired.repairedFiles).toEqual([packRel(pack)]);
+      expect(repaired.rewrittenGroups).toContain(g.groupId);
+      expect(repaired.after).toMatchObject({ healthy: true, damage: [], affected: [] });
+
+      await expectBitPerfect(t, dir);
+      await expectRestores(t, dir, scratch);
+    }),
+  );
+});
+
+const cuts: { label: string; cut: (path: string) => Promise<unknown> }[] = [
+  { label: 'by 1 byte', cut: (p) => truncateBy(p, 1) },
+  { label: 'by 4096 bytes (a sector)', cut: (p) => truncateBy(p, 4096) },
+  { label: 'to 10 bytes', cut: (p) => truncateTo(p, 10) },
+];
+
+describe(`truncation (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
+  // Each case cuts one pack and one parity shard file the same way (at most two erased
+  // stripes per row, within m = 2).
+  for (const { label, cut } of cuts) {
+    const [name, run] = seeded(`a pack and a parity shard file truncated ${label}`);
+    it(
+      name,
+      run(async (r, dir) => {
+        const pack = r.pick(t.packs.filter((p) => p.size > 8192));
+        const g = r.pick(t.groups);
+        const j = r.int(0, g.parityCount);
+        const path = join(dir, packRel(pack.id));
+        await cut(path);
+        await cut(join(dir, parityRel(g.groupId, j)));
+        const report = await engineVerify(dir);
+        expect(report.damage.find((d) => d.where === packRel(pack.id))?.what).toBe(`truncated to ${await fileSize(path)} of ${pack.size} bytes`);
+        await healCycle(t, dir, scratch, { damaged: [packRel(pack.id), parityRel(g.groupId, j)], repairedPacks: [packRel(pack.id)], rewrittenGroups: [g.groupId] });
+      }),
+    );
+  }
+});
+
+describe('deletion', () => {
+  {
+    const [name, run] = seeded('a deleted pack and a deleted parity shard file');
+    it(
+      name,
+      run(async (r, dir) => {
+        const pack = r.pick(t.packs).id;
+        const g = r.pick(t.groups);
+        const j = r.int(0, g.parityCount);
+        await rm(join(dir, packRel(pack)));
+        await rm(join(dir, parityRel(g.groupId, j)));
+        const report = await engineVerify(dir);
+        expect(report.damage).toContainEqual({ where: packRel(pack), what: 'missing', repairable: true });
+        expect(report.damage).toContainEqual({ where: parityRel(g.groupId, j), what: 'missing', repairable: true });
+        await healCycle(t, dir, scratch, { damaged: [packRel(pack), parityRel(g.groupId, j)], repairedPacks: [packRel(pack)], rewrittenGroups: [g.groupId] });
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded('every file of a parity group deleted');
+    it(
+      name,
+      run(async (r, dir) => {
+        const g = r.pick(t.groups);
+        await rm(join(dir, groupRel(g.groupId)));
+        for (let j = 0; j < g.parityCount; j++) await rm(join(dir, parityRel(g.groupId, j)));
+        // With no copy of the descriptor left, nothing says these packs were ever protected:
+        // verify reports them as unprotected (not as damage) and repair protects them anew.
+        const report = await engineVerify(dir);
+        expect(report.unprotectedPacks).toBe(g.members.length);
+        expect(report.damage).toEqual([]);
+
+        const first = await healCycleReprotect(dir, g.members.length);
+        const regrouped = [...(await loadGroups(dir)).values()].filter((x) => x.desc.members.some((m) => g.members.some((o) => o.packId === m.packId)));
+        expect(regrouped).toHaveLength(1);
+        expect(regrouped[0]!.desc.members.map((m) => m.packId).sort()).toEqual(g.members.map((m) => m.packId).sort());
+        expect(regrouped[0]!.desc.parityCount).toBe(g.parityCount);
+        expect(first).toBe(g.members.length);
+        await expectRestores(t, dir, scratch);
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded('a deleted catalog');
+    it(
+      name,
+      run(async (_r, dir) => {
+        await rm(join(dir, 'catalog.db'));
+        await healCycle(t, dir, scratch, { damaged: ['catalog.db'], catalogFrom: 'checkpoint' });
+        expect(await openView(t, dir)).toEqual(t.view);
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded('a deleted catalog and checkpoint (rebuilt from the packs alone)');
+    it(
+      name,
+      run(async (_r, dir) => {
+        await rm(join(dir, 'catalog.db'));
+        await rm(join(dir, 'catalog.checkpoint.db'));
+        await healCycle(t, dir, scratch, { damaged: ['catalog.db'], catalogFrom: 'packs' });
+        const view = await openView(t, dir);
+        // The packs hold everything but the run statistics (new bytes, durations…).
+        expect(view.projects.map((p) => ({ name: p.name, sourcePath: p.sourcePath }))).toEqual(t.view.projects.map((p) => ({ name: p.name, sourcePath: p.sourcePath })));
+        expect(view.snapshots.map(snapshotIdentity)).toEqual(t.view.snapshots.map(snapshotIdentity));
+        expect(view.packs).toEqual(t.view.packs);
+        expect(view.listing).toEqual(t.view.listing);
+      }),
+    );
+  }
+});
+
+/** Repair after a whole group was deleted: it protects the packs again, then has nothing more to do. */
+async function healCycleReprotect(dir: string, members: number): Promise<number> {
+  const target = await openForHealing(dir, PASSWORD, { threads: HEAL_THREADS });
+  try {
+    const first = await repair(target);
+    expect(first.repairedFiles).toEqual([]);
+    expect(first.packsProtected).toBe(members);
+    const report = await verify(target, { readData: true });
+    expect(report.damage).toEqual([]);
+    expect(report.healthy).toBe(true);
+    expect(report.unprotectedPacks).toBe(0);
+    const state = await vaultState(dir);
+    const second = await repair(target);
+    expect([second.repairedFiles, second.rewrittenGroups, second.packsProtected, second.catalog]).toEqual([[], [], 0, null]);
+    expect(await vaultState(dir)).toEqual(state);
+    return first.packsProtected;
+  } finally {
+    await target.close();
+  }
+}
+
+describe('repair twice', () => {
+  const [name, run] = seeded('repair run twice: the second (mmry repair) has nothing to do and changes no file');
+  it(
+    name,
+    run(async (r, dir) => {
+      const pack = r.pick(t.packs).id;
+      const g = biggestGroup(t);
+      await flipBits(join(dir, packRel(pack)), r, 4);
+      await rm(join(dir, parityRel(g.groupId, r.int(0, g.parityCount))));
+      const first = await engineRepair(dir);
+      expect(first.result.repairedFiles).toEqual([packRel(pack)]);
+      expect(first.result.rewrittenGroups).toEqual([g.groupId]);
+      expect(first.after.healthy).toBe(true);
+      // The second run is a separate `mmry repair` process.
+      const state = await vaultState(dir);
+      const second = await runCli(['repair', dir]);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/^Repair: nothing to do\.\nAfter repair: the vault is healthy/);
+      expect(await vaultState(dir)).toEqual(state);
+      expect(wheres(await engineVerify(dir, true))).toEqual([]);
+      await expectRestores(t, dir, scratch);
+    }),
+  );
+});
+
+describe('damage beyond the parity budget', () => {
+  {
+    const [name, run] = seeded('three packs of one group deleted with m = 2 (default redundancy)');
+    it(
+      name,
+      run(async (r, dir) => {
+        const x = await beyondBudget(t, r, dir, 3);
+        const before = await engineVerify(dir);
+        expect(before.healthy).toBe(false);
+        expect(before.damage.filter((d) => !d.repairable).map((d) => d.where).sort()).toEqual(x.deleted.map(packRel).sort());
+        expect(before.damage.filter((d) => d.repairable).map((d) => d.where)).toEqual([packRel(x.flipped)]);
+        expect(sortAffected(before.affected)).toEqual(x.affected);
+
+        const first = await engineRepair(dir);
+        expect(first.result.repairedFiles).toEqual([packRel(x.flipped)]);
+        expect(first.after.healthy).toBe(false);
+        expect(wheres(first.after)).toEqual(x.deleted.map(packRel).sort());
+        expect(first.after.damage.every((d) => !d.repairable)).toBe(true);
+        expect(sortAffected(first.after.affected)).toEqual(x.affected);
+        await expectBitPerfect(t, dir, { except: (rel) => x.deleted.some((id) => rel === packRel(id)) });
+        const state = await vaultState(dir);
+        expect((await engineRepair(dir)).result.repairedFiles).toEqual([]);
+        expect(await vaultState(dir)).toEqual(state);
+
+        await expectRestores(t, dir, scratch, x.lost);
+      }),
+    );
+  }
+});

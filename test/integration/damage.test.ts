@@ -1,0 +1,121 @@
+/**
+ * Damaged packs: one flipped byte inside a stored blob makes the files that
+ * need it fail loudly (reported, non-zero CLI exit), never restores wrong
+ * bytes or leaves a torn file, and every other file still comes back.
+ *
+ * The vault is made without parity (redundancy 0): this is about detection;
+ * healing from parity is the self-healing suite's business.
+ */
+import { open, readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isVaultError } from '../../src-main/engine/errors.ts';
+import { packPath } from '../../src-main/engine/packs/index.ts';
+import { restore, backup, Vault } from '../../src-main/engine/vault/index.ts';
+import { FAST_OPTIONS, PASSWORD } from './config.ts';
+import { expectOneErrorLine, filesUnder, noise, prose, readTree, runCli, sha256, useScratch } from './helpers.ts';
+
+const scratch = useScratch('damage');
+let vaultDir: string;
+let src: string;
+let snapshotId: string;
+
+/** Flips one bit in the middle of the stored (sealed) blob `id`. */
+async function damageBlob(vault: Vault, id: Uint8Array): Promise<void> {
+  const place = vault.catalog.getBlob(id);
+  if (!place) throw new Error('blob not in the catalog');
+  const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
+  try {
+    const at = place.offset + Math.floor(place.length / 2);
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, at);
+    byte[0] = byte[0]! ^ 0x10;
+    await handle.write(byte, 0, 1, at);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function partialsUnder(dir: string): Promise<string[]> {
+  return (await filesUnder(dir)).filter((f) => f.includes('.mmry-partial-'));
+}
+
+beforeAll(async () => {
+  vaultDir = join(await scratch('vault'), 'v');
+  src = join(await scratch('src'), 'src');
+  await mkdir(join(src, 'docs'), { recursive: true });
+  await writeFile(join(src, 'victim.bin'), noise('victim', 400_000)); // ~20 chunks
+  await writeFile(join(src, 'small.txt'), 'a small file stored as one blob\n');
+  await writeFile(join(src, 'other.bin'), noise('other', 300_000));
+  await writeFile(join(src, 'docs', 'readme.txt'), prose(5, 60_000));
+  const vault = await Vault.create(vaultDir, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
+  try {
+    snapshotId = (await backup(vault, src)).snapshotId;
+    const snap = vault.resolveSnapshot(snapshotId);
+    const victim = (await vault.entryAt(snap, 'victim.bin')).entry!.content!;
+    expect(victim.length).toBeGreaterThan(5);
+    await damageBlob(vault, victim[Math.floor(victim.length / 2)]!); // a chunk in the middle
+    await damageBlob(vault, (await vault.entryAt(snap, 'small.txt')).entry!.content![0]!);
+  } finally {
+    await vault.close();
+  }
+});
+
+describe('a damaged blob in a pack', () => {
+  it('fails exactly the files that need it, writes no wrong or partial bytes, and restores the rest', async () => {
+    const vault = await Vault.open(vaultDir, PASSWORD, FAST_OPTIONS);
+    try {
+      const target = join(await scratch('out'), 'out');
+      const r = await restore(vault, vault.resolveSnapshot(snapshotId), target);
+      expect(r.problems.map((p) => p.path).sort()).toEqual(['small.txt', 'victim.bin']);
+      for (const p of r.problems) expect(p.message).toMatch(/damaged|authentication/i);
+      expect(r.files).toBe(2);
+      const restored = await readTree(target);
+      expect([...restored.keys()].sort()).toEqual(['docs', 'docs/readme.txt', 'other.bin']);
+      expect(restored.get('other.bin')!.sha256).toBe(sha256(await readFile(join(src, 'other.bin'))));
+      expect(restored.get('docs/readme.txt')!.sha256).toBe(sha256(await readFile(join(src, 'docs', 'readme.txt'))));
+      expect(await partialsUnder(target)).toEqual([]);
+      expect(await readdir(target)).not.toContain('victim.bin');
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('makes `mmry restore` report each lost file and exit non-zero, and still restore the others', async () => {
+    const target = join(await scratch('cli-out'), 'out');
+    const res = await runCli(['restore', vaultDir, snapshotId.slice(0, 10), target]);
+    expect(res.code).not.toBe(0);
+    expect(res.code).not.toBeNull();
+    const lines = res.stderr.split('\n').filter((l) => l.length > 0);
+    expect(lines.filter((l) => l.startsWith('not restored: '))).toHaveLength(2);
+    expect(res.stderr).toContain('victim.bin');
+    expect(res.stderr).toContain('small.txt');
+    expect(lines.at(-1)).toMatch(/^mmry: 2 entries were not restored/);
+    expect(res.stderr).not.toMatch(/^\s+at /m);
+    expect(await readFile(join(target, 'other.bin'))).toEqual(await readFile(join(src, 'other.bin')));
+    expect(await partialsUnder(target)).toEqual([]);
+  });
+
+  it('fails the whole restore loudly when a folder listing (tree blob) is damaged', async () => {
+    const copy = join(await scratch('tree-vault'), 'v');
+    const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
+    let id: string;
+    try {
+      id = (await backup(vault, src)).snapshotId;
+      await damageBlob(vault, (await vault.entryAt(vault.resolveSnapshot(id), 'docs')).entry!.subtree!);
+    } finally {
+      await vault.close();
+    }
+    const again = await Vault.open(copy, PASSWORD, FAST_OPTIONS);
+    try {
+      const target = join(await scratch('tree-out'), 'out');
+      await expect(restore(again, again.resolveSnapshot(id), target)).rejects.toSatisfy((err: unknown) => isVaultError(err, 'damaged-data'));
+      expect(await partialsUnder(join(target, '..'))).toEqual([]);
+    } finally {
+      await again.close();
+    }
+    const res = await runCli(['ls', copy, id, 'docs']);
+    expect(res.code).toBe(4);
+    expectOneErrorLine(res, /damaged/);
+  });
+});
