@@ -1,0 +1,143 @@
+/**
+ * The backup tools under test, behind one small interface: init a fresh
+ * repository, back a folder up, restore the latest snapshot. Every call is a
+ * real process, timed by lib/proc.ts. Each tool gets its own password and
+ * its own cache/config folders under bench/.work/home, so runs never touch
+ * the user's real ones.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WORK_DIR } from './corpus.ts';
+import { removeTree, storeBytes } from './fstree.ts';
+import { run, timed } from './proc.ts';
+import type { TimedRun } from './proc.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const PASSWORD = 'bench-password-not-secret';
+const HOME = join(WORK_DIR, 'home');
+
+export type ToolName = 'mmry' | 'restic' | 'borg';
+
+export interface BackupTool {
+  readonly name: ToolName;
+  /** Version and the settings used, for the report. */
+  describe(): string;
+  /** Creates a repository in `repo` (missing or empty). Not timed. */
+  init(repo: string): Promise<void>;
+  /** Backs `source` up as the next snapshot of `project`. */
+  backup(repo: string, source: string, project: string): Promise<TimedRun>;
+  /** Restores the latest snapshot into the empty folder `target`; `root` is where the source's top folder landed. */
+  restore(repo: string, target: string, source: string): Promise<{ run: TimedRun; root: string }>;
+  /** Bytes of the repository by part, where the tool's layout has parts worth telling apart. */
+  storeParts?(repo: string): Promise<Record<string, number>>;
+}
+
+export interface MmryOptions {
+  /** Extra Node flags for the CLI process (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** Extra environment for the CLI process. */
+  env?: Record<string, string>;
+}
+
+/**
+ * The mmry source to run: the work tree by default, or with
+ * MMRY_BENCH_MMRY_REV=<git rev> that revision, extracted once with
+ * `git archive` into bench/.work/mmry-<commit> (node_modules linked from the
+ * work tree). A fixed revision gives stable numbers while the work tree
+ * changes, and an A/B comparison of two revisions.
+ */
+export async function mmrySource(): Promise<{ root: string; label: string }> {
+  const rev = process.env['MMRY_BENCH_MMRY_REV'];
+  const changed = safeExec('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--', 'src-main', 'bin', 'package.json']);
+  if (!rev) return checked({ root: REPO_ROOT, label: `work tree at ${safeExec('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])}${changed ? ' + uncommitted changes' : ''}` });
+  const commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', `${rev}^{commit}`])).stdout.trim();
+  const root = join(WORK_DIR, `mmry-${commit}`);
+  if (!existsSync(join(root, 'bin', 'mmry.js'))) {
+    await removeTree(root);
+    await mkdir(root, { recursive: true });
+    await run('sh', ['-c', 'git -C "$1" archive "$2" | tar -x -C "$3"', 'sh', REPO_ROOT, commit, root]);
+    await symlink(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+  }
+  return checked({ root, label: `commit ${commit} (MMRY_BENCH_MMRY_REV=${rev})` });
+}
+
+/** Loading the CLI once up front turns a broken checkout into one clear error instead of a failed step mid-run. */
+async function checked(source: { root: string; label: string }): Promise<{ root: string; label: string }> {
+  try {
+    await run(process.execPath, [join(source.root, 'bin', 'mmry.js'), '--version']);
+  } catch (err) {
+    throw new Error(`mmry (${source.label}) does not start:\n${err instanceof Error ? err.message : String(err)}`);
+  }
+  return source;
+}
+
+export function mmry(source: { root: string; label: string }, options: MmryOptions = {}): BackupTool {
+  const env = { ...options.env, MMRY_PASSWORD: PASSWORD };
+  const launcher = join(source.root, 'bin', 'mmry.js');
+  const cli = (args: string[]) => [...(options.nodeArgs ?? []), launcher, ...args];
+  return {
+    name: 'mmry',
+    describe: () => `mmry ${safeExec(process.execPath, [launcher, '--version'])}, ${source.label}, Node ${process.version}, default settings`,
+    init: async (repo) => void (await run(process.execPath, cli(['init', repo]), { env })),
+    backup: (repo, source, project) => timed(process.execPath, cli(['backup', repo, source, '--project', project, '--json']), { env }),
+    restore: async (repo, target) => ({ run: await timed(process.execPath, cli(['restore', repo, 'latest', target, '--json']), { env }), root: target }),
+    storeParts: async (repo) => {
+      const total = await storeBytes(repo);
+      const packs = existsSync(join(repo, 'packs')) ? await storeBytes(join(repo, 'packs')) : 0;
+      const parity = existsSync(join(repo, 'parity')) ? await storeBytes(join(repo, 'parity')) : 0;
+      return { packs, parity, other: total - packs - parity };
+    },
+  };
+}
+
+export function restic(): BackupTool {
+  const env = { RESTIC_PASSWORD: PASSWORD, RESTIC_CACHE_DIR: join(HOME, 'restic-cache') };
+  return {
+    name: 'restic',
+    describe: () => `${safeExec('restic', ['version']).split(' compiled')[0]}, default settings (compression auto = zstd default level, local cache)`,
+    init: async (repo) => void (await run('restic', ['init', '--repo', repo], { env })),
+    backup: (repo, source) => timed('restic', ['--repo', repo, 'backup', source], { env }),
+    // restic recreates the source's absolute path under the target.
+    restore: async (repo, target, source) => ({ run: await timed('restic', ['--repo', repo, 'restore', 'latest', '--target', target], { env }), root: join(target, source) }),
+  };
+}
+
+export const BORG_COMPRESSION = process.env['MMRY_BENCH_BORG_COMPRESSION'] ?? 'zstd,3';
+
+export function borg(): BackupTool {
+  const env = {
+    BORG_PASSPHRASE: PASSWORD,
+    BORG_BASE_DIR: join(HOME, 'borg'),
+    BORG_DISPLAY_PASSPHRASE: 'n',
+    BORG_RELOCATED_REPO_ACCESS_IS_OK: 'yes',
+  };
+  // Archive names must be unique; `latest` is the last one this bench created.
+  const archives = new Map<string, number>();
+  return {
+    name: 'borg',
+    describe: () => `${safeExec('borg', ['--version'])}, init -e repokey, create --compression ${BORG_COMPRESSION}, other settings default`,
+    init: async (repo) => {
+      await mkdir(env.BORG_BASE_DIR, { recursive: true });
+      await mkdir(dirname(repo), { recursive: true });
+      await run('borg', ['init', '-e', 'repokey', repo], { env });
+      archives.set(repo, 0);
+    },
+    backup: (repo, source) => {
+      const n = (archives.get(repo) ?? 0) + 1;
+      archives.set(repo, n);
+      return timed('borg', ['create', '--compression', BORG_COMPRESSION, `${repo}::snap-${n}`, '.'], { env, cwd: source });
+    },
+    restore: async (repo, target) => ({ run: await timed('borg', ['extract', `${repo}::snap-${archives.get(repo) ?? 1}`], { env, cwd: target }), root: target }),
+  };
+}
+
+function safeExec(cmd: string, args: string[]): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '?';
+  }
+}
