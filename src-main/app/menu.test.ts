@@ -26,4 +26,25 @@ describe('menuTemplate', () => {
     byLabel.get('Add Folder…')!.click!();
     expect(sent).toEqual(['lock', 'add-folder']);
   });
+  it('follows the macOS conventions there, and the Windows/Linux ones elsewhere', () => {
+    const sent: AppCommand[] = [];
+    const mac = menuTemplate('darwin', 'MMRY Vault', (c) => sent.push(c));
+    const appMenu = mac[0]!.submenu!;
+    expect(appMenu.map((i) => i.role ?? i.label ?? i.type)).toEqual(['about', 'separator', 'Settings…', 'separator', 'services', 'separator', 'hide', 'hideOthers', 'unhide', 'separator', 'quit']);
+    const settings = appMenu.find((i) => i.label === 'Settings…')!;
+    expect(settings.accelerator).toBe('CmdOrCtrl+,');
+    settings.click!();
+    expect(sent).toEqual(['settings']);
+    const file = mac.find((m) => m.label === 'File')!.submenu!;
+    expect(file.at(-1)!.role).toBe('close');
+    expect(flat(mac).some((i) => i.role === 'quit' && !appMenu.includes(i))).toBe(false);
+    expect(mac.map((m) => m.label ?? m.role)).toEqual(['MMRY Vault', 'File', 'Edit', 'View', 'windowMenu', 'help']);
+
+    const linux = menuTemplate('linux', 'MMRY Vault', () => undefined);
+    const linuxFile = linux[0]!.submenu!;
+    expect(linuxFile.find((i) => i.label === 'Settings')!.accelerator).toBe('CmdOrCtrl+,');
+    expect(linuxFile.at(-1)!.role).toBe('quit');
+    expect(linux.at(-1)!).toMatchObject({ label: 'Help', submenu: [{ role: 'about' }] });
+    expect(flat(linux).some((i) => i.role === 'services' || i.role === 'hide')).toBe(false);
+  });
 });

@@ -1,7 +1,10 @@
 /**
  * The application menu as plain data: a template Electron turns into a Menu
  * (`Menu.buildFromTemplate` in main.ts). Pure, so the accelerators and the
- * macOS conventions (app menu first, Preferences/Quit there) are unit-tested.
+ * macOS conventions are unit-tested: on macOS the app menu comes first and
+ * holds About, Settings… (⌘,), Services, Hide and Quit, File ends with Close
+ * and Window is the standard window menu; elsewhere Settings… (Ctrl+,) and
+ * Quit sit in File and About in Help.
  * Menu items either use an Electron role or send a contract `app.command`
  * event to the page, which carries it out like the matching button.
  */
@@ -14,6 +17,7 @@ export interface MenuItem {
   role?: string;
   type?: 'separator';
   accelerator?: string;
+  enabled?: boolean;
   submenu?: MenuItem[];
   click?: () => void;
 }
@@ -22,16 +26,25 @@ export function menuTemplate(platform: string, appName: string, send: (command: 
   const mac = platform === 'darwin';
   const item = (label: string, command: AppCommand, accelerator?: string): MenuItem => ({ label, ...(accelerator ? { accelerator } : {}), click: () => send(command) });
   const sep: MenuItem = { type: 'separator' };
+  const settings = item(mac ? 'Settings…' : 'Settings', 'settings', 'CmdOrCtrl+,');
   const appMenu: MenuItem[] = mac
-    ? [{ label: appName, submenu: [{ role: 'about' }, sep, { role: 'services' }, sep, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, sep, { role: 'quit' }] }]
+    ? [
+        {
+          label: appName,
+          submenu: [{ role: 'about' }, sep, settings, sep, { role: 'services' }, sep, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, sep, { role: 'quit' }],
+        },
+      ]
     : [];
   return [
     ...appMenu,
     {
       label: 'File',
-      submenu: [item('Add Folder…', 'add-folder', 'CmdOrCtrl+O'), sep, item('Lock Vault', 'lock', 'CmdOrCtrl+L'), ...(mac ? [sep, { role: 'close' }] : [sep, { role: 'quit' }])],
+      submenu: [item('Add Folder…', 'add-folder', 'CmdOrCtrl+O'), sep, item('Lock Vault', 'lock', 'CmdOrCtrl+L'), ...(mac ? [sep, { role: 'close' }] : [sep, settings, sep, { role: 'quit' }])],
     },
-    { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, sep, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
+    {
+      label: 'Edit',
+      submenu: [{ role: 'undo' }, { role: 'redo' }, sep, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, ...(mac ? [{ role: 'pasteAndMatchStyle' }, { role: 'delete' }] : [{ role: 'delete' }]), sep, { role: 'selectAll' }],
+    },
     {
       label: 'View',
       submenu: [
@@ -47,6 +60,7 @@ export function menuTemplate(platform: string, appName: string, send: (command: 
         { role: 'togglefullscreen' },
       ],
     },
-    { label: 'Window', submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, sep, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }] },
+    mac ? { role: 'windowMenu' } : { label: 'Window', submenu: [{ role: 'minimize' }, { role: 'close' }] },
+    mac ? { role: 'help', submenu: [] } : { label: 'Help', submenu: [{ role: 'about' }] },
   ];
 }
