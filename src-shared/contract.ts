@@ -109,6 +109,36 @@ export const ConflictChoice = z.enum(['skip', 'overwrite', 'keep-both']);
 /** The most bytes one `snapshot.read-file` call returns. */
 export const MAX_READ_BYTES = 4 << 20;
 
+// Settings, keychain and locking: schemas
+/**
+ * The user's preferences for this computer, kept in a settings file in the
+ * app's data folder (never in the vault). 0 minutes or 0 days means never.
+ */
+export const Preferences = z.object({
+  /** Lock after this many minutes with no calls from the page and no running job; 0 = never. */
+  autoLockMinutes: z.number().int('Whole minutes only.').min(0).max(1440, 'At most 1440 minutes (a day).'),
+  lockOnSuspend: z.boolean(),
+  lockOnScreenLock: z.boolean(),
+  /** A system notification when a long job ends while the window is not focused (desktop app). */
+  notifications: z.boolean(),
+  /** Verify the vault when the last verify is this many days old; 0 = never. */
+  verifyEveryDays: z.number().int('Whole days only.').min(0).max(365, 'At most 365 days.'),
+});
+
+export const DEFAULT_PREFERENCES: z.output<typeof Preferences> = {
+  autoLockMinutes: 15,
+  lockOnSuspend: true,
+  lockOnScreenLock: true,
+  notifications: true,
+  verifyEveryDays: 30,
+};
+
+export const ContextMenuItem = z.union([
+  z.object({ id: z.string().min(1).max(64), label: z.string().min(1).max(200), enabled: z.boolean().optional() }).strict(),
+  z.object({ separator: z.literal(true) }).strict(),
+]);
+// End of settings, keychain and locking: schemas
+
 export const calls = {
   /** Who is answering: version, platform and which transport carries the call. */
   'app.info': {
@@ -211,6 +241,62 @@ export const calls = {
     args: z.object({ opId: z.string().min(1).max(64) }).strict(),
     result: z.object({ cancelled: z.boolean() }),
   },
+  // Settings, keychain and locking
+  'settings.get': {
+    args: empty,
+    result: Preferences,
+  },
+  /** Changes some preferences; answers all of them as saved. */
+  'settings.set': {
+    args: Preferences.partial().strict(),
+    result: Preferences,
+  },
+  /** Where the vault is and where the default one would be (the app's data folder). */
+  'vault.location': {
+    args: empty,
+    result: z.object({ path: z.string(), defaultPath: z.string(), isDefault: z.boolean() }),
+  },
+  /**
+   * Works on the vault in another folder (an external drive), or on the default
+   * one when `path` is null; the choice is remembered. The folder must be an
+   * existing vault, an empty folder, or a new folder inside an existing one.
+   */
+  'vault.choose': {
+    args: z.object({ path: absolutePath.nullable() }).strict(),
+    result: z.object({ path: z.string(), exists: z.boolean(), unlocked: z.boolean() }),
+  },
+  /** Whether this computer can remember the vault password (OS keychain) and whether it does. */
+  'keychain.status': {
+    args: empty,
+    result: z.object({
+      available: z.boolean(),
+      /** Why it is unavailable, in plain words; null when available. */
+      reason: z.string().nullable(),
+      remembered: z.boolean(),
+      /** True once per app run, before any lock: the page may unlock with the saved password on its own. */
+      unlockOnStart: z.boolean(),
+    }),
+  },
+  /** Saves the password, encrypted by the OS keychain, after checking that it opens this vault. */
+  'keychain.remember': {
+    args: z.object({ password }).strict(),
+    result: z.object({ remembered: z.literal(true) }),
+  },
+  /** Unlocks with the saved password; `problem` says in plain words why it could not (then type the password). */
+  'keychain.unlock': {
+    args: empty,
+    result: z.object({ unlocked: z.boolean(), problem: z.string().nullable() }),
+  },
+  'keychain.forget': {
+    args: empty,
+    result: z.object({ forgotten: z.boolean() }),
+  },
+  /** Electron only: a native context menu at the pointer; `chosen` is the picked item's id, null when dismissed. */
+  'app.context-menu': {
+    args: z.object({ items: z.array(ContextMenuItem).min(1).max(40) }).strict(),
+    result: z.object({ chosen: z.string().nullable() }),
+  },
+  // End of settings, keychain and locking
 } as const;
 
 export const OpProgress = z.object({
@@ -239,7 +325,7 @@ export const events = {
   }),
   'vault.locked': z.object({ reason: z.enum(['user', 'idle', 'suspend', 'screen-lock']) }),
   /** A command from the native app menu (Electron), for the page to carry out. */
-  'app.command': z.object({ command: z.enum(['add-folder', 'search', 'projects', 'statistics', 'activity', 'lock']) }),
+  'app.command': z.object({ command: z.enum(['add-folder', 'search', 'projects', 'statistics', 'activity', 'lock', 'settings']) }),
 } as const;
 
 export type Calls = typeof calls;

@@ -14,8 +14,11 @@ import type { Vault } from '../engine/vault/index.ts';
 import type { Handlers } from './dispatch.ts';
 import type { Operations } from './operations.ts';
 import type { VaultSession } from './session.ts';
+import { createSettingsHandlers } from './settings-handlers.ts';
+import type { SettingsContext } from './settings-handlers.ts';
 
-export interface AppContext {
+/** Settings, keychain and locking: see settings-handlers.ts for those parts of the context. */
+export interface AppContext extends SettingsContext {
   transport: 'electron' | 'serve';
   appVersion: string;
   operations: Operations;
@@ -189,5 +192,7 @@ export function createHandlers(ctx: AppContext): Handlers {
       return { path: await ctx.pickFolder(title ?? 'Choose a folder') };
     },
     'op.cancel': ({ opId }) => ({ cancelled: ctx.operations.cancel(opId) }),
+    // Settings, keychain and locking
+    ...createSettingsHandlers(ctx),
   };
 }
