@@ -216,6 +216,42 @@ describe('projects and snapshots', () => {
     const c = openIt();
     expect(() => c.addSnapshot(snapshot(42, 1))).toThrow();
   });
+
+  it('sets a note and replaces the tags of a snapshot, and refuses an unknown one', () => {
+    const c = openIt();
+    const web = c.upsertProject('web', '/w').id;
+    const s1 = snapshot(web, 1000);
+    const s2 = snapshot(web, 2000);
+    c.addSnapshot(s1);
+    c.addSnapshot(s2);
+    c.setSnapshotLabels(s1.id, 'before the redesign', ['release', 'v1']);
+    c.setSnapshotLabels(s2.id, null, ['wip']);
+    expect(c.listSnapshots(web).map((s) => s.note)).toEqual(['before the redesign', null]);
+    expect(Object.fromEntries(c.snapshotTags())).toEqual({ [s1.id]: ['release', 'v1'], [s2.id]: ['wip'] });
+    c.setSnapshotLabels(s1.id, null, []);
+    expect(c.listSnapshots(web)[0]!.note).toBeNull();
+    expect(c.snapshotTags().has(s1.id)).toBe(false);
+    const unknown = randomBytes(32).toString('hex');
+    expect(() => c.setSnapshotLabels(unknown, 'x', ['a'])).toThrow(/no snapshot/);
+    expect(c.snapshotTags().has(unknown)).toBe(false);
+  });
+});
+
+describe('health record', () => {
+  it('keeps verify and repair runs, newest first, with their reports', () => {
+    const c = openIt();
+    c.addHealthCheck({ at: 1000, kind: 'verify', readData: false, healthy: true, report: { damage: [] } });
+    c.addHealthCheck({ at: 3000, kind: 'repair', readData: false, healthy: true, report: { fixed: ['packs/a.pack'] } });
+    c.addHealthCheck({ at: 2000, kind: 'verify', readData: true, healthy: false, report: { damage: [{ where: 'packs/a.pack' }] } });
+    const rows = c.listHealthChecks();
+    expect(rows.map((r) => [r.at, r.kind, r.readData, r.healthy])).toEqual([
+      [3000, 'repair', false, true],
+      [2000, 'verify', true, false],
+      [1000, 'verify', false, true],
+    ]);
+    expect(rows[1]!.report).toEqual({ damage: [{ where: 'packs/a.pack' }] });
+    expect(c.listHealthChecks(1)).toHaveLength(1);
+  });
 });
 
 describe('compression statistics', () => {

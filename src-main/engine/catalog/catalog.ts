@@ -88,6 +88,18 @@ export interface ActivityRow {
   detail: string;
 }
 
+/** One verify or repair run, as recorded when it ended. */
+export interface HealthCheckRow {
+  id: number;
+  /** ms since the epoch. */
+  at: number;
+  kind: 'verify' | 'repair';
+  readData: boolean;
+  healthy: boolean;
+  /** Stored as JSON; the heal module owns its shape. */
+  report: unknown;
+}
+
 export interface CatalogStats {
   projects: number;
   snapshots: number;
@@ -205,6 +217,14 @@ function prepareStatements(db: Database.Database) {
     strategies: db.prepare<[], StrategyDbRow>('SELECT type_key, strategy, samples, bytes_in, bytes_out, nanos FROM filetype_stats ORDER BY type_key, strategy'),
     addActivity: db.prepare<[number, string, string, string | null, string]>('INSERT INTO activity (at, kind, outcome, project, detail) VALUES (?, ?, ?, ?, ?)'),
     listActivity: db.prepare<[number], ActivityRow>('SELECT id, at, kind, outcome, project, detail FROM activity ORDER BY at DESC, id DESC LIMIT ?'),
+    setNote: db.prepare<[string | null, string]>('UPDATE snapshots SET note = ? WHERE id = ?'),
+    clearTags: db.prepare<[string]>('DELETE FROM snapshot_tags WHERE snapshot_id = ?'),
+    addTag: db.prepare<[string, string]>('INSERT OR IGNORE INTO snapshot_tags (snapshot_id, tag) VALUES (?, ?)'),
+    allTags: db.prepare<[], { snapshot_id: string; tag: string }>('SELECT snapshot_id, tag FROM snapshot_tags ORDER BY snapshot_id, tag'),
+    addHealthCheck: db.prepare<[number, string, number, number, string]>('INSERT INTO health_checks (at, kind, read_data, healthy, report_json) VALUES (?, ?, ?, ?, ?)'),
+    listHealthChecks: db.prepare<[number], { id: number; at: number; kind: string; read_data: number; healthy: number; report_json: string }>(
+      'SELECT id, at, kind, read_data, healthy, report_json FROM health_checks ORDER BY at DESC, id DESC LIMIT ?',
+    ),
     stats: db.prepare<[], CatalogStats>(
       `SELECT (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM snapshots) AS snapshots,
               (SELECT count(*) FROM packs) AS packs, (SELECT coalesce(sum(size), 0) FROM packs) AS packBytes,
@@ -368,6 +388,45 @@ export class Catalog {
   /** Newest first. */
   listActivity(limit = 500): ActivityRow[] {
     return this.#guard(() => this.#sql.listActivity.all(limit));
+  }
+
+  /**
+   * Sets a snapshot's note (null clears it) and replaces its tags, in one
+   * transaction. The caller has normalised both.
+   */
+  setSnapshotLabels(snapshotId: string, note: string | null, tags: readonly string[]): void {
+    this.transaction(() => {
+      if (this.#sql.setNote.run(note, snapshotId).changes !== 1) throw new VaultError('not-found', `There is no snapshot ${snapshotId.slice(0, 8)} in this vault.`);
+      this.#sql.clearTags.run(snapshotId);
+      for (const tag of tags) this.#sql.addTag.run(snapshotId, tag);
+    });
+  }
+
+  /** Every snapshot's tags, by snapshot id, in name order; untagged snapshots are absent. */
+  snapshotTags(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of this.#guard(() => this.#sql.allTags.all())) {
+      const list = out.get(r.snapshot_id);
+      if (list) list.push(r.tag);
+      else out.set(r.snapshot_id, [r.tag]);
+    }
+    return out;
+  }
+
+  addHealthCheck(c: Omit<HealthCheckRow, 'id'>): void {
+    this.#guard(() => this.#sql.addHealthCheck.run(c.at, c.kind, c.readData ? 1 : 0, c.healthy ? 1 : 0, JSON.stringify(c.report)));
+  }
+
+  /** Newest first. */
+  listHealthChecks(limit = 50): HealthCheckRow[] {
+    return this.#guard(() => this.#sql.listHealthChecks.all(limit)).map((r) => ({
+      id: r.id,
+      at: r.at,
+      kind: r.kind === 'repair' ? 'repair' : 'verify',
+      readData: r.read_data === 1,
+      healthy: r.healthy === 1,
+      report: JSON.parse(r.report_json) as unknown,
+    }));
   }
 
   stats(): CatalogStats {

@@ -5,6 +5,8 @@
  */
 import { sql as initial } from './0001-initial.ts';
 import { sql as activity } from './0002-activity.ts';
+import { sql as snapshotTags } from './0003-snapshot-tags.ts';
+import { sql as health } from './0004-health.ts';
 
 export interface Migration {
   version: number;
@@ -15,4 +17,6 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '0001-initial', sql: initial },
   { version: 2, name: '0002-activity', sql: activity },
+  { version: 3, name: '0003-snapshot-tags', sql: snapshotTags },
+  { version: 4, name: '0004-health', sql: health },
 ];
