@@ -4,7 +4,7 @@
  * repair); 4 when damage remains.
  */
 import { acquireLock } from '../engine/lock/index.ts';
-import { openForHealing, repair, verify, buildReport, catalogProblems, readSettings } from '../engine/heal/index.ts';
+import { openForHealing, repair, repairActions, verify, buildReport, catalogProblems, readSettings } from '../engine/heal/index.ts';
 import type { VerifyReport } from '../engine/heal/index.ts';
 import { formatBytes } from './format.ts';
 import { parseCommandArgs, UsageError } from './main.ts';
@@ -48,13 +48,7 @@ export async function repairCommand(argv: string[], io: CliIO): Promise<number> 
     if (values.json) {
       io.out(JSON.stringify({ repairedFiles: result.repairedFiles, repairedBytes: result.repairedBytes, rewrittenGroups: result.rewrittenGroups, catalog: result.catalog, packsAdopted: result.packsAdopted, packsProtected: result.packsProtected, after }));
     } else {
-      const did: string[] = [];
-      if (result.repairedFiles.length > 0) did.push(`repaired ${result.repairedFiles.length} pack file(s) (${formatBytes(result.repairedBytes)} rebuilt from parity)`);
-      if (result.rewrittenGroups.length > 0) did.push(`rewrote ${result.rewrittenGroups.length} parity group(s)`);
-      if (result.catalog) did.push(`rebuilt the catalog from the ${result.catalog.from === 'checkpoint' ? 'checkpoint and the packs' : 'packs'} (${result.catalog.snapshotsAdded} snapshot(s) recovered)`);
-      if (result.packsAdopted > 0) did.push(`entered ${result.packsAdopted} pack(s) left by an interrupted backup in the catalog`);
-      if (result.packsProtected > 0) did.push(`protected ${result.packsProtected} pack(s) with parity`);
-      if (target.headerRepaired) did.push(`rewrote the damaged ${target.headerRepaired} from the other copy`);
+      const did = repairActions(result, target.headerRepaired, formatBytes);
       io.out(did.length > 0 ? `Repair: ${did.join('; ')}.` : 'Repair: nothing to do.');
       printReport(io, after, 'After repair', (await readSettings(target.dir)).redundancy === 0);
     }

@@ -30,3 +30,6 @@ export { catalogProblems, rebuildCatalog, writeCheckpoint, CHECKPOINT_FILE } fro
 export { readSettings, writeSettings } from './parity-store.ts';
 export { DEFAULT_REDUNDANCY, PARITY_DIR, parityShardsFor } from './layout.ts';
 export { verify } from './verify.ts';
+export { checkHealth, repairActions, repairHealth } from './health.ts';
+export type { HealthRepair, HealthReport, ProjectHealth } from './health.ts';
+export { healTargetFor } from './target.ts';

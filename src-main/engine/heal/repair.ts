@@ -40,6 +40,8 @@ export interface RepairReport {
   catalog: RebuildReport | null;
   packsAdopted: number;
   packsProtected: number;
+  /** What the first inspection found, before anything was repaired. */
+  found: Inspection;
   /** What is still wrong afterwards (damage beyond the parity budget). */
   remaining: Inspection;
 }
@@ -50,8 +52,8 @@ export interface RepairOptions {
 }
 
 export async function repair(target: HealTarget, options: RepairOptions = {}): Promise<RepairReport> {
-  const report: RepairReport = { repairedFiles: [], repairedBytes: 0, rewrittenGroups: [], catalog: null, packsAdopted: 0, packsProtected: 0, remaining: undefined as unknown as Inspection };
   const first = await inspect(target, { ...(options.signal ? { signal: options.signal } : {}), onProgress: (p) => options.onProgress?.({ phase: 'checking', done: p.packs, total: p.packsTotal, current: p.current }) });
+  const report: RepairReport = { repairedFiles: [], repairedBytes: 0, rewrittenGroups: [], catalog: null, packsAdopted: 0, packsProtected: 0, found: first, remaining: undefined as unknown as Inspection };
   for (const [n, group] of first.groups.entries()) {
     checkCancelled(options.signal);
     options.onProgress?.({ phase: 'repairing', done: n, total: first.groups.length, current: group.stored.desc.groupId.slice(0, 8) });

@@ -33,6 +33,30 @@ export interface HealOpenOptions {
 
 export async function openForHealing(dir: string, password: string, options: HealOpenOptions = {}): Promise<HealTarget & { close(): Promise<void> }> {
   const { keys, repairedCopy } = await unlockHeader(dir, password);
+  const pool = WorkerPool.create({
+    blobKey: keys.blobKey,
+    idKey: keys.idKey,
+    gearSeed: keys.gearSeed,
+    chunker: DEFAULT_CHUNKER_PARAMS,
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.workerFile ? { workerFile: options.workerFile } : {}),
+  });
+  const target = healTargetFor(dir, keys, pool, repairedCopy ?? null);
+  const closeCatalog = target.close;
+  target.close = async () => {
+    await pool.close();
+    await closeCatalog();
+  };
+  return target;
+}
+
+/**
+ * A target over keys that are already unlocked (the desktop app's open
+ * vault) and a pool its owner keeps running. It opens a catalog connection of
+ * its own, so a repair that rebuilds and replaces the catalog never closes
+ * the one its owner reads from; `close` closes that connection only.
+ */
+export function healTargetFor(dir: string, keys: VaultKeys, pool: WorkerPool, headerRepaired: string | null = null): HealTarget & { close(): Promise<void> } {
   let catalog: Catalog | null = null;
   let catalogError: string | null = null;
   try {
@@ -52,14 +76,6 @@ export async function openForHealing(dir: string, password: string, options: Hea
     }
     catalog = null;
   }
-  const pool = WorkerPool.create({
-    blobKey: keys.blobKey,
-    idKey: keys.idKey,
-    gearSeed: keys.gearSeed,
-    chunker: DEFAULT_CHUNKER_PARAMS,
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.workerFile ? { workerFile: options.workerFile } : {}),
-  });
   const target: HealTarget & { close(): Promise<void> } = {
     dir,
     packsDir: join(dir, 'packs'),
@@ -67,9 +83,8 @@ export async function openForHealing(dir: string, password: string, options: Hea
     pool,
     catalog,
     catalogError,
-    headerRepaired: repairedCopy ?? null,
+    headerRepaired,
     async close() {
-      await pool.close();
       try {
         // The current catalog: repair may have replaced the one opened here with a rebuilt one.
         target.catalog?.close();

@@ -22,6 +22,8 @@ import { changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader 
 import type { KdfParams, VaultKeys } from '../keys/index.ts';
 import { DEFAULT_REDUNDANCY, assertRedundancy } from '../heal/layout.ts';
 import { writeSettings } from '../heal/parity-store.ts';
+import { healTargetFor } from '../heal/target.ts';
+import type { HealTarget } from '../heal/target.ts';
 import { acquireLock } from '../lock/index.ts';
 import { PackReader } from '../packs/reader.ts';
 import { BlobKind, openBlob } from '../packs/seal.ts';
@@ -254,6 +256,26 @@ export class Vault {
       }
     }
     return { entry, segments };
+  }
+
+  /**
+   * What verify and repair work on, over this vault's keys and worker pool,
+   * with a catalog connection of its own (closed by the target's `close`).
+   * Run it under the write lock.
+   */
+  healTarget(): HealTarget & { close(): Promise<void> } {
+    this.#assertOpen();
+    return healTargetFor(this.dir, this.#keys, this.pool);
+  }
+
+  /**
+   * Closes this vault and opens it again with the keys already unlocked: for
+   * after a repair replaced the catalog file under this vault's connection.
+   */
+  async reopen(): Promise<Vault> {
+    this.#assertOpen();
+    await this.close();
+    return new Vault(this.dir, this.#keys, openCatalog(join(this.dir, CATALOG_FILE), this.#keys.catalogKey), this.options);
   }
 
   async close(): Promise<void> {
