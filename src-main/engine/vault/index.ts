@@ -24,4 +24,6 @@ export { defaultVaultDir, userDataDir } from './location.ts';
 export { readFileRange, fileContent, MAX_RANGE_BYTES } from './preview.ts';
 export type { FileRange } from './preview.ts';
 export { exportZip } from './export-zip.ts';
+export { fileHistory } from './history.ts';
+export type { FileHistory, FileVersion } from './history.ts';
 export type { ExportOptions, ExportSummary } from './export-zip.ts';
