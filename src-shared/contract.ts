@@ -28,6 +28,11 @@ export const ProjectSummary = z.object({
   snapshotCount: z.number(),
   lastSnapshotAt: z.number().nullable(),
   totalBytes: z.number(),
+  /**
+   * From the newest verify or repair: 'at-risk' when some of its files need
+   * damaged data that repair can rebuild, 'damaged' when some cannot be.
+   */
+  health: z.enum(['unchecked', 'healthy', 'at-risk', 'damaged']),
 });
 
 export const SnapshotSummary = z.object({
@@ -43,6 +48,7 @@ export const SnapshotSummary = z.object({
   filesChanged: z.number(),
   warnings: z.number(),
   note: z.string().nullable(),
+  tags: z.array(z.string()),
 });
 
 const snapshotId = z.string().regex(/^[0-9a-f]{64}$/, 'A snapshot id is 64 hex digits.');
@@ -138,6 +144,73 @@ export const ContextMenuItem = z.union([
   z.object({ separator: z.literal(true) }).strict(),
 ]);
 // End of settings, keychain and locking: schemas
+
+// Health, snapshot notes and file history: schemas
+export const Damage = z.object({
+  /** The vault file, relative to the vault folder. */
+  where: z.string(),
+  what: z.string(),
+  repairable: z.boolean(),
+});
+
+/** Per project: files of its snapshots that need damaged data (at risk), and those beyond repair (lost). */
+export const ProjectHealth = z.object({
+  project: z.string(),
+  snapshots: z.number(),
+  atRisk: z.number(),
+  lost: z.number(),
+  examples: z.array(z.object({ snapshot: z.string(), path: z.string(), lost: z.boolean() })),
+});
+
+export const HealthReport = z.object({
+  healthy: z.boolean(),
+  readData: z.boolean(),
+  damage: z.array(Damage),
+  projects: z.array(ProjectHealth),
+  unprotectedPacks: z.number(),
+  parityOff: z.boolean(),
+  headerRepaired: z.string().nullable(),
+  packsChecked: z.number(),
+  bytesChecked: z.number(),
+  blobsChecked: z.number(),
+});
+
+/** One verify or repair run, as recorded when it ended. A repair's report is the check made after it. */
+export const HealthCheck = z.object({
+  id: z.number(),
+  at: z.number(),
+  kind: z.enum(['verify', 'repair']),
+  readData: z.boolean(),
+  healthy: z.boolean(),
+  report: HealthReport,
+  /** Repair only: what it did, one sentence each. */
+  actions: z.array(z.string()),
+  /** Repair only: per project, what was at risk when it started. */
+  before: z.array(ProjectHealth),
+});
+
+export const FileVersion = z.object({
+  number: z.number(),
+  change: z.enum(['added', 'changed', 'returned']),
+  type: z.enum(['file', 'dir', 'symlink']),
+  size: z.number(),
+  mtimeMs: z.number(),
+  snapshotId: z.string(),
+  createdAt: z.number(),
+  lastSnapshotId: z.string(),
+  lastAt: z.number(),
+  snapshots: z.number(),
+  sameAs: z.number().nullable(),
+});
+
+export const MAX_TAGS = 12;
+const tag = z
+  .string()
+  .trim()
+  .min(1, 'A tag cannot be empty.')
+  .max(40, 'A tag is at most 40 characters.')
+  .regex(/^[^,\n]+$/, 'A tag cannot contain a comma or a line break.');
+// End of health, snapshot notes and file history: schemas
 
 export const calls = {
   /** Who is answering: version, platform and which transport carries the call. */
@@ -297,6 +370,39 @@ export const calls = {
     result: z.object({ chosen: z.string().nullable() }),
   },
   // End of settings, keychain and locking
+  // Health, snapshot notes and file history
+  /** When the vault was last verified, the newest check's full report, and the recent ones. */
+  'health.status': {
+    args: empty,
+    result: z.object({ lastVerifiedAt: z.number().nullable(), latest: HealthCheck.nullable(), history: z.array(HealthCheck.omit({ report: true, before: true })) }),
+  },
+  /** Verify the vault: quick (every stripe checksum) or with `readData` (every blob authenticated). Long operation. */
+  'health.verify': {
+    args: z.object({ readData: z.boolean() }).strict(),
+    result: opStarted,
+  },
+  /** Repair everything parity can rebuild, then check again. Long operation. */
+  'health.repair': {
+    args: empty,
+    result: opStarted,
+  },
+  /** Sets a snapshot's note (null or blank clears it) and replaces its tags. */
+  'snapshot.set-labels': {
+    args: z
+      .object({
+        snapshotId,
+        note: z.string().max(2000, 'A note is at most 2000 characters.').nullable(),
+        tags: z.array(tag).max(MAX_TAGS, `At most ${MAX_TAGS} tags.`),
+      })
+      .strict(),
+    result: z.object({ note: z.string().nullable(), tags: z.array(z.string()) }),
+  },
+  /** Every version of one file or folder across a project's snapshots, oldest first. */
+  'file.history': {
+    args: z.object({ project: z.string().min(1).max(200), path: snapshotPath.min(1) }).strict(),
+    result: z.object({ project: z.string(), path: z.string(), versions: z.array(FileVersion), snapshotsChecked: z.number(), inLatest: z.boolean() }),
+  },
+  // End of health, snapshot notes and file history
 } as const;
 
 export const OpProgress = z.object({
@@ -315,6 +421,8 @@ export const OpProgress = z.object({
 });
 
 export const events = {
+  /** A long operation began (from any page, or on its own like a scheduled verify); `title` says what it is. */
+  'op.started': z.object({ opId: z.string(), kind: z.string(), title: z.string().nullable() }),
   'op.progress': OpProgress,
   'op.finished': z.object({
     opId: z.string(),

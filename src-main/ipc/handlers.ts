@@ -16,9 +16,13 @@ import type { Operations } from './operations.ts';
 import type { VaultSession } from './session.ts';
 import { createSettingsHandlers } from './settings-handlers.ts';
 import type { SettingsContext } from './settings-handlers.ts';
+import { recordActivity, startLogged } from './activity.ts';
+import type { Outcome } from './activity.ts';
+import { createHealthHandlers, HealthService } from './health-handlers.ts';
+import type { HealthContext } from './health-handlers.ts';
 
 /** Settings, keychain and locking: see settings-handlers.ts for those parts of the context. */
-export interface AppContext extends SettingsContext {
+export interface AppContext extends SettingsContext, HealthContext {
   transport: 'electron' | 'serve';
   appVersion: string;
   operations: Operations;
@@ -28,37 +32,18 @@ export interface AppContext extends SettingsContext {
   now?: () => number;
 }
 
-type Outcome = 'done' | 'failed' | 'cancelled';
-
 export function createHandlers(ctx: AppContext): Handlers {
   const now = ctx.now ?? Date.now;
   const indexes = new WeakMap<Vault, VaultPathIndex>();
   // Wrong passwords cannot be logged while the catalog is locked; they are written at the next unlock.
   let failedUnlocks = 0;
 
-  /** Appends to the activity log of the open vault; a locked vault logs nothing. */
-  const record = (kind: string, outcome: Outcome, project: string | null, detail: string) => {
-    if (!ctx.session.unlocked) return;
-    try {
-      ctx.session.vault.catalog.addActivity({ at: now(), kind, outcome, project, detail });
-    } catch {
-      // The log is a convenience; failing to write it must not fail the action.
-    }
-  };
-
+  /** Appends to the activity log of the open vault (see activity.ts). */
+  const record = (kind: string, outcome: Outcome, project: string | null, detail: string) => recordActivity({ ...ctx, now }, kind, outcome, project, detail);
   /** A long operation whose end is written to the activity log. */
   const logged = (kind: string, project: string | null, describe: (summary: Record<string, unknown>) => string, job: Parameters<Operations['start']>[1]) =>
-    ctx.operations.start(kind, async (jobCtx) => {
-      try {
-        const summary = await job(jobCtx);
-        record(kind, jobCtx.signal.aborted ? 'cancelled' : 'done', project ?? (summary?.['project'] as string | undefined) ?? null, summary ? describe(summary) : '');
-        return summary;
-      } catch (err) {
-        const cancelled = jobCtx.signal.aborted || (err instanceof VaultError && err.kind === 'cancelled');
-        record(kind, cancelled ? 'cancelled' : 'failed', project, cancelled ? `The ${kind} was cancelled.` : err instanceof VaultError ? err.message : `The ${kind} failed.`);
-        throw err;
-      }
-    });
+    startLogged({ ...ctx, now }, kind, project, describe, job);
+  const health = ctx.health ?? new HealthService({ ...ctx, now });
 
   const snapshot = (id: string) => ctx.session.vault.resolveSnapshot(id);
 
@@ -94,12 +79,15 @@ export function createHandlers(ctx: AppContext): Handlers {
       await ctx.session.lock('user');
       return {};
     },
-    'projects.list': () =>
-      ctx.session.vault.listProjects().map((p) => ({ name: p.name, sourcePath: p.sourcePath, snapshotCount: p.snapshotCount, lastSnapshotAt: p.lastSnapshotAt, totalBytes: p.totalBytes })),
+    'projects.list': () => {
+      const badges = health.badges();
+      return ctx.session.vault.listProjects().map((p) => ({ name: p.name, sourcePath: p.sourcePath, snapshotCount: p.snapshotCount, lastSnapshotAt: p.lastSnapshotAt, totalBytes: p.totalBytes, health: badges.get(p.name) ?? 'unchecked' }));
+    },
     'snapshots.list': ({ project }) => {
       const vault = ctx.session.vault;
       const p = project === undefined ? undefined : vault.catalog.getProject(project);
       if (project !== undefined && !p) throw new VaultError('not-found', `There is no project named '${project}'.`);
+      const tags = vault.catalog.snapshotTags();
       return vault.catalog
         .listSnapshots(p?.id)
         .sort((a, b) => b.createdAt - a.createdAt)
@@ -116,6 +104,7 @@ export function createHandlers(ctx: AppContext): Handlers {
           filesChanged: s.filesChanged,
           warnings: s.warnings.length,
           note: s.note,
+          tags: tags.get(s.id) ?? [],
         }));
     },
     'backup.start': ({ sourcePath, project }) => {
@@ -194,5 +183,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     'op.cancel': ({ opId }) => ({ cancelled: ctx.operations.cancel(opId) }),
     // Settings, keychain and locking
     ...createSettingsHandlers(ctx),
+    // Health, snapshot notes and file history
+    ...createHealthHandlers({ ...ctx, health }),
   };
 }

@@ -29,7 +29,7 @@ describe('long operations', () => {
       progress({ phase: 'reading', files: 2, bytes: 600, bytesTotal: 1000 });
       return { files: 2 };
     });
-    expect(seen).toHaveLength(0);
+    expect(seen).toEqual([{ event: 'op.started', payload: { opId, kind: 'backup', title: null } }]);
     const end = await finished;
     expect(end).toEqual({ opId, kind: 'backup', outcome: 'done', error: null, summary: { files: 2 } });
     const progress = seen.filter((s) => s.event === 'op.progress').map((s) => s.payload as EventPayload<'op.progress'>);
@@ -47,6 +47,14 @@ describe('long operations', () => {
     expect(ops.cancel(opId)).toBe(true);
     expect(ops.cancel('unknown')).toBe(false);
     await expect(finished).resolves.toMatchObject({ opId, outcome: 'cancelled', error: null });
+  });
+
+  it('announces a titled job before any of its events', async () => {
+    const { ops, seen, finished } = harness();
+    const { opId } = ops.start('verify', async () => null, 'Scheduled verify');
+    await finished;
+    expect(seen.map((s) => s.event)).toEqual(['op.started', 'op.finished']);
+    expect(seen[0]!.payload).toEqual({ opId, kind: 'verify', title: 'Scheduled verify' });
   });
 
   it('reports a typed failure', async () => {

@@ -59,12 +59,17 @@ export class Operations {
     this.#log = options.log ?? ((m, e) => console.error(m, e));
   }
 
-  /** Starts `job` in the background and returns its id at once. */
-  start(kind: string, job: Job): { opId: string } {
+  /**
+   * Starts `job` in the background and returns its id at once, after telling
+   * every page with `op.started` (so a job one page or the app itself started
+   * shows everywhere); `title` says what it is, for a person.
+   */
+  start(kind: string, job: Job, title: string | null = null): { opId: string } {
     const opId = randomUUID();
     const controller = new AbortController();
     this.#running.set(opId, { kind, controller });
     const progress = this.#progressReporter(opId, kind);
+    this.#emit('op.started', { opId, kind, title });
     // Run on a later tick so the caller receives the id before any event.
     setImmediate(() => void this.#run(opId, kind, job, { signal: controller.signal, progress }));
     return { opId };
