@@ -270,7 +270,7 @@ class BackupRun {
         this.#warnings.push({ path: e.relPath, message: 'Left out: it is no longer a regular file.' });
         return null;
       }
-      const stored = await this.#writer.putFile(handle, Number(opened.size), e.name, this.#vault.chunker.min);
+      const stored = await this.#writer.putFile(handle, Number(opened.size), e.name, this.#vault.chunker);
       const after = await handle.stat({ bigint: true });
       if (fileChangedWhileReading(e.stats, after) || stored.size !== Number(opened.size)) {
         this.#warnings.push({ path: e.relPath, message: 'The file changed while it was being read; the snapshot holds the bytes as they were read.' });

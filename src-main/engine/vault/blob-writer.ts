@@ -26,6 +26,7 @@ import { BlobKind } from '../packs/seal.ts';
 import type { WorkerPool } from '../workers/index.ts';
 import type { HashResult } from '../workers/protocol.ts';
 import { ByteBudget } from './budget.ts';
+import { SharedBuffers } from './shared-buffers.ts';
 import type { PackSink } from './pack-sink.ts';
 
 /** Bytes per arena of small blobs. */
@@ -34,6 +35,8 @@ const ARENA_BYTES = 4 * 1024 * 1024;
 const ARENA_ITEMS = 256;
 /** Bytes read from a large file per segment (plus the carried tail). */
 const SEGMENT_BYTES = 16 * 1024 * 1024;
+/** File data in flight at most, by default. */
+const DEFAULT_BUDGET_BYTES = 96 * 1024 * 1024;
 
 export interface StoredContent {
   ids: Uint8Array[];
@@ -80,6 +83,7 @@ export class BlobWriter {
   readonly stats: BlobWriterStats = { newBlobs: 0, newBytes: 0, storedBytes: 0 };
   readonly #deps: BlobWriterDeps;
   readonly #budget: ByteBudget;
+  readonly #buffers: SharedBuffers;
   /** Ids sealed or being sealed in this run but not yet in a registered pack. */
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #history: Map<string, StrategyStats[]>;
@@ -90,7 +94,8 @@ export class BlobWriter {
 
   constructor(deps: BlobWriterDeps) {
     this.#deps = deps;
-    this.#budget = new ByteBudget(deps.budgetBytes ?? 96 * 1024 * 1024);
+    this.#budget = new ByteBudget(deps.budgetBytes ?? DEFAULT_BUDGET_BYTES);
+    this.#buffers = new SharedBuffers(this.#budget.capacity);
     this.#history = deps.catalog.strategyHistory() as Map<string, StrategyStats[]>;
   }
 
@@ -105,7 +110,7 @@ export class BlobWriter {
       await this.#budget.acquire(ARENA_BYTES);
       this.#check();
       if (this.#arena) this.#budget.release(ARENA_BYTES); // another caller opened one meanwhile
-      else this.#arena = newArena();
+      else this.#arena = this.#newArena();
     }
   }
 
@@ -113,9 +118,9 @@ export class BlobWriter {
    * Stores a regular file's content. Small files go to an arena, larger ones
    * are chunked segment by segment. Returns the ids in file order.
    */
-  async putFile(handle: FileHandle, expectedSize: number, name: string, chunkMin: number): Promise<StoredContent> {
+  async putFile(handle: FileHandle, expectedSize: number, name: string, chunker: { min: number; max: number }): Promise<StoredContent> {
     this.#check();
-    if (expectedSize < chunkMin && expectedSize <= ARENA_BYTES) {
+    if (expectedSize < chunker.min && expectedSize <= ARENA_BYTES) {
       const data = Buffer.allocUnsafe(expectedSize);
       const got = await readFully(handle, data, 0, expectedSize);
       const bytes = data.subarray(0, got);
@@ -123,7 +128,7 @@ export class BlobWriter {
       const r = await this.putWhole(bytes, BlobKind.chunk, fileTypeKey(name, bytes.subarray(0, 16)));
       return { ids: [r.id], size: got, newBytes: r.isNew ? got : 0 };
     }
-    return this.#putSegments(handle, name);
+    return this.#putSegments(handle, name, chunker.max);
   }
 
   /** Waits for every pending blob; the caller then seals the last pack. */
@@ -217,8 +222,15 @@ export class BlobWriter {
       for (const item of items) item.reject(err);
       throw err;
     } finally {
+      // Every task reading the arena has settled: it can carry the next batch.
+      this.#buffers.give(arena.buffer);
       this.#budget.release(ARENA_BYTES);
     }
+  }
+
+  #newArena(): Arena {
+    const buffer = this.#buffers.take(ARENA_BYTES);
+    return { buffer, view: new Uint8Array(buffer), used: 0, items: [] };
   }
 
   /**
@@ -306,24 +318,28 @@ export class BlobWriter {
    * on the previous cut) but sealing a segment overlaps with reading and
    * hashing the next.
    */
-  async #putSegments(handle: FileHandle, name: string): Promise<StoredContent> {
+  async #putSegments(handle: FileHandle, name: string, maxChunk: number): Promise<StoredContent> {
     const ids: Uint8Array[] = [];
     const sealing: Promise<boolean[]>[] = [];
     const lengths: number[][] = [];
+    // Every segment buffer has room for the largest carry (a chunk not yet cut) plus a full read,
+    // so all segments share one size and their buffers are reused.
+    const capacity = maxChunk + SEGMENT_BYTES;
     let carry: Uint8Array = new Uint8Array(0);
     let position = 0;
     let typeKey: string | undefined;
     for (;;) {
       this.#check();
-      const capacity = carry.length + SEGMENT_BYTES;
       await this.#budget.acquire(capacity);
+      const buffer = this.#buffers.take(capacity);
       let released = false;
       const release = () => {
-        if (!released) this.#budget.release(capacity);
+        if (released) return;
         released = true;
+        this.#buffers.give(buffer);
+        this.#budget.release(capacity);
       };
       try {
-        const buffer = new SharedArrayBuffer(capacity);
         const view = new Uint8Array(buffer);
         view.set(carry, 0);
         const got = await readFully(handle, view, carry.length, SEGMENT_BYTES, position);
@@ -363,11 +379,6 @@ export class BlobWriter {
   #callOpts(): { signal?: AbortSignal } {
     return this.#deps.signal ? { signal: this.#deps.signal } : {};
   }
-}
-
-function newArena(): Arena {
-  const buffer = new SharedArrayBuffer(ARENA_BYTES);
-  return { buffer, view: new Uint8Array(buffer), used: 0, items: [] };
 }
 
 function idKey(id: Uint8Array): string {
