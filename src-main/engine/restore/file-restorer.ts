@@ -89,12 +89,20 @@ export class FileRestorer {
   /** Keys of folders skipped by policy: everything below them is skipped too. */
   private readonly skippedDirs = new Set<string>();
   private readonly partials = new Set<string | Buffer>();
+  /** Folders this restorer created (keys of `rel`), with their paths: new, owner-only, holding only what we put there. */
+  private readonly freshDirs = new Map<string, string | Buffer>();
 
   private constructor(root: string, rootCreated: boolean, options: RestorerOptions) {
     this.root = root;
     this.rootCreated = rootCreated;
     this.guard = new TargetGuard(root);
     this.signal = options.signal;
+    if (rootCreated) this.freshDirs.set(relKey([]), root);
+  }
+
+  /** Whether the restore folder did not exist before this restorer. */
+  get createdRoot(): boolean {
+    return this.rootCreated;
   }
 
   /** Opens (creating it when missing) the restore folder. */
@@ -128,6 +136,7 @@ export class FileRestorer {
     try {
       const made = (dest: string | Buffer, action: RestoreOutcome['action']): RestoreOutcome => {
         this.guard.remember(rel, dest);
+        this.freshDirs.set(relKey(rel), dest);
         this.pendingDirs.set(relKey(rel), { path: dest, mode, mtimeNs, apply: true });
         return { action, path: dest };
       };
@@ -271,6 +280,31 @@ export class FileRestorer {
     } catch (err) {
       throw failure(err, rel);
     }
+  }
+
+  /**
+   * Where file `rel` may be written directly, by a worker (see
+   * workers/write-files.ts): its temporary and final paths, when its folder
+   * was created by this restorer (so nothing else is there, whatever the
+   * conflict policy) and its name is safe; undefined otherwise, and the file
+   * goes through `writeFile`. The temporary path counts as this restorer's
+   * partial file until `settleDirect`.
+   */
+  planDirect(rel: readonly PathSegment[], meta: FileMeta): { temp: string | Buffer; dest: string | Buffer } | undefined {
+    const name = rel.at(-1);
+    if (name === undefined || !Number.isInteger(meta.mode) || meta.mode < 0 || meta.mode > 0o7777 || meta.mtimeNs < 0n) return undefined;
+    if (!Number.isSafeInteger(meta.size) || meta.size < 0) return undefined;
+    for (const segment of rel) if (segmentProblem(segment) !== undefined) return undefined;
+    const parent = this.freshDirs.get(relKey(rel.slice(0, -1)));
+    if (parent === undefined) return undefined;
+    const temp = joinSegment(parent, partialName(name), rel);
+    this.partials.add(temp);
+    return { temp, dest: joinSegment(parent, name, rel) };
+  }
+
+  /** The worker is done with a direct write's temporary file (renamed into place, or removed). */
+  settleDirect(temp: string | Buffer): void {
+    this.partials.delete(temp);
   }
 
   /** Removes the partial files of this restorer that are still on disk (after an error or a cancel). */

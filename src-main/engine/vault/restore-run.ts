@@ -5,24 +5,28 @@
  *    its path inside the target. Names the target cannot hold (case clashes
  *    on a case-insensitive disk, reserved names, over-long paths) are
  *    reported and left out, never merged or dropped silently.
- * 2. Write: folders first (private until finished), then files, several at
- *    once, each streamed chunk by chunk through the FileRestorer (temporary
- *    name, size check, rename). Every chunk is authenticated and its keyed id
- *    re-checked in a worker before a byte of it is written, so a damaged
- *    blob fails that file loudly instead of producing wrong bytes.
+ * 2. Write: folders first (private until finished), then files. A file in
+ *    a folder this restore created goes to a worker in a batch, which writes
+ *    it with plain system calls (workers/write-files.ts); any other file
+ *    (an existing folder, a conflict to resolve, a blob that failed in the
+ *    worker) is streamed chunk by chunk through the FileRestorer on this
+ *    thread. Both write a temporary name, check the size, then rename, and
+ *    both authenticate every chunk and re-check its keyed id before a byte of
+ *    it is written, so a damaged blob fails that file loudly instead of
+ *    producing wrong bytes.
  * 3. Finish folders deepest first, so their modes and mtimes stick.
  *
  * Names from the vault are untrusted: FileRestorer re-validates every
  * segment and refuses any path that would leave the target.
  */
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SnapshotRow } from '../catalog/index.ts';
-import { VaultError, fromSystemError } from '../errors.ts';
+import { VaultError } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { FileRestorer, portabilityProblems, probeTarget, removeStalePartials } from '../restore/index.ts';
+import { FileRestorer, nsToSeconds, portabilityProblems, probeTarget, removeStalePartials } from '../restore/index.ts';
 import type { ConflictPolicy, PathSegment } from '../restore/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
+import type { WriteFileItem } from '../workers/index.ts';
 import type { Vault } from './vault.ts';
 
 export interface RestoreOptions {
@@ -62,6 +66,9 @@ interface PlannedEntry {
 }
 
 const FILES_IN_FLIGHT = 16;
+/** A worker batch of direct writes: enough files to amortise the message, few enough to keep progress and cancel prompt. */
+const DIRECT_BATCH_FILES = 128;
+const DIRECT_BATCH_BYTES = 8 * 1024 * 1024;
 /** Blobs opened per worker task. */
 const OPEN_BATCH = 64;
 
@@ -69,12 +76,9 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
   const target = resolve(targetPath);
   const policy = options.policy ?? 'refuse';
   const plan = await planRestore(vault, snapshot, options.paths ?? []);
-  try {
-    await mkdir(target, { recursive: true });
-  } catch (err) {
-    throw fromSystemError(err, `the restore folder ${target}`);
-  }
-  await removeStalePartials(target);
+  // Opening creates the folder when missing; then nothing but this restore has been in it.
+  const restorer = await FileRestorer.open(target, options.signal ? { signal: options.signal } : {});
+  if (!restorer.createdRoot) await removeStalePartials(target);
 
   const summary: RestoreSummary = { snapshotId: snapshot.id, target, files: 0, dirs: 0, symlinks: 0, bytes: 0, skipped: 0, renamed: 0, problems: [] };
   const traits = await probeTarget(target);
@@ -84,7 +88,6 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
   // Leave out what cannot exist here, and everything below it.
   const doable = plan.filter((p) => ![...refused].some((r) => p.display === r || p.display.startsWith(`${r}/`)));
 
-  const restorer = await FileRestorer.open(target, options.signal ? { signal: options.signal } : {});
   const fetcher = new BlobFetcher(vault, options.signal);
   const totals = { files: 0, bytes: 0 };
   for (const p of doable) {
@@ -100,6 +103,45 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     if (action === 'skipped') summary.skipped++;
     if (action === 'renamed') summary.renamed++;
   };
+  const restored = (p: PlannedEntry) => {
+    summary.files++;
+    summary.bytes += p.entry.size;
+    report(p.display);
+  };
+  /** One file through the FileRestorer on this thread: conflicts, existing folders, healing reads. */
+  const writeThroughRestorer = async (p: PlannedEntry) => {
+    let out;
+    try {
+      out = await restorer.writeFile(p.segments, fetcher.content(p.entry.content ?? []), { mode: p.entry.mode, mtimeNs: p.entry.mtimeNs, size: p.entry.size }, policy);
+    } catch (err) {
+      // A damaged file fails alone and loudly; the others are still restored.
+      if (err instanceof VaultError && err.kind === 'damaged-data') {
+        summary.problems.push({ path: p.display, message: `Not restored: ${err.message}` });
+        return;
+      }
+      throw err;
+    }
+    count(out.action);
+    if (out.action !== 'skipped') restored(p);
+    else report(p.display);
+  };
+  /** Files in folders this restore created go to the workers in batches (see workers/write-files.ts). */
+  const writeInWorkers = async (batch: DirectFile[]) => {
+    const results = await vault.pool.writeFiles(
+      vault.packsDir,
+      batch.map((d) => d.item),
+      options.signal ? { signal: options.signal } : {},
+    );
+    for (let i = 0; i < batch.length; i++) {
+      const d = batch[i]!;
+      const r = results[i]!;
+      restorer.settleDirect(d.item.temp as string | Buffer);
+      if (r === null) restored(d.planned);
+      // Damaged on disk: the slow path reads through the vault, which heals from parity where it can.
+      else if (r.kind === 'damaged-data') await writeThroughRestorer(d.planned);
+      else throw new VaultError(r.kind, r.message);
+    }
+  };
   try {
     for (const p of doable) {
       if (p.entry.type !== 'dir' || underSkipped(p.display, skippedDirs)) continue;
@@ -112,6 +154,20 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
       }
     }
     const slots = new Set<Promise<void>>();
+    const track = async (job: Promise<void>, limit: number) => {
+      const tracked = job.finally(() => slots.delete(tracked));
+      slots.add(tracked);
+      if (slots.size >= limit) await Promise.race(slots);
+    };
+    let batch: DirectFile[] = [];
+    let batchBytes = 0;
+    const flushBatch = async () => {
+      if (batch.length === 0) return;
+      const items = batch;
+      batch = [];
+      batchBytes = 0;
+      await track(writeInWorkers(items), vault.pool.size + 1);
+    };
     for (const p of doable) {
       if (p.entry.type === 'dir' || underSkipped(p.display, skippedDirs)) continue;
       if (options.signal?.aborted) throw new VaultError('cancelled', 'The restore was cancelled.');
@@ -121,29 +177,16 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
         if (out.action !== 'skipped') summary.symlinks++;
         continue;
       }
-      const job = (async () => {
-        let out;
-        try {
-          out = await restorer.writeFile(p.segments, fetcher.content(p.entry.content ?? []), { mode: p.entry.mode, mtimeNs: p.entry.mtimeNs, size: p.entry.size }, policy);
-        } catch (err) {
-          // A damaged file fails alone and loudly; the others are still restored.
-          if (err instanceof VaultError && err.kind === 'damaged-data') {
-            summary.problems.push({ path: p.display, message: `Not restored: ${err.message}` });
-            return;
-          }
-          throw err;
-        }
-        count(out.action);
-        if (out.action !== 'skipped') {
-          summary.files++;
-          summary.bytes += p.entry.size;
-        }
-        report(p.display);
-      })();
-      const tracked = job.finally(() => slots.delete(tracked));
-      slots.add(tracked);
-      if (slots.size >= FILES_IN_FLIGHT) await Promise.race(slots);
+      const direct = directFile(vault, restorer, p);
+      if (direct) {
+        batch.push(direct);
+        batchBytes += p.entry.size;
+        if (batch.length >= DIRECT_BATCH_FILES || batchBytes >= DIRECT_BATCH_BYTES) await flushBatch();
+        continue;
+      }
+      await track(writeThroughRestorer(p), FILES_IN_FLIGHT);
     }
+    await flushBatch();
     await Promise.all(slots);
     for (const segments of dirsToFinish.reverse()) await restorer.finishDir(segments);
     report.flush(null);
@@ -152,6 +195,26 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     await restorer.removePartials().catch(() => undefined);
     throw err;
   }
+}
+
+interface DirectFile {
+  planned: PlannedEntry;
+  item: WriteFileItem;
+}
+
+/** The worker job for a file, when its folder is this restore's own and every blob is in the catalog. */
+function directFile(vault: Vault, restorer: FileRestorer, p: PlannedEntry): DirectFile | undefined {
+  const chunks: WriteFileItem['chunks'] = [];
+  for (const id of p.entry.content ?? []) {
+    const place = vault.catalog.getBlob(id);
+    if (!place || place.kind !== BlobKind.chunk) return undefined;
+    chunks.push({ packId: place.packId, offset: place.offset, length: place.length, rawLength: place.rawLength, id });
+  }
+  const mtime = nsToSeconds(p.entry.mtimeNs);
+  if (typeof mtime !== 'number') return undefined;
+  const paths = restorer.planDirect(p.segments, { mode: p.entry.mode, mtimeNs: p.entry.mtimeNs, size: p.entry.size });
+  if (!paths) return undefined;
+  return { planned: p, item: { temp: paths.temp, dest: paths.dest, display: p.display, mode: p.entry.mode, mtimeSeconds: mtime, size: p.entry.size, chunks } };
 }
 
 /** Lists what to restore: the whole snapshot, or the chosen paths with the folders leading to them. */

@@ -26,4 +26,4 @@
  */
 export { WorkerPool } from './pool.ts';
 export type { WorkerPoolOptions, CallOptions } from './pool.ts';
-export type { WorkerKeys, HashItem, HashResult, SealItem, SealResult, OpenItem } from './protocol.ts';
+export type { WorkerKeys, HashItem, HashResult, SealItem, SealResult, OpenItem, WriteFileItem, WireError } from './protocol.ts';

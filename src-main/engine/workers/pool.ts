@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { VaultError } from '../errors.ts';
-import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, Reply, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
+import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, Reply, SealItem, SealResult, Task, WireError, WorkerKeys, WriteFileItem } from './protocol.ts';
 import { makeContext } from './tasks.ts';
 
 export interface WorkerPoolOptions extends WorkerKeys {
@@ -80,6 +80,14 @@ export class WorkerPool {
   /** Adds coefs[j] · data into each shared parity shard j and returns the data's stripe CRCs. */
   parity(task: Omit<ParityTask, 'kind'>, opts?: CallOptions): Promise<Uint32Array> {
     return this.#run({ kind: 'parity', ...task }, opts) as Promise<Uint32Array>;
+  }
+
+  /**
+   * Restores whole files in a worker (see write-files.ts); per item null when
+   * it is in place, else the typed reason it is not (nothing of it is left).
+   */
+  writeFiles(packsDir: string, items: WriteFileItem[], opts?: CallOptions): Promise<(WireError | null)[]> {
+    return this.#run({ kind: 'write-files', packsDir, items, nowSeconds: Date.now() / 1000 }, opts) as Promise<(WireError | null)[]>;
   }
 
   /** Lets submitted tasks finish, then ends every thread. */

@@ -73,6 +73,20 @@ export interface ParityTask {
   stripeBytes: number;
 }
 
+/** One file for the `write-files` task: where it goes and where its blobs are. */
+export interface WriteFileItem {
+  /** Temporary path, created exclusively; a string, or bytes for a name that is not UTF-8. */
+  temp: string | Uint8Array;
+  /** Final path, inside a folder this restore created. */
+  dest: string | Uint8Array;
+  /** The file's path in the snapshot, for messages. */
+  display: string;
+  mode: number;
+  mtimeSeconds: number;
+  size: number;
+  chunks: { packId: string; offset: number; length: number; rawLength: number; id: Uint8Array }[];
+}
+
 /** Per-item outcome of `check`: null when the blob is sound, else the reason. */
 export type CheckResult = string | null;
 
@@ -82,6 +96,7 @@ export type Task =
   | { kind: 'open'; items: OpenItem[] }
   | { kind: 'check'; items: OpenItem[] }
   | { kind: 'crc'; buffer: SharedArrayBuffer; length: number; stripeBytes: number }
+  | { kind: 'write-files'; packsDir: string; items: WriteFileItem[]; nowSeconds: number }
   | ParityTask;
 
 export type WireError = { kind: VaultErrorKind; message: string };

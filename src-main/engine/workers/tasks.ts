@@ -10,6 +10,7 @@ import { VaultError } from '../errors.ts';
 import { BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
 import { stripeCrcs } from '../heal/layout.ts';
 import { mulXor } from '../heal/rs/gf256.ts';
+import { writeFiles } from './write-files.ts';
 import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
 
 const KEY_BYTES = 32;
@@ -51,6 +52,8 @@ export function runTask(ctx: TaskContext, task: Task): TaskOutput {
       return crcTask(task.buffer, task.length, task.stripeBytes);
     case 'parity':
       return parityTask(task);
+    case 'write-files':
+      return writeFiles(ctx, task.packsDir, task.items, task.nowSeconds);
     default:
       throw new VaultError('internal', `Unknown worker task ${(task as { kind: unknown }).kind}.`);
   }
@@ -100,16 +103,19 @@ export function sealItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: Se
 /** Authenticates, decompresses and re-checks the id: wrong bytes never leave this function. */
 export function openItems(ctx: TaskContext, items: OpenItem[]): TaskOutput {
   const transfer = new Set<ArrayBuffer>();
-  const results = items.map((item) => {
-    checkBlobRef(item.id, item.kind);
-    const opened = openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
-    const plain = decode(opened.codec, opened.payload, item.rawLength);
-    if (!timingSafeEqual(blobId(ctx.idKey, plain), item.id)) {
-      throw new VaultError('damaged-data', `Blob ${Buffer.from(item.id).toString('hex').slice(0, 12)} is damaged: its content does not match its id.`);
-    }
-    return movable(plain, transfer);
-  });
+  const results = items.map((item) => movable(openOne(ctx, item), transfer));
   return { value: results, transfer: [...transfer] };
+}
+
+/** One blob's plaintext, authenticated and id-checked; throws 'damaged-data' otherwise. */
+export function openOne(ctx: TaskContext, item: OpenItem): Uint8Array {
+  checkBlobRef(item.id, item.kind);
+  const opened = openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
+  const plain = decode(opened.codec, opened.payload, item.rawLength);
+  if (!timingSafeEqual(blobId(ctx.idKey, plain), item.id)) {
+    throw new VaultError('damaged-data', `Blob ${Buffer.from(item.id).toString('hex').slice(0, 12)} is damaged: its content does not match its id.`);
+  }
+  return plain;
 }
 
 /** Like openItems, but reports each blob's soundness instead of returning its bytes (verify --read-data). */
