@@ -4,7 +4,7 @@
  * The sidebar's sections are a list, so Health slots in as one more entry.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { Activity as ActivityIcon, BarChart3, FolderKanban, Lock, Search as SearchIcon } from 'lucide-react';
+import { Activity as ActivityIcon, BarChart3, FolderKanban, HeartPulse, Lock, Search as SearchIcon } from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { DragEvent } from 'react';
@@ -15,6 +15,7 @@ import { OpsPanel } from './components/OpsPanel.tsx';
 import type { Route, Section } from './route.ts';
 import { FirstRun, Unlock } from './screens/Access.tsx';
 import { Activity } from './screens/Activity.tsx';
+import { Health } from './screens/Health.tsx';
 import { Project } from './screens/Project.tsx';
 import { Projects } from './screens/Projects.tsx';
 import { Search } from './screens/Search.tsx';
@@ -24,6 +25,7 @@ const SECTIONS: { id: Section; label: string; icon: LucideIcon }[] = [
   { id: 'projects', label: 'Projects', icon: FolderKanban },
   { id: 'search', label: 'Search', icon: SearchIcon },
   { id: 'statistics', label: 'Statistics', icon: BarChart3 },
+  { id: 'health', label: 'Health', icon: HeartPulse },
   { id: 'activity', label: 'Activity', icon: ActivityIcon },
 ];
 
@@ -126,6 +128,7 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
         {route.name === 'project' && <Project route={route} go={setRoute} nativeDialogs={nativeDialogs} />}
         {route.name === 'search' && <Search query={query} setQuery={setQuery} go={setRoute} />}
         {route.name === 'statistics' && <Statistics />}
+        {route.name === 'health' && <Health go={setRoute} />}
         {route.name === 'activity' && <Activity />}
       </main>
       <OpsPanel />

@@ -29,7 +29,20 @@ export function useJobs() {
     },
     [client, ops],
   );
-  return { backup, restore, exportZip };
+  const verify = useCallback(
+    async (readData: boolean) => {
+      const { opId } = await client.call('health.verify', { readData });
+      ops.started(opId, 'verify', readData ? 'Full verify of the vault' : 'Quick verify of the vault');
+      return opId;
+    },
+    [client, ops],
+  );
+  const repair = useCallback(async () => {
+    const { opId } = await client.call('health.repair', {});
+    ops.started(opId, 'repair', 'Repair of the vault');
+    return opId;
+  }, [client, ops]);
+  return { backup, restore, exportZip, verify, repair };
 }
 
 /** Electron only: the file-system paths of files dropped on the page (feature-detected). */

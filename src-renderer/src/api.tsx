@@ -59,7 +59,7 @@ export function useOps() {
 }
 
 /** Queries that change when a job ends. */
-const CHANGED_BY_JOBS: CallName[] = ['projects.list', 'snapshots.list', 'vault.stats', 'activity.list', 'search.paths'];
+const CHANGED_BY_JOBS: CallName[] = ['projects.list', 'snapshots.list', 'vault.stats', 'activity.list', 'search.paths', 'health.status'];
 
 /** Contract events → operations store and cache invalidation. */
 function EventBridge() {
@@ -67,6 +67,7 @@ function EventBridge() {
   const qc = useQueryClient();
   useEffect(() => {
     const offs = [
+      client.on('op.started', (a) => ops.announced(a)),
       client.on('op.progress', (p) => ops.progress(p)),
       client.on('op.finished', (f) => {
         ops.finished(f);

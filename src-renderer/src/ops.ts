@@ -33,10 +33,21 @@ export class OpsStore {
 
   snapshot = (): OpView[] => this.#ops;
 
+  /** This page started an op: show it under `title` (also when `op.started` already showed it). */
   started(opId: string, kind: string, title: string, now = Date.now()): void {
+    if (this.#ops.some((o) => o.opId === opId)) {
+      this.#set(this.#ops.map((o) => (o.opId === opId ? { ...o, title } : o)));
+      return;
+    }
     const early = this.#early.get(opId);
     this.#early.delete(opId);
     this.#set([{ opId, kind, title, startedAt: now, progress: early?.progress ?? null, finished: early?.finished ?? null }, ...this.#ops]);
+  }
+
+  /** `op.started`: an op from any page or from the app itself (a scheduled verify); a known one keeps its title. */
+  announced(a: EventPayload<'op.started'>, now = Date.now()): void {
+    if (this.#ops.some((o) => o.opId === a.opId)) return;
+    this.started(a.opId, a.kind, a.title ?? defaultTitle(a.kind), now);
   }
 
   progress(p: EventPayload<'op.progress'>): void {
@@ -67,6 +78,11 @@ export class OpsStore {
     this.#ops = ops;
     for (const l of this.#listeners) l();
   }
+}
+
+/** A title for an op this page did not start and whose starter gave none. */
+export function defaultTitle(kind: string): string {
+  return `${kind.charAt(0).toUpperCase()}${kind.slice(1)}`;
 }
 
 /** Warnings a finished job reported in its summary (unreadable files, names left out...). */

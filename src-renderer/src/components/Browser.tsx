@@ -26,6 +26,8 @@ export interface BrowserProps {
   onOpenFile: (entry: Entry) => void;
   onRestore: (paths: string[], label: string) => void;
   onExport: (paths: string[], label: string) => void;
+  /** Every version of the entry across the project's snapshots. */
+  onHistory?: (entry: Entry) => void;
 }
 
 export function Browser(props: BrowserProps) {
@@ -110,6 +112,7 @@ export function Browser(props: BrowserProps) {
             onOpen={() => open(current)}
             onRestore={() => props.onRestore([current.path], current.name)}
             onExport={() => props.onExport([current.path], current.name)}
+            {...(props.onHistory ? { onHistory: () => props.onHistory!(current) } : {})}
           />
         )}
       </nav>
@@ -169,7 +172,7 @@ export function Browser(props: BrowserProps) {
  * The selected entry's actions: from this button, a right click on a row, or
  * the context-menu key (Shift+F10) in the list.
  */
-function EntryMenu(props: { entry: Entry; open: boolean; onOpenChange: (open: boolean) => void; onOpen: () => void; onRestore: () => void; onExport: () => void }) {
+function EntryMenu(props: { entry: Entry; open: boolean; onOpenChange: (open: boolean) => void; onOpen: () => void; onRestore: () => void; onExport: () => void; onHistory?: () => void }) {
   const { entry, onOpen, onRestore, onExport } = props;
   return (
     <Menu.Root open={props.open} onOpenChange={props.onOpenChange} modal={false}>
@@ -183,6 +186,11 @@ function EntryMenu(props: { entry: Entry; open: boolean; onOpenChange: (open: bo
           <Menu.Item className="menu-item" onSelect={onOpen}>
             {entry.type === 'dir' ? 'Open' : 'Preview'}
           </Menu.Item>
+          {props.onHistory && (
+            <Menu.Item className="menu-item" onSelect={props.onHistory}>
+              History
+            </Menu.Item>
+          )}
           <Menu.Item className="menu-item" onSelect={onRestore}>
             Restore…
           </Menu.Item>

@@ -72,7 +72,8 @@ function DiffList({ from, to, selected, onSelect }: { from: string; to: string; 
   );
 }
 
-function TextDiff({ from, to, path }: { from: string; to: string; path: string }) {
+/** The line diff of one text file between two snapshots (also used by the file history). */
+export function TextDiff({ from, to, path }: { from: string; to: string; path: string }) {
   const client = useClient();
   const [texts, setTexts] = useState<{ before: string; after: string } | null>(null);
   const [note, setNote] = useState<string | null>(null);

@@ -2,6 +2,7 @@
 import { CircleCheck, CircleX, Ban, X } from 'lucide-react';
 import { errorText, useOps, useServices } from '../api.tsx';
 import { formatBytes, formatEta, formatRate, plural } from '../lib/format.ts';
+import { checkOutcomeText, checkProgressText } from '../lib/health.ts';
 import { fractionDone, warningsOf } from '../ops.ts';
 import type { OpView } from '../ops.ts';
 
@@ -32,7 +33,7 @@ function OpRow({ op }: { op: OpView }) {
         {f?.outcome === 'cancelled' && <Ban aria-hidden size={16} />}
         <strong className="op-title">{op.title}</strong>
         <span className="op-state" role="status">
-          {f ? outcomeText(op) : p ? `${plural(p.files, 'file')} · ${formatBytes(p.bytes)}${p.bytesTotal ? ` of about ${formatBytes(p.bytesTotal)}` : ''} · ${formatRate(p.rate)} ${formatEta(p.etaSeconds)}` : 'Starting…'}
+          {f ? outcomeText(op) : p && isCheck(op.kind) ? checkProgressText(p) : p ? `${plural(p.files, 'file')} · ${formatBytes(p.bytes)}${p.bytesTotal ? ` of about ${formatBytes(p.bytesTotal)}` : ''} · ${formatRate(p.rate)} ${formatEta(p.etaSeconds)}` : 'Starting…'}
         </span>
         {f ? (
           <button type="button" className="icon" aria-label={`Dismiss ${op.title}`} onClick={() => ops.dismiss(op.opId)}>
@@ -69,11 +70,17 @@ function OpRow({ op }: { op: OpView }) {
 
 function outcomeText(op: OpView): string {
   const f = op.finished!;
-  if (f.outcome === 'cancelled') return 'Cancelled; nothing was changed.';
+  if (f.outcome === 'cancelled') return op.kind === 'repair' ? 'Cancelled; what was already repaired stays repaired.' : 'Cancelled; nothing was changed.';
   if (f.outcome === 'failed') return 'Failed.';
+  if (isCheck(op.kind)) return checkOutcomeText(op.kind, f.summary);
   const s = f.summary ?? {};
   const files = typeof s['files'] === 'number' ? plural(s['files'], 'file') : '';
   const bytes = typeof s['bytes'] === 'number' ? formatBytes(s['bytes']) : '';
   const verb = op.kind === 'backup' ? 'Snapshot saved' : op.kind === 'restore' ? 'Restored' : op.kind === 'export' ? 'Exported' : 'Done';
   return `${verb}: ${[files, bytes].filter(Boolean).join(', ')}.`;
+}
+
+/** Verify and repair report packs and findings, not files and bytes restored. */
+function isCheck(kind: string): boolean {
+  return kind === 'verify' || kind === 'repair';
 }

@@ -1,15 +1,19 @@
 /** One project: its snapshots as a timeline, and the chosen snapshot's files (browse) or changes. */
 import * as Tabs from '@radix-ui/react-tabs';
-import { Archive, History, RefreshCw, RotateCcw } from 'lucide-react';
+import { Archive, History, RefreshCw, RotateCcw, Tags } from 'lucide-react';
 import { useState } from 'react';
+import type { CallResult } from '../../../src-shared/contract.ts';
 import { errorText, useCall } from '../api.tsx';
 import { useJobs } from '../actions.ts';
 import { Browser } from '../components/Browser.tsx';
 import { Changes } from '../components/Changes.tsx';
+import { FileHistory } from '../components/FileHistory.tsx';
+import { LabelsDialog } from '../components/SnapshotLabels.tsx';
 import { JobDialog } from '../components/Dialogs.tsx';
 import type { JobRequest } from '../components/Dialogs.tsx';
 import { Preview } from '../components/Preview.tsx';
 import { formatBytes, formatDate, formatDelta, plural } from '../lib/format.ts';
+import { tagsIn } from '../lib/labels.ts';
 import type { Entry } from '../lib/tree-model.ts';
 import type { Route } from '../route.ts';
 
@@ -22,7 +26,11 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
   const [dialog, setDialog] = useState<JobRequest | null>(null);
   const [preview, setPreview] = useState<Entry | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [labelling, setLabelling] = useState<CallResult<'snapshots.list'>[number] | null>(null);
+  const [tagFilter, setTagFilter] = useState('');
   const list = snapshots.data ?? [];
+  const tags = tagsIn(list);
+  const shownList = tagFilter && tags.includes(tagFilter) ? list.filter((s) => s.tags.includes(tagFilter)) : list;
   const current = list.find((s) => s.id === route.snapshotId) ?? list[0];
   const path = route.path ?? '';
   const source = projects.data?.find((p) => p.name === route.project)?.sourcePath;
@@ -59,8 +67,21 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
           <h3>
             <History size={16} aria-hidden /> Snapshots
           </h3>
+          {tags.length > 0 && (
+            <label className="tag-filter">
+              Show{' '}
+              <select value={tagFilter} onChange={(e) => setTagFilter(e.target.value)}>
+                <option value="">every snapshot</option>
+                {tags.map((t) => (
+                  <option key={t} value={t}>
+                    tagged “{t}”
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <ol>
-            {list.map((s) => (
+            {shownList.map((s) => (
               <li key={s.id}>
                 <button type="button" className={`snap${s.id === current?.id ? ' current' : ''}`} aria-current={s.id === current?.id ? 'true' : undefined} onClick={() => set({ snapshotId: s.id, path: '', select: undefined })}>
                   <span className="snap-date">{formatDate(s.createdAt)}</span>
@@ -72,6 +93,16 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
                     {s.warnings > 0 ? ` · ${plural(s.warnings, 'warning')}` : ''}
                   </span>
                   {s.note && <span className="snap-note">{s.note}</span>}
+                  {s.tags.length > 0 && (
+                    <span className="snap-tags">
+                      <span className="sr-only">Tags: {s.tags.join(', ')}</span>
+                      {s.tags.map((t) => (
+                        <span key={t} className="tag" aria-hidden>
+                          {t}
+                        </span>
+                      ))}
+                    </span>
+                  )}
                 </button>
               </li>
             ))}
@@ -89,6 +120,9 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
                 </Tabs.Trigger>
               </Tabs.List>
               <div className="spacer" />
+              <button type="button" onClick={() => setLabelling(current)}>
+                <Tags size={16} aria-hidden /> Note and tags…
+              </button>
               <button type="button" onClick={() => setDialog({ kind: 'restore', snapshotId: current.id, paths: [], label: `snapshot of ${formatDate(current.createdAt)}` })}>
                 <RotateCcw size={16} aria-hidden /> Restore snapshot…
               </button>
@@ -104,14 +138,28 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
                 selected={route.select ?? null}
                 onNavigate={(p, select) => {
                   setPreview(null);
-                  set({ path: p, select: select ?? undefined, snapshotId: current.id });
+                  set({ path: p, select: select ?? undefined, snapshotId: current.id, history: undefined });
                 }}
                 onSelect={(e) => set({ select: e?.path, snapshotId: current.id })}
                 onOpenFile={(e) => setPreview(e)}
                 onRestore={(paths, label) => setDialog({ kind: 'restore', snapshotId: current.id, paths, label })}
                 onExport={(paths, label) => setDialog({ kind: 'export', snapshotId: current.id, paths, label })}
+                onHistory={(e) => {
+                  setPreview(null);
+                  set({ history: e.path, select: e.path, snapshotId: current.id });
+                }}
               />
-              {preview && <Preview key={`${current.id}:${preview.path}`} snapshotId={current.id} path={preview.path} name={preview.name} />}
+              {route.history ? (
+                <FileHistory
+                  key={route.history}
+                  project={route.project}
+                  path={route.history}
+                  onClose={() => set({ history: undefined })}
+                  onRestore={(snapshotId, label) => setDialog({ kind: 'restore', snapshotId, paths: [route.history!], label })}
+                />
+              ) : (
+                preview && <Preview key={`${current.id}:${preview.path}`} snapshotId={current.id} path={preview.path} name={preview.name} />
+              )}
             </Tabs.Content>
             <Tabs.Content value="changes" className="tab-body">
               <Changes snapshots={list} to={current.id} />
@@ -120,6 +168,7 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
         )}
       </div>
       <JobDialog request={dialog} onClose={() => setDialog(null)} nativeDialogs={nativeDialogs} />
+      <LabelsDialog snapshot={labelling} onClose={() => setLabelling(null)} />
     </div>
   );
 }

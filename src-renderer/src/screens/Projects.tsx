@@ -4,6 +4,7 @@ import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { errorText, useCall, useClient } from '../api.tsx';
 import { useJobs } from '../actions.ts';
+import { HealthBadge } from '../components/HealthBadge.tsx';
 import { formatBytes, formatDate, formatRelative, plural } from '../lib/format.ts';
 import type { Route } from '../route.ts';
 
@@ -89,6 +90,7 @@ export function Projects({ go, nativeDialogs, dropEnabled }: { go: (r: Route) =>
               <th scope="col" className="num">
                 Snapshots
               </th>
+              <th scope="col">Health</th>
               <th scope="col">
                 <span className="sr-only">Actions</span>
               </th>
@@ -108,6 +110,9 @@ export function Projects({ go, nativeDialogs, dropEnabled }: { go: (r: Route) =>
                 <td title={p.lastSnapshotAt ? formatDate(p.lastSnapshotAt) : ''}>{p.lastSnapshotAt ? formatRelative(p.lastSnapshotAt, Date.now()) : 'never'}</td>
                 <td className="num">{formatBytes(p.totalBytes)}</td>
                 <td className="num">{plural(p.snapshotCount, 'snapshot')}</td>
+                <td>
+                  <HealthBadge badge={p.health} />
+                </td>
                 <td>
                   <button type="button" onClick={() => void add(p.sourcePath)} aria-label={`Back up now: ${p.name}`}>
                     <RefreshCw size={14} aria-hidden /> Back up now

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { OpsStore } from './ops.ts';
+
+describe('the operations store', () => {
+  it('shows an op announced by op.started, and the page that started it renames it', () => {
+    const store = new OpsStore();
+    store.announced({ opId: 'a', kind: 'verify', title: null }, 1);
+    expect(store.snapshot().map((o) => [o.opId, o.title])).toEqual([['a', 'Verify']]);
+    store.progress({ opId: 'a', kind: 'verify', phase: 'checking', files: 1, filesTotal: 2, bytes: 10, bytesTotal: 20, rate: 0, etaSeconds: null, current: null });
+    store.started('a', 'verify', 'Full verify of the vault', 2);
+    expect(store.snapshot()).toHaveLength(1);
+    expect(store.snapshot()[0]).toMatchObject({ title: 'Full verify of the vault', startedAt: 1, progress: { files: 1 } });
+  });
+
+  it('keeps the title of an op it already shows when op.started arrives late', () => {
+    const store = new OpsStore();
+    store.started('b', 'backup', 'Backup of /home/me/site');
+    store.announced({ opId: 'b', kind: 'backup', title: null });
+    store.announced({ opId: 'c', kind: 'verify', title: 'Scheduled verify' });
+    expect(store.snapshot().map((o) => o.title)).toEqual(['Scheduled verify', 'Backup of /home/me/site']);
+  });
+
+  it('keeps events that arrive before the op is known, and applies them when it is', () => {
+    const store = new OpsStore();
+    store.finished({ opId: 'd', kind: 'repair', outcome: 'done', error: null, summary: { healthy: true } });
+    store.announced({ opId: 'd', kind: 'repair', title: 'Repair of the vault' });
+    expect(store.snapshot()[0]).toMatchObject({ title: 'Repair of the vault', finished: { outcome: 'done' } });
+  });
+});
