@@ -256,6 +256,19 @@ class BackupRun {
       this.#report('storing', e.relPath);
       return { ...treeEntryOf(e, { content: before.content!, size: before.size }) };
     }
+    if (e.size > 0 && e.size < this.#vault.chunker.min) {
+      // Most files: read, hashed and sealed by the workers, straight into an arena.
+      const r = await this.#writer.putSmallFile(e.path, { size: e.stats.size, mtimeNs: e.stats.mtimeNs, ctimeNs: e.stats.ctimeNs, ino: e.stats.ino }, e.name);
+      if (r.status === 'left-out') {
+        this.#warnings.push({ path: e.relPath, message: r.message });
+        return null;
+      }
+      if (r.status === 'stored') {
+        if (r.changed) this.#warnings.push({ path: e.relPath, message: CHANGED_WHILE_READING });
+        return this.#stored(e, before, [r.id], e.size);
+      }
+      // 'retry': its size moved since the scan; read it below like a large file.
+    }
     let handle: FileHandle;
     try {
       // O_NONBLOCK: a file swapped for a FIFO after the scan must not hang the backup.
@@ -273,14 +286,9 @@ class BackupRun {
       const stored = await this.#writer.putFile(handle, Number(opened.size), e.name, this.#vault.chunker);
       const after = await handle.stat({ bigint: true });
       if (fileChangedWhileReading(e.stats, after) || stored.size !== Number(opened.size)) {
-        this.#warnings.push({ path: e.relPath, message: 'The file changed while it was being read; the snapshot holds the bytes as they were read.' });
+        this.#warnings.push({ path: e.relPath, message: CHANGED_WHILE_READING });
       }
-      this.#counts.files++;
-      this.#counts.bytes += stored.size;
-      if (before?.type === 'file') this.#counts.filesChanged++;
-      else this.#counts.filesNew++;
-      this.#report('storing', e.relPath);
-      return treeEntryOf(e, { content: stored.ids, size: stored.size });
+      return this.#stored(e, before, stored.ids, stored.size);
     } catch (err) {
       if (err instanceof VaultError && (err.kind === 'permission-denied' || err.kind === 'io') && this.#failure === undefined) {
         this.#warnings.push({ path: e.relPath, message: `Left out: the file could not be read (${err.message}).` });
@@ -290,6 +298,15 @@ class BackupRun {
     } finally {
       await handle.close().catch(() => undefined);
     }
+  }
+
+  #stored(e: ScannedEntry, before: TreeEntry | undefined, content: Uint8Array[], size: number): TreeEntry {
+    this.#counts.files++;
+    this.#counts.bytes += size;
+    if (before?.type === 'file') this.#counts.filesChanged++;
+    else this.#counts.filesNew++;
+    this.#report('storing', e.relPath);
+    return treeEntryOf(e, { content, size });
   }
 
   #unchanged(e: ScannedEntry, before: TreeEntry): boolean {
@@ -317,6 +334,8 @@ class BackupRun {
     if (this.#failure !== undefined) throw this.#failure;
   }
 }
+
+const CHANGED_WHILE_READING = 'The file changed while it was being read; the snapshot holds the bytes as they were read.';
 
 function nameKey(e: { name: string; nameBytes?: Uint8Array }): string {
   return e.nameBytes ? `b:${Buffer.from(e.nameBytes).toString('hex')}` : `s:${e.name}`;

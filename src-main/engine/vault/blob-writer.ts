@@ -10,7 +10,9 @@
  *           fsynced, renamed and entered in the catalog).
  *
  * Small files are packed many to an arena so one task serves many files; a
- * large file is read in segments, carrying the bytes after the last cut into
+ * worker reads them straight into the arena (`putSmallFile`, see
+ * workers/read-files.ts), so their bytes and system calls never touch the
+ * main thread. A large file is read in segments, carrying the bytes after the last cut into
  * the next segment so the cuts equal those of chunking the file whole.
  *
  * Memory stays bounded whatever the project size: every arena and segment
@@ -24,7 +26,7 @@ import type { StrategyStats } from '../codecs/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
 import type { WorkerPool } from '../workers/index.ts';
-import type { HashResult } from '../workers/protocol.ts';
+import type { HashResult, ReadOutcome, ReadSpec } from '../workers/protocol.ts';
 import { ByteBudget } from './budget.ts';
 import { SharedBuffers } from './shared-buffers.ts';
 import type { PackSink } from './pack-sink.ts';
@@ -58,9 +60,26 @@ interface ArenaItem {
   length: number;
   kind: BlobKind;
   typeKey: string;
-  resolve: (r: { id: Uint8Array; isNew: boolean }) => void;
+  /** A small file the worker reads into this item's range; its type key is known once it is read. */
+  read?: { spec: ReadSpec; name: string };
+  resolve: (r: ArenaResult) => void;
   reject: (err: unknown) => void;
 }
+
+interface ArenaResult {
+  id: Uint8Array;
+  isNew: boolean;
+  /** For an item the worker read: how that went. Without status 'read', `id` is empty. */
+  read?: ReadOutcome;
+}
+
+/** How storing a small file read by a worker went (see `putSmallFile`). */
+export type SmallFileOutcome =
+  | { status: 'stored'; id: Uint8Array; isNew: boolean; changed: boolean }
+  | { status: 'retry' }
+  | { status: 'left-out'; message: string };
+
+const NO_ID = new Uint8Array(0);
 
 interface Arena {
   buffer: SharedArrayBuffer;
@@ -103,8 +122,31 @@ export class BlobWriter {
   async putWhole(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> {
     this.#check();
     if (data.length > ARENA_BYTES) return this.#putLarge(data, kind, typeKey);
+    return this.#inArena(data.length, (arena, offset) => {
+      arena.view.set(data, offset);
+      return { offset, length: data.length, kind, typeKey };
+    });
+  }
+
+  /**
+   * Stores a small file (under the chunker's minimum, not empty) that a
+   * worker reads straight into the arena at the size the scan saw
+   * (workers/read-files.ts). 'retry' means its size moved since the scan:
+   * store it with `putFile` instead.
+   */
+  async putSmallFile(path: string | Buffer, scan: ReadSpec['scan'], name: string): Promise<SmallFileOutcome> {
+    this.#check();
+    const length = Number(scan.size);
+    if (length <= 0 || length > ARENA_BYTES) return { status: 'retry' };
+    const r = await this.#inArena(length, (_arena, offset) => ({ offset, length, kind: BlobKind.chunk, typeKey: '', read: { spec: { path, scan }, name } }));
+    if (!r.read || r.read.status === 'read') return { status: 'stored', id: r.id, isNew: r.isNew, changed: r.read?.changed ?? false };
+    return r.read;
+  }
+
+  /** Places one item in the open arena, opening one (within the byte budget) when it is full. */
+  async #inArena(length: number, fill: (arena: Arena, offset: number) => Omit<ArenaItem, 'resolve' | 'reject'>): Promise<ArenaResult> {
     for (;;) {
-      const placed = this.#place(data, kind, typeKey);
+      const placed = this.#place(length, fill);
       if (placed) return placed;
       this.#flush();
       await this.#budget.acquire(ARENA_BYTES);
@@ -144,17 +186,17 @@ export class BlobWriter {
   }
 
   /**
-   * Copies `data` into the open arena and queues it, synchronously, so no
-   * other caller can flush the arena between placing and queueing.
+   * Reserves `length` bytes of the open arena, fills them (or describes the
+   * file that will) and queues the item, synchronously, so no other caller
+   * can flush the arena between placing and queueing.
    */
-  #place(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> | undefined {
+  #place(length: number, fill: (arena: Arena, offset: number) => Omit<ArenaItem, 'resolve' | 'reject'>): Promise<ArenaResult> | undefined {
     const arena = this.#arena;
-    if (!arena || arena.used + data.length > arena.view.length || arena.items.length >= ARENA_ITEMS) return undefined;
-    const offset = arena.used;
-    arena.view.set(data, offset);
-    arena.used += data.length;
-    const done = new Promise<{ id: Uint8Array; isNew: boolean }>((resolve, reject) => {
-      arena.items.push({ offset, length: data.length, kind, typeKey, resolve, reject });
+    if (!arena || arena.used + length > arena.view.length || arena.items.length >= ARENA_ITEMS) return undefined;
+    const item = fill(arena, arena.used);
+    arena.used += length;
+    const done = new Promise<ArenaResult>((resolve, reject) => {
+      arena.items.push({ ...item, resolve, reject });
     });
     if (arena.items.length >= ARENA_ITEMS) this.#flush();
     else this.#flushIfIdle();
@@ -208,16 +250,25 @@ export class BlobWriter {
       const hashed = await this.#pooled(() =>
         this.#deps.pool.hash(
           arena.buffer,
-          items.map((i) => ({ offset: i.offset, length: i.length, chunked: false, final: true })),
+          items.map((i) => ({ offset: i.offset, length: i.length, chunked: false, final: true, ...(i.read ? { read: i.read.spec } : {}) })),
           this.#callOpts(),
         ),
       );
-      const ids = hashed.map((h) => h.ids[0]!);
+      // Files the worker could not read as scanned carry no blob; the rest are sealed.
+      const stored = items.flatMap((item, n) => (hashed[n]!.read && hashed[n]!.read.status !== 'read' ? [] : [n]));
+      for (const n of stored) {
+        const item = items[n]!;
+        if (item.read) item.typeKey = fileTypeKey(item.read.name, arena.view.subarray(item.offset, item.offset + Math.min(16, item.length)));
+      }
       const isNew = await this.#sealNew(
         arena.buffer,
-        items.map((item, n) => ({ offset: item.offset, length: item.length, id: ids[n]!, kind: item.kind, typeKey: item.typeKey })),
+        stored.map((n) => ({ offset: items[n]!.offset, length: items[n]!.length, id: hashed[n]!.ids[0]!, kind: items[n]!.kind, typeKey: items[n]!.typeKey })),
       );
-      items.forEach((item, n) => item.resolve({ id: ids[n]!, isNew: isNew[n]! }));
+      const isNewOf = new Map(stored.map((n, k) => [n, isNew[k]!]));
+      items.forEach((item, n) => {
+        const h = hashed[n]!;
+        item.resolve({ id: h.ids[0] ?? NO_ID, isNew: isNewOf.get(n) ?? false, ...(h.read ? { read: h.read } : {}) });
+      });
     } catch (err) {
       for (const item of items) item.reject(err);
       throw err;

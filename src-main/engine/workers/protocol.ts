@@ -25,13 +25,32 @@ export interface HashItem {
   chunked: boolean;
   /** Whether the item ends its file; if not, bytes after the last cut are left for the next batch. */
   final: boolean;
+  /** Read this file into the item's range first (see read-files.ts); the range is its scanned size. */
+  read?: ReadSpec;
 }
+
+/** A small file for the worker to read into its reserved arena range. */
+export interface ReadSpec {
+  /** A string, or bytes for a name that is not UTF-8. */
+  path: string | Uint8Array;
+  /** What the scan saw, to tell a file that changed while it was read. */
+  scan: { size: bigint; mtimeNs: bigint; ctimeNs: bigint; ino: bigint };
+}
+
+/**
+ * read: the bytes are in place (changed: the file moved while being read).
+ * retry: its size is not the scanned one; read it the usual way.
+ * left-out: it could not be read or is no longer a regular file (message says which).
+ */
+export type ReadOutcome = { status: 'read'; changed: boolean } | { status: 'retry' } | { status: 'left-out'; message: string };
 
 export interface HashResult {
   /** Exclusive chunk ends relative to the item's offset; `[length]` when not chunked. */
   cuts: number[];
   /** HMAC-SHA-256(idKey, chunk) per cut, 32 bytes each. */
   ids: Uint8Array[];
+  /** For an item with `read`: how reading went (no cuts or ids unless 'read'). */
+  read?: ReadOutcome;
 }
 
 export interface SealItem {

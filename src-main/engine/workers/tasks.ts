@@ -10,6 +10,7 @@ import { VaultError } from '../errors.ts';
 import { BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
 import { stripeCrcs } from '../heal/layout.ts';
 import { mulXor } from '../heal/rs/gf256.ts';
+import { readFileInto } from './read-files.ts';
 import { writeFiles } from './write-files.ts';
 import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
 
@@ -65,7 +66,9 @@ export function blobId(idKey: KeyObject, bytes: Uint8Array): Buffer {
 
 /** All ids of a batch share one buffer, so the reply transfers one ArrayBuffer instead of cloning many. */
 export function hashItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: HashItem[]): TaskOutput {
-  const cutsPerItem = items.map((item) => {
+  const reads = items.map((item) => (item.read ? readFileInto(item.read, view(buffer, item.offset, item.length)) : undefined));
+  const cutsPerItem = items.map((item, k) => {
+    if (reads[k] && reads[k].status !== 'read') return [];
     const bytes = view(buffer, item.offset, item.length);
     return item.chunked ? findCuts(bytes, ctx.gear, ctx.chunker, item.final) : [item.length];
   });
@@ -81,7 +84,8 @@ export function hashItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: Ha
       at += BLOB_ID_BYTES;
       start = end;
     }
-    return { cuts, ids };
+    const read = reads[k];
+    return read ? { cuts, ids, read } : { cuts, ids };
   });
   return { value: results, transfer: [idBytes.buffer] };
 }
