@@ -64,7 +64,7 @@ export function FileHistory({ project, path, onClose, onRestore }: FileHistoryPr
                 </button>
               )}
               {v.type === 'file' && v.number > 1 && versions[v.number - 2]!.type === 'file' && (
-                <button type="button" aria-pressed={view?.version === v.number && view.mode === 'diff'} onClick={() => setView({ version: v.number, mode: 'diff' })} aria-label={`Compare version ${v.number} with version ${v.number - 1}`}>
+                <button type="button" aria-pressed={view?.version === v.number && view.mode === 'diff'} onClick={() => setView({ version: v.number, mode: 'diff' })} aria-label={`Compare with previous: version ${v.number} with version ${v.number - 1}`}>
                   <GitCompare size={14} aria-hidden /> Compare with previous
                 </button>
               )}

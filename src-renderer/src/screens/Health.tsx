@@ -239,7 +239,7 @@ function Schedule({ lastVerifiedAt }: { lastVerifiedAt: number | null }) {
   };
   return (
     <section className="card schedule" aria-label="Scheduled verify">
-      <div className="row">
+      <div className="schedule-row">
         <label htmlFor={id}>Verify automatically</label>
         <select id={id} value={every} onChange={(e) => void change(Number(e.target.value))}>
           {choices.map((d) => (
