@@ -27,7 +27,9 @@ Commands:
   verify VAULT [--read-data] [--json]           find damage: checksums of every stripe (and with
                                                 --read-data, authenticate every blob); exit 0 only if healthy
   repair VAULT [--json]                         rebuild damaged files from parity, rebuild the catalog
-  serve [--port N] [--vault DIR]                serve the app UI to a browser on 127.0.0.1
+  serve [--port N] [--vault DIR] [--data-dir DIR]
+                                                serve the app UI to a browser on 127.0.0.1 (settings and the
+                                                default vault live in DIR, the app's data folder by default)
 
 SNAPSHOT is an id, a unique id prefix, or 'latest' (of --project when given).
 The password comes from MMRY_PASSWORD, --password-file FILE, or a prompt on a terminal.

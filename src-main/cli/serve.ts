@@ -5,13 +5,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultVaultDir } from '../engine/vault/index.ts';
-import { VaultSession } from '../ipc/session.ts';
+import { userDataDir } from '../engine/vault/index.ts';
 import { VaultError } from '../engine/errors.ts';
-import { createDispatcher } from '../ipc/dispatch.ts';
-import { createHandlers } from '../ipc/handlers.ts';
-import { Operations } from '../ipc/operations.ts';
 import type { EmitEvent } from '../ipc/operations.ts';
+import { createAppCore, minuteFromEnv } from '../app/core.ts';
 import { startBridge } from '../ipc/ws-bridge.ts';
 import type { Bridge } from '../ipc/ws-bridge.ts';
 import { packageVersion, parseCommandArgs, UsageError } from './main.ts';
@@ -25,6 +22,7 @@ export async function serveCommand(argv: string[], io: CliIO): Promise<number> {
     renderer: { type: 'string' },
     token: { type: 'string' },
     vault: { type: 'string' },
+    'data-dir': { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const port = values.port === undefined ? 0 : Number(values.port);
@@ -37,9 +35,18 @@ export async function serveCommand(argv: string[], io: CliIO): Promise<number> {
   // Events may fire only after the bridge exists; until then there is no page to tell.
   const live: { bridge?: Bridge } = {};
   const emit: EmitEvent = (event, payload) => live.bridge?.broadcast(event, payload);
-  const operations = new Operations({ emit });
-  const session = new VaultSession(resolve(values.vault ?? defaultVaultDir()), emit);
-  const dispatch = createDispatcher(createHandlers({ transport: 'serve', appVersion: packageVersion(), operations, session }));
+  // Settings, keychain and locking: the same settings file and auto-lock as the desktop app (no keychain here).
+  const minuteMs = minuteFromEnv(process.env);
+  const core = createAppCore({
+    transport: 'serve',
+    appVersion: packageVersion(),
+    dataDir: resolve(values['data-dir'] ?? userDataDir()),
+    ...(values.vault ? { vaultPath: resolve(values.vault) } : {}),
+    emit,
+    ...(minuteMs ? { minuteMs } : {}),
+  });
+  const { session, dispatch } = core;
+  if (core.settings.problem) io.err(core.settings.problem);
   const bridge = await startBridge({ rendererDir, dispatch, port, ...(values.token ? { token: values.token } : {}) });
   live.bridge = bridge;
   io.out(`MMRY Vault is serving on ${bridge.url}`);
@@ -52,6 +59,6 @@ export async function serveCommand(argv: string[], io: CliIO): Promise<number> {
     process.once('SIGTERM', stop);
   });
   await bridge.close();
-  await session.lock('user', false);
+  await core.dispose();
   return 0;
 }
