@@ -4,7 +4,7 @@
  * The sidebar's sections are a list, so Health slots in as one more entry.
  */
 import { useQueryClient } from '@tanstack/react-query';
-import { Activity as ActivityIcon, BarChart3, FolderKanban, HeartPulse, Lock, Search as SearchIcon } from 'lucide-react';
+import { Activity as ActivityIcon, BarChart3, FolderKanban, HeartPulse, Lock, Search as SearchIcon, Settings as SettingsIcon } from 'lucide-react';
 import type { LucideIcon } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { DragEvent } from 'react';
@@ -19,6 +19,7 @@ import { Health } from './screens/Health.tsx';
 import { Project } from './screens/Project.tsx';
 import { Projects } from './screens/Projects.tsx';
 import { Search } from './screens/Search.tsx';
+import { Settings } from './screens/Settings.tsx';
 import { Statistics } from './screens/Statistics.tsx';
 
 const SECTIONS: { id: Section; label: string; icon: LucideIcon }[] = [
@@ -27,6 +28,7 @@ const SECTIONS: { id: Section; label: string; icon: LucideIcon }[] = [
   { id: 'statistics', label: 'Statistics', icon: BarChart3 },
   { id: 'health', label: 'Health', icon: HeartPulse },
   { id: 'activity', label: 'Activity', icon: ActivityIcon },
+  { id: 'settings', label: 'Settings', icon: SettingsIcon },
 ];
 
 export function App() {
@@ -35,6 +37,9 @@ export function App() {
   const client = useClient();
   const qc = useQueryClient();
   const unlocked = status.data?.unlocked === true;
+  // Why the vault last locked, for the unlock screen to say (idle, sleep, screen lock).
+  const [lockedBy, setLockedBy] = useState<EventPayload<'vault.locked'>['reason'] | null>(null);
+  useEvent('vault.locked', useCallback((p: EventPayload<'vault.locked'>) => setLockedBy(p.reason), []));
 
   const lock = useCallback(async () => {
     await client.call('vault.lock', {}).catch(() => undefined);
@@ -60,7 +65,7 @@ export function App() {
         </p>
       )}
       {status.data && !status.data.exists && <FirstRun path={status.data.path} />}
-      {status.data && status.data.exists && !unlocked && <Unlock path={status.data.path} />}
+      {status.data && status.data.exists && !unlocked && <Unlock path={status.data.path} lockedBy={lockedBy} />}
       {unlocked && <Shell nativeDialogs={info.data?.nativeDialogs ?? false} lock={lock} />}
     </div>
   );
@@ -89,7 +94,7 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
       const k = e.key.toLowerCase();
-      const map: Record<string, EventPayload<'app.command'>['command']> = { l: 'lock', f: 'search', '1': 'projects', '2': 'statistics', '3': 'activity' };
+      const map: Record<string, EventPayload<'app.command'>['command']> = { l: 'lock', f: 'search', '1': 'projects', '2': 'statistics', '3': 'activity', ',': 'settings' };
       if (map[k]) {
         e.preventDefault();
         command(map[k]);
@@ -130,6 +135,7 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
         {route.name === 'statistics' && <Statistics />}
         {route.name === 'health' && <Health go={setRoute} />}
         {route.name === 'activity' && <Activity />}
+        {route.name === 'settings' && <Settings />}
       </main>
       <OpsPanel />
     </div>

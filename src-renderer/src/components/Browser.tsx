@@ -13,6 +13,7 @@ import { errorText, useCall } from '../api.tsx';
 import { formatBytes, formatDate, plural } from '../lib/format.ts';
 import { breadcrumbs, keyAction, nextSort, parentPath, sortEntries, typeAhead } from '../lib/tree-model.ts';
 import type { Entry, SortDir, SortKey } from '../lib/tree-model.ts';
+import { useNativeMenu } from './ContextMenu.tsx';
 
 const ROW = 30;
 
@@ -38,6 +39,8 @@ export function Browser(props: BrowserProps) {
   const index = selected === null ? -1 : entries.findIndex((e) => e.path === selected);
   const current = index >= 0 ? entries[index]! : null;
   const [menuOpen, setMenuOpen] = useState(false);
+  // In the desktop app a right click shows a native menu of the same actions; in a browser, the Actions menu.
+  const nativeMenu = useNativeMenu();
   const scroller = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({ count: entries.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
@@ -149,7 +152,14 @@ export function Browser(props: BrowserProps) {
                 onContextMenu={(ev) => {
                   ev.preventDefault();
                   select(v.index);
-                  setMenuOpen(true);
+                  const native = nativeMenu([
+                    { id: 'open', label: e.type === 'dir' ? 'Open' : 'Preview', run: () => open(e) },
+                    ...(props.onHistory ? [{ id: 'history', label: 'History', run: () => props.onHistory!(e) }] : []),
+                    'separator',
+                    { id: 'restore', label: 'Restore…', run: () => props.onRestore([e.path], e.name) },
+                    { id: 'export', label: 'Export as zip…', run: () => props.onExport([e.path], e.name) },
+                  ]);
+                  if (!native) setMenuOpen(true);
                 }}
                 onDoubleClick={() => open(e)}
               >

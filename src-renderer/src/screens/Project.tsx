@@ -7,6 +7,8 @@ import { errorText, useCall } from '../api.tsx';
 import { useJobs } from '../actions.ts';
 import { Browser } from '../components/Browser.tsx';
 import { Changes } from '../components/Changes.tsx';
+import { WithContextMenu } from '../components/ContextMenu.tsx';
+import type { MenuAction } from '../components/ContextMenu.tsx';
 import { FileHistory } from '../components/FileHistory.tsx';
 import { LabelsDialog } from '../components/SnapshotLabels.tsx';
 import { JobDialog } from '../components/Dialogs.tsx';
@@ -35,6 +37,15 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
   const path = route.path ?? '';
   const source = projects.data?.find((p) => p.name === route.project)?.sourcePath;
   const set = (patch: Partial<ProjectRoute>) => go({ ...route, ...patch });
+  // A snapshot's context menu (native in the desktop app).
+  const snapshotActions = (s: (typeof list)[number]): MenuAction[] => [
+    { id: 'browse', label: 'Browse', run: () => set({ snapshotId: s.id, path: '', select: undefined, tab: 'browse' }) },
+    { id: 'changes', label: 'Show changes', run: () => set({ snapshotId: s.id, path: '', select: undefined, tab: 'changes' }) },
+    'separator',
+    { id: 'labels', label: 'Note and tags…', run: () => setLabelling(s) },
+    { id: 'restore', label: 'Restore snapshot…', run: () => setDialog({ kind: 'restore', snapshotId: s.id, paths: [], label: `snapshot of ${formatDate(s.createdAt)}` }) },
+    { id: 'export', label: 'Export zip…', run: () => setDialog({ kind: 'export', snapshotId: s.id, paths: [], label: route.project }) },
+  ];
 
   const backupNow = async () => {
     if (!source) return;
@@ -83,27 +94,29 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
           <ol>
             {shownList.map((s) => (
               <li key={s.id}>
-                <button type="button" className={`snap${s.id === current?.id ? ' current' : ''}`} aria-current={s.id === current?.id ? 'true' : undefined} onClick={() => set({ snapshotId: s.id, path: '', select: undefined })}>
-                  <span className="snap-date">{formatDate(s.createdAt)}</span>
-                  <span className="snap-meta muted">
-                    {formatDelta(s.newBytes)} new · {s.filesNew + s.filesChanged > 0 ? `${plural(s.filesChanged, 'file')} changed, ${s.filesNew} new` : 'no changes'}
-                  </span>
-                  <span className="snap-meta muted">
-                    {plural(s.files, 'file')}, {formatBytes(s.totalBytes)}
-                    {s.warnings > 0 ? ` · ${plural(s.warnings, 'warning')}` : ''}
-                  </span>
-                  {s.note && <span className="snap-note">{s.note}</span>}
-                  {s.tags.length > 0 && (
-                    <span className="snap-tags">
-                      <span className="sr-only">Tags: {s.tags.join(', ')}</span>
-                      {s.tags.map((t) => (
-                        <span key={t} className="tag" aria-hidden>
-                          {t}
-                        </span>
-                      ))}
+                <WithContextMenu actions={snapshotActions(s)}>
+                  <button type="button" className={`snap${s.id === current?.id ? ' current' : ''}`} aria-current={s.id === current?.id ? 'true' : undefined} onClick={() => set({ snapshotId: s.id, path: '', select: undefined })}>
+                    <span className="snap-date">{formatDate(s.createdAt)}</span>
+                    <span className="snap-meta muted">
+                      {formatDelta(s.newBytes)} new · {s.filesNew + s.filesChanged > 0 ? `${plural(s.filesChanged, 'file')} changed, ${s.filesNew} new` : 'no changes'}
                     </span>
-                  )}
-                </button>
+                    <span className="snap-meta muted">
+                      {plural(s.files, 'file')}, {formatBytes(s.totalBytes)}
+                      {s.warnings > 0 ? ` · ${plural(s.warnings, 'warning')}` : ''}
+                    </span>
+                    {s.note && <span className="snap-note">{s.note}</span>}
+                    {s.tags.length > 0 && (
+                      <span className="snap-tags">
+                        <span className="sr-only">Tags: {s.tags.join(', ')}</span>
+                        {s.tags.map((t) => (
+                          <span key={t} className="tag" aria-hidden>
+                            {t}
+                          </span>
+                        ))}
+                      </span>
+                    )}
+                  </button>
+                </WithContextMenu>
               </li>
             ))}
           </ol>
