@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,9 @@ import { ManualClock } from './testing/manual-clock.ts';
 const root = mkdtempSync(join(tmpdir(), 'mmry-core-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function core() {
+const DAY = 24 * 60 * 60 * 1000;
+
+function core(snapshotAge = 0) {
   const dataDir = mkdtempSync(join(root, 'data-'));
   const clock = new ManualClock();
   const events: { event: EventName; payload: unknown }[] = [];
@@ -19,7 +21,7 @@ function core() {
     transport: 'serve',
     appVersion: '0',
     dataDir,
-    vaultOptions: FAST_OPTIONS,
+    vaultOptions: { ...FAST_OPTIONS, now: () => clock.now() - snapshotAge },
     emit: (event, payload) => void events.push({ event, payload }),
     clock,
     onJobFinished: (f) => finished.push(f.kind),
@@ -84,5 +86,23 @@ describe('the app core', () => {
     expect(minuteFromEnv({ MMRY_TEST_MINUTE_MS: '1000' })).toBe(1000);
     expect(() => minuteFromEnv({ MMRY_TEST_MINUTE_MS: 'soon' })).toThrow(/whole number of milliseconds/);
     expect(() => minuteFromEnv({ MMRY_TEST_MINUTE_MS: '0' })).toThrow(/from 1 to 60000/);
+  });
+  it('starts a scheduled quick verify once the oldest unverified snapshot is old enough, and not before', async () => {
+    const { c, call, clock, finished } = core(40 * DAY);
+    await call('vault.create', { password: PASSWORD });
+    await call('settings.set', { autoLockMinutes: 0, verifyEveryDays: 60 });
+    const source = join(root, `source-${Date.now()}`);
+    mkdirSync(source);
+    writeFileSync(join(source, 'a.txt'), 'hello');
+    await call('backup.start', { sourcePath: source });
+    await expect.poll(() => finished).toEqual(['backup']);
+    // The snapshot is 40 days old: not yet due at 60 days.
+    clock.advance(60 * 60 * 1000);
+    expect(c.operations.runningCount).toBe(0);
+    // At 30 days it is due: changing the setting looks again at once.
+    await call('settings.set', { verifyEveryDays: 30 });
+    await expect.poll(() => finished).toEqual(['backup', 'verify']);
+    expect(await call('health.status')).toMatchObject({ latest: { kind: 'verify', readData: false, healthy: true } });
+    await c.dispose();
   });
 });

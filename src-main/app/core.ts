@@ -6,7 +6,9 @@
  * reach the page.
  *
  * Activity for the auto-lock: every call from a page, and the end of every
- * long job. Plain Node, no Electron.
+ * long job. The verify schedule looks when the vault is unlocked, when its
+ * setting changes, and hourly; it starts quick verifies through the same
+ * HealthService as the Health screen. Plain Node, no Electron.
  */
 import { join } from 'node:path';
 import type { EventName, EventPayload } from '../../src-shared/contract.ts';
@@ -15,6 +17,7 @@ import type { VaultOptions } from '../engine/vault/index.ts';
 import { createDispatcher } from '../ipc/dispatch.ts';
 import type { Dispatch } from '../ipc/dispatch.ts';
 import { createHandlers } from '../ipc/handlers.ts';
+import { HealthService } from '../ipc/health-handlers.ts';
 import type { AppContext } from '../ipc/handlers.ts';
 import { Operations } from '../ipc/operations.ts';
 import type { EmitEvent } from '../ipc/operations.ts';
@@ -22,6 +25,7 @@ import { VaultSession } from '../ipc/session.ts';
 import { countingActivity, IdleLock, systemClock } from './auto-lock.ts';
 import type { IdleClock } from './auto-lock.ts';
 import { SETTINGS_FILE_NAME, SettingsStore } from './settings.ts';
+import { VerifySchedule } from './verify-schedule.ts';
 
 export const MINUTE_MS = 60_000;
 
@@ -49,6 +53,7 @@ export interface AppCore {
   settings: SettingsStore;
   operations: Operations;
   idle: IdleLock;
+  verifySchedule: VerifySchedule;
   defaultVaultPath: string;
   dispose(): Promise<void>;
 }
@@ -77,9 +82,28 @@ export function createAppCore(o: CoreOptions): AppCore {
     clock,
   });
   live.idle = idle;
-  const unsubscribe = settings.subscribe(() => idle.reconfigure());
 
-  const handlers = createHandlers({ transport: o.transport, appVersion: o.appVersion, operations, session, settings, defaultVaultPath, ...o.extra });
+  const health = new HealthService({ operations, session });
+  const oldestSnapshotAt = () => (session.unlocked ? session.vault.catalog.listSnapshots().reduce<number | null>((min, s) => (min === null || s.createdAt < min ? s.createdAt : min), null) : null);
+  const verifySchedule = new VerifySchedule({
+    everyDays: () => settings.preferences.verifyEveryDays,
+    isUnlocked: () => session.unlocked,
+    isBusy: () => operations.runningCount > 0,
+    unverifiedSince: () => health.lastVerifiedAt() ?? oldestSnapshotAt(),
+    startVerify: () => void health.startVerify(false, 'Scheduled verify of the vault'),
+    clock,
+  });
+  // After the unlock call has answered, so the page sees the vault open before the verify starts.
+  const offUnlock = session.onUnlock(() => void setImmediate(() => verifySchedule.check()));
+  const offLock = session.onLock(() => verifySchedule.dispose());
+  let seen = settings.preferences;
+  const unsubscribe = settings.subscribe(({ preferences }) => {
+    if (preferences.autoLockMinutes !== seen.autoLockMinutes) idle.reconfigure();
+    if (preferences.verifyEveryDays !== seen.verifyEveryDays) verifySchedule.check();
+    seen = preferences;
+  });
+
+  const handlers = createHandlers({ transport: o.transport, appVersion: o.appVersion, operations, session, settings, defaultVaultPath, health, ...o.extra });
   const dispatch = countingActivity(createDispatcher(handlers), idle);
   return {
     dispatch,
@@ -87,10 +111,14 @@ export function createAppCore(o: CoreOptions): AppCore {
     settings,
     operations,
     idle,
+    verifySchedule,
     defaultVaultPath,
     async dispose() {
       unsubscribe();
+      offUnlock();
+      offLock();
       idle.dispose();
+      verifySchedule.dispose();
       await session.lock('user', false);
     },
   };

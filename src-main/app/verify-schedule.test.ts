@@ -5,15 +5,15 @@ import { DAY_MS, verifyDue, VerifySchedule } from './verify-schedule.ts';
 const NOW = 1_700_000_000_000;
 
 describe('verifyDue', () => {
-  it('is due when never verified, or when the last verify is at least that many days old', () => {
-    expect(verifyDue(null, 30, NOW)).toEqual({ due: true, nextAt: NOW });
+  it('is due once the data has gone unverified for that many days', () => {
     expect(verifyDue(NOW - 29 * DAY_MS, 30, NOW)).toEqual({ due: false, nextAt: NOW + DAY_MS });
     expect(verifyDue(NOW - 30 * DAY_MS, 30, NOW)).toEqual({ due: true, nextAt: NOW });
     expect(verifyDue(NOW - 400 * DAY_MS, 7, NOW).due).toBe(true);
   });
 
-  it('is never due when scheduling is off', () => {
-    expect(verifyDue(null, 0, NOW)).toEqual({ due: false, nextAt: null });
+  it('is never due when scheduling is off, or when the vault holds nothing yet', () => {
+    expect(verifyDue(NOW - 400 * DAY_MS, 0, NOW)).toEqual({ due: false, nextAt: null });
+    expect(verifyDue(null, 30, NOW)).toEqual({ due: false, nextAt: null });
   });
 
   it('does not trust a last verify in the future (a clock moved back)', () => {
@@ -29,7 +29,7 @@ describe('VerifySchedule', () => {
       everyDays: () => state.everyDays,
       isUnlocked: () => state.unlocked,
       isBusy: () => state.busy,
-      lastVerifiedAt: () => state.last,
+      unverifiedSince: () => state.last,
       startVerify: () => state.started.push(clock.now()),
       clock,
       checkEveryMs: 60 * 60 * 1000,
@@ -51,6 +51,7 @@ describe('VerifySchedule', () => {
 
   it('waits for running jobs, and does not retry a verify that did not finish within a day', () => {
     const { clock, state, schedule } = setup();
+    state.last = NOW - 30 * DAY_MS;
     state.busy = true;
     schedule.check();
     clock.advance(3 * 60 * 60 * 1000);

@@ -3,8 +3,10 @@
  * the vault's stripe checksums are checked, so silent damage on the disk is
  * found while parity can still repair it.
  *
- * `verifyDue` is the rule, pure: a verify is due when the vault has never
- * been verified or its last verify is at least that many days old. The
+ * `verifyDue` is the rule, pure: a verify is due once the vault's data has
+ * gone unverified for that many days, counted from its last verify or, for a
+ * vault never verified, from its oldest snapshot (an empty vault has nothing
+ * to verify, and a new one is not checked the minute it is made). The
  * `VerifySchedule` applies it while the vault is unlocked: it looks when the
  * vault is unlocked and then every `checkEveryMs` (an hour by default), and
  * starts a verify only when no job is busy, so it never competes with a
@@ -21,12 +23,12 @@ export interface VerifyDue {
   nextAt: number | null;
 }
 
-export function verifyDue(lastVerifiedAt: number | null, everyDays: number, now: number): VerifyDue {
-  if (everyDays <= 0) return { due: false, nextAt: null };
-  if (lastVerifiedAt === null) return { due: true, nextAt: now };
-  const nextAt = lastVerifiedAt + everyDays * DAY_MS;
-  // A last verify "in the future" (the clock was moved back) counts as now, not as years of safety.
-  if (lastVerifiedAt > now) return { due: false, nextAt: now + everyDays * DAY_MS };
+/** `unverifiedSince`: the last verify, else the oldest snapshot; null when the vault holds nothing. */
+export function verifyDue(unverifiedSince: number | null, everyDays: number, now: number): VerifyDue {
+  if (everyDays <= 0 || unverifiedSince === null) return { due: false, nextAt: null };
+  // A time "in the future" (the clock was moved back) counts as now, not as years of safety.
+  if (unverifiedSince > now) return { due: false, nextAt: now + everyDays * DAY_MS };
+  const nextAt = unverifiedSince + everyDays * DAY_MS;
   return { due: now >= nextAt, nextAt };
 }
 
@@ -35,8 +37,8 @@ export interface VerifyScheduleOptions {
   isUnlocked: () => boolean;
   /** True while any long job runs (a verify among them). */
   isBusy: () => boolean;
-  /** When the open vault was last verified, or null if never. */
-  lastVerifiedAt: () => number | null;
+  /** The open vault's last verify, else its oldest snapshot; null when it holds nothing. */
+  unverifiedSince: () => number | null;
   /** Starts a verify as a long operation. */
   startVerify: () => void;
   clock: IdleClock;
@@ -59,7 +61,7 @@ export class VerifySchedule {
     this.#timer = null;
     if (!this.#o.isUnlocked() || this.#o.everyDays() <= 0) return;
     const now = this.#o.clock.now();
-    if (!this.#o.isBusy() && now - this.#startedAt >= DAY_MS && verifyDue(this.#o.lastVerifiedAt(), this.#o.everyDays(), now).due) {
+    if (!this.#o.isBusy() && now - this.#startedAt >= DAY_MS && verifyDue(this.#o.unverifiedSince(), this.#o.everyDays(), now).due) {
       this.#startedAt = now;
       this.#o.startVerify();
     }

@@ -53,6 +53,7 @@ export class VaultSession {
   readonly #options: VaultOptions;
   readonly #emit: EmitEvent;
   readonly #lockListeners = new Set<(reason: LockReason) => void>();
+  readonly #unlockListeners = new Set<() => void>();
   #vault: Vault | null = null;
 
   constructor(path: string, emit: EmitEvent, options: VaultOptions = {}) {
@@ -91,11 +92,13 @@ export class VaultSession {
     if (password.length < 8) throw new VaultError('invalid-argument', 'Choose a password of at least 8 characters.');
     await this.lock('user', false);
     this.#vault = await Vault.create(this.#path, password, this.#options);
+    this.#unlocked();
   }
 
   async unlock(password: string): Promise<void> {
     await this.lock('user', false);
     this.#vault = await Vault.open(this.#path, password, this.#options);
+    this.#unlocked();
   }
 
   /**
@@ -133,5 +136,15 @@ export class VaultSession {
   onLock(listener: (reason: LockReason) => void): () => void {
     this.#lockListeners.add(listener);
     return () => this.#lockListeners.delete(listener);
+  }
+
+  /** Called after every unlock (and create), once the vault is open. */
+  onUnlock(listener: () => void): () => void {
+    this.#unlockListeners.add(listener);
+    return () => this.#unlockListeners.delete(listener);
+  }
+
+  #unlocked(): void {
+    for (const l of this.#unlockListeners) l();
   }
 }
