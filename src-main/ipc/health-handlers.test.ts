@@ -78,6 +78,19 @@ describe('health calls', () => {
     expect(log[0]).toMatchObject({ kind: 'verify', detail: expect.stringMatching(/^Quick verify: the vault is healthy/) });
   });
 
+  it('cancels a verify: it ends cancelled, is logged as such and records no check', async () => {
+    const before = ((await call('health.status')) as { history: unknown[] }).history.length;
+    let resolve!: (f: EventPayload<'op.finished'>) => void;
+    const done = new Promise<EventPayload<'op.finished'>>((r) => (resolve = r));
+    const { opId } = (await call('health.verify', { readData: true })) as { opId: string };
+    waiting.set(opId, resolve);
+    // The job starts on a later tick than the answer: this cancel reaches it before it reads anything.
+    expect(await call('op.cancel', { opId })).toEqual({ cancelled: true });
+    expect(await done).toMatchObject({ opId, kind: 'verify', outcome: 'cancelled', error: null });
+    expect(((await call('health.status')) as { history: unknown[] }).history).toHaveLength(before);
+    expect(((await call('activity.list', {})) as { kind: string; outcome: string }[])[0]).toMatchObject({ kind: 'verify', outcome: 'cancelled' });
+  });
+
   it('finds damage with a full verify, repairs it, and records what was fixed', async () => {
     // One flipped byte inside the stored blob of big.bin.
     const vault = session.vault;
