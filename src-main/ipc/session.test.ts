@@ -50,7 +50,10 @@ describe('VaultSession', () => {
 
     await session.unlock(PASSWORD);
     await session.lock('idle');
-    expect(events).toEqual([{ event: 'vault.locked', payload: { reason: 'idle' } }]);
+    expect(events).toEqual([
+      { event: 'vault.locked', payload: { reason: 'user' } },
+      { event: 'vault.locked', payload: { reason: 'idle' } },
+    ]);
     await session.unlock(PASSWORD);
     const log = session.vault.catalog.listActivity(10);
     expect(log[0]).toMatchObject({ kind: 'lock', outcome: 'done', detail: 'Locked the vault after a time without use.' });

@@ -83,7 +83,8 @@ export class VaultSession {
   /** Works on the vault in `path` from now on (locking the current one first). */
   async use(path: string): Promise<VaultFolderKind> {
     const kind = inspectVaultFolder(path);
-    await this.lock('user', false);
+    // Announced: another page still showing this vault goes to the unlock screen.
+    await this.lock('user');
     this.#path = resolve(path);
     return kind;
   }
