@@ -8,7 +8,7 @@
  * are only ever appended), and a parity shard whose embedded descriptor is
  * not the winner is stale: it counts as erased until repair rewrites it.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.ts';
 import { errnoCode, readFileIfExists, writeFileAtomic } from '../fsutil/index.ts';
@@ -79,8 +79,7 @@ export async function loadGroups(vaultDir: string): Promise<Map<string, StoredGr
   for (const [groupId, files] of byGroup) {
     const copies: { name: string; desc: GroupDescriptor | undefined; raw: Buffer | undefined }[] = [];
     for (const f of files) {
-      const bytes = await readFile(join(dir, f.name)).catch(() => undefined);
-      const raw = bytes && (f.shard === null ? bytes : embeddedDescriptor(bytes));
+      const raw = await readDescriptorCopy(join(dir, f.name), f.shard !== null).catch(() => undefined);
       copies.push({ name: f.name, raw, desc: raw ? decodeDescriptor(raw) : undefined });
     }
     const best = copies
@@ -123,11 +122,31 @@ async function ensureDir(dir: string): Promise<void> {
   }
 }
 
-function embeddedDescriptor(file: Buffer): Buffer | undefined {
-  if (file.length < 4) return undefined;
-  const len = file.readUInt32LE(0);
-  if (len > file.length - 4) return undefined;
-  return file.subarray(4, 4 + len);
+/**
+ * The descriptor bytes of one copy: a `.group` file whole, or the length-
+ * prefixed descriptor at the start of a parity file, read without its shard
+ * bytes (loading the groups must not read every parity shard of the vault).
+ * Undefined when the file is too short to hold what it claims.
+ */
+async function readDescriptorCopy(path: string, embedded: boolean): Promise<Buffer | undefined> {
+  if (!embedded) return readFile(path);
+  const handle = await open(path, 'r');
+  try {
+    const prefix = Buffer.alloc(4);
+    if ((await handle.read(prefix, 0, 4, 0)).bytesRead < 4) return undefined;
+    const len = prefix.readUInt32LE(0);
+    if (len > (await handle.stat()).size - 4) return undefined;
+    const raw = Buffer.alloc(len);
+    let filled = 0;
+    while (filled < len) {
+      const { bytesRead } = await handle.read(raw, filled, len - filled, 4 + filled);
+      if (bytesRead === 0) return undefined;
+      filled += bytesRead;
+    }
+    return raw;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The bytes of parity shard j, or undefined when its file is missing or stale. */
