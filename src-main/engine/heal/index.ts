@@ -13,7 +13,9 @@
  *   parity (repair.ts), within m erased stripes per row;
  * - a damaged or deleted catalog: rebuilt from the encrypted checkpoint and
  *   the self-describing packs (catalog-heal.ts);
- * - a damaged header copy: rewritten from the other on unlock (keys/).
+ * - a damaged header copy: rewritten from the other on unlock (keys/);
+ * - a blob that fails while being read (restore, browse, preview): its rows
+ *   rebuilt in memory from parity, nothing written (on-read.ts).
  * Invariants: nothing repaired replaces a file until its every stripe
  * matches the descriptor; every write is atomic; wrong bytes are never
  * returned (blob reads authenticate and re-check ids regardless).
@@ -33,3 +35,5 @@ export { verify } from './verify.ts';
 export { checkHealth, repairActions, repairHealth } from './health.ts';
 export type { HealthRepair, HealthReport, ProjectHealth } from './health.ts';
 export { healTargetFor } from './target.ts';
+export { healRange } from './on-read.ts';
+export type { HealSource } from './on-read.ts';
