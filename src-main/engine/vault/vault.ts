@@ -22,10 +22,12 @@ import { changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader 
 import type { KdfParams, VaultKeys } from '../keys/index.ts';
 import { DEFAULT_REDUNDANCY, assertRedundancy } from '../heal/layout.ts';
 import { writeSettings } from '../heal/parity-store.ts';
+import { healRange } from '../heal/on-read.ts';
 import { healTargetFor } from '../heal/target.ts';
 import type { HealTarget } from '../heal/target.ts';
 import { acquireLock } from '../lock/index.ts';
 import { PackReader } from '../packs/reader.ts';
+import type { BlobPlace } from '../packs/reader.ts';
 import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeManifest, decodeTree } from '../snapshot/index.ts';
 import type { SnapshotManifest, TreeEntry } from '../snapshot/index.ts';
@@ -190,6 +192,46 @@ export class Vault {
     return plain;
   }
 
+  /**
+   * One blob's sealed bytes, authenticated (AEAD, bound to its id and kind)
+   * before they are returned: as read from its pack or, when that read fails
+   * or the bytes do not authenticate, rebuilt in memory from the pack's
+   * parity (`healSealed`). Decompressing and re-checking the id stay with the
+   * caller.
+   */
+  async readSealedHealing(id: Uint8Array, place: BlobPlace): Promise<Buffer> {
+    try {
+      const sealed = await this.reader.read(place.packId, place.offset, place.length);
+      openBlob(this.#keys.blobKey, place.kind, id, sealed);
+      return sealed;
+    } catch (err) {
+      if (!isReadDamage(err)) throw err;
+      return this.healSealed(id, place, err);
+    }
+  }
+
+  /**
+   * The fallback alone, for callers that authenticate in the worker pool:
+   * call it when reading the blob threw a damage error or the pool refused
+   * its bytes. Rebuilds them from parity without writing anything and
+   * authenticates them; throws VaultError('damaged-data') when the parity
+   * cannot rebuild them (unprotected pack, damage beyond the parity).
+   */
+  async healSealed(id: Uint8Array, place: BlobPlace, cause?: unknown): Promise<Buffer> {
+    this.#assertOpen();
+    const healed = await healRange(this, place.packId, place.offset, place.length);
+    const blob = `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} in pack ${place.packId.slice(0, 8)}`;
+    const options = cause === undefined ? {} : { cause };
+    if (!healed) throw new VaultError('damaged-data', `${blob} is damaged and its parity cannot rebuild it; run 'mmry verify ${this.dir}' to see what is affected.`, options);
+    const sealed = Buffer.from(healed.buffer, healed.byteOffset, healed.byteLength);
+    try {
+      openBlob(this.#keys.blobKey, place.kind, id, sealed);
+    } catch (err) {
+      throw new VaultError('damaged-data', `${blob} is damaged, and what its parity rebuilds does not authenticate either (the damage is older than the parity).`, { cause: err });
+    }
+    return sealed;
+  }
+
   async loadTree(id: Uint8Array): Promise<TreeEntry[]> {
     const key = Buffer.from(id).toString('hex');
     const cached = this.#treeCache.get(key);
@@ -289,6 +331,11 @@ export class Vault {
   #assertOpen(): void {
     if (this.#closed) throw new VaultError('vault-locked', 'The vault is locked; unlock it first.');
   }
+}
+
+/** A read that parity may answer instead: damaged or missing bytes, an I/O error, an unreadable file. */
+function isReadDamage(err: unknown): boolean {
+  return err instanceof VaultError && (err.kind === 'damaged-data' || err.kind === 'io' || err.kind === 'permission-denied');
 }
 
 /** 'a/b/c', '/a/b/', '' → segments; '.' and '..' are refused. */
