@@ -11,6 +11,7 @@ import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeTree } from '../snapshot/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
 import type { Inspection } from './inspect.ts';
+import { healRange } from './on-read.ts';
 import type { HealTarget } from './target.ts';
 
 export interface Damage {
@@ -104,6 +105,19 @@ export async function buildReport(target: HealTarget, ins: Inspection, readData:
   };
 }
 
+/** A tree's entries from the sealed bytes `read` gives, or null when they are missing or do not authenticate. */
+async function readTree(target: HealTarget, id: Uint8Array, place: { rawLength: number }, read: () => Promise<Uint8Array | undefined>): Promise<TreeEntry[] | null> {
+  try {
+    const sealed = await read();
+    if (!sealed) return null;
+    const opened = openBlob(target.keys.blobKey, BlobKind.tree, id, sealed);
+    const plain = decode(opened.codec, opened.payload, place.rawLength);
+    return timingSafeEqual(createHmac('sha256', target.keys.idKey).update(plain).digest(), id) ? decodeTree(plain) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Every file (or folder listing) in every snapshot that needs one of `lost`. */
 export async function affectedFiles(target: HealTarget, lost: ReadonlySet<string>): Promise<AffectedFile[]> {
   const catalog = target.catalog!;
@@ -113,19 +127,12 @@ export async function affectedFiles(target: HealTarget, lost: ReadonlySet<string
   const loadTree = async (id: Uint8Array): Promise<TreeEntry[] | null> => {
     const key = Buffer.from(id).toString('hex');
     if (cache.has(key)) return cache.get(key)!;
+    const place = lost.has(key) ? undefined : catalog.getBlob(id);
     let entries: TreeEntry[] | null = null;
-    if (!lost.has(key)) {
-      try {
-        const place = catalog.getBlob(id);
-        if (place) {
-          const sealed = await readBlobBytes(join(target.packsDir, `${place.packId}.pack`), place.offset, place.length);
-          const opened = openBlob(target.keys.blobKey, BlobKind.tree, id, sealed);
-          const plain = decode(opened.codec, opened.payload, place.rawLength);
-          if (timingSafeEqual(createHmac('sha256', target.keys.idKey).update(plain).digest(), id)) entries = decodeTree(plain);
-        }
-      } catch {
-        entries = null;
-      }
+    if (place) {
+      entries = await readTree(target, id, place, () => readBlobBytes(join(target.packsDir, `${place.packId}.pack`), place.offset, place.length));
+      // A listing the parity can rebuild is not affected: heal it on read, as a restore would.
+      entries ??= await readTree(target, id, place, () => healRange(target, place.packId, place.offset, place.length));
     }
     cache.set(key, entries);
     return entries;
