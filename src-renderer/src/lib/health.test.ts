@@ -42,7 +42,8 @@ describe('health words', () => {
   it('says when the scheduled verify falls due', () => {
     const day = 86_400_000;
     expect(nextVerifyText(null, 0, 0)).toBeNull();
-    expect(nextVerifyText(null, 30, 5 * day)).toMatch(/due now/);
+    expect(nextVerifyText(null, 30, 5 * day)).toMatch(/once the vault holds a snapshot/);
+    expect(nextVerifyText(40 * day, 30, 10 * day)).toBe('The next verify is due in 30 days.');
     expect(nextVerifyText(0, 30, 31 * day)).toMatch(/due now/);
     expect(nextVerifyText(0, 30, 10 * day)).toBe('The next verify is due in 20 days.');
     expect(nextVerifyText(0, 7, 6.5 * day)).toBe('The next verify is due in 1 day.');

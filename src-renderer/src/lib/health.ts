@@ -63,11 +63,15 @@ export function checkOutcomeText(kind: string, summary: Record<string, unknown> 
   return `${did}${plural(problems, 'problem')} found${rest}.`;
 }
 
-/** When the next scheduled verify falls due, in words; null when scheduling is off. */
-export function nextVerifyText(lastVerifiedAt: number | null, everyDays: number, now: number): string | null {
+/**
+ * When the next scheduled verify falls due, in words; null when scheduling is
+ * off. The same rule as main's schedule: counted from `unverifiedSince`, the
+ * last verify or else the oldest snapshot (null: nothing to verify yet).
+ */
+export function nextVerifyText(unverifiedSince: number | null, everyDays: number, now: number): string | null {
   if (everyDays <= 0) return null;
-  if (lastVerifiedAt === null) return 'A verify is due now; it starts when no other job is running.';
-  const due = lastVerifiedAt + everyDays * 86_400_000;
+  if (unverifiedSince === null) return 'The first verify is scheduled once the vault holds a snapshot.';
+  const due = Math.min(unverifiedSince, now) + everyDays * 86_400_000;
   if (due <= now) return 'A verify is due now; it starts when no other job is running.';
   const days = Math.ceil((due - now) / 86_400_000);
   return `The next verify is due in ${plural(days, 'day')}.`;

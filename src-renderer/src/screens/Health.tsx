@@ -222,6 +222,9 @@ function Examples({ project, go }: { project: ProjectHealth; go: (r: Route) => v
 /** The scheduled verify: a preference of this computer (settings.get / settings.set). */
 function Schedule({ lastVerifiedAt }: { lastVerifiedAt: number | null }) {
   const settings = useCall('settings.get', {});
+  const snapshots = useCall('snapshots.list', {});
+  // Never verified: main counts from the oldest snapshot (snapshots.list is newest first).
+  const unverifiedSince = lastVerifiedAt ?? snapshots.data?.at(-1)?.createdAt ?? null;
   const client = useClient();
   const qc = useQueryClient();
   const [error, setError] = useState<string | null>(null);
@@ -249,7 +252,7 @@ function Schedule({ lastVerifiedAt }: { lastVerifiedAt: number | null }) {
           ))}
         </select>
       </div>
-      <p className="hint">{nextVerifyText(lastVerifiedAt, every, Date.now()) ?? 'No verify runs on its own; run one above from time to time.'} A scheduled verify is a quick one, while the vault is unlocked.</p>
+      <p className="hint">{nextVerifyText(unverifiedSince, every, Date.now()) ?? 'No verify runs on its own; run one above from time to time.'} A scheduled verify is a quick one, while the vault is unlocked.</p>
       {error && (
         <p className="form-error" role="alert">
           {error}
