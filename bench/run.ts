@@ -1,115 +1,21 @@
 /**
  * `npm run bench [-- SECTION...]`: runs benchmark sections and writes
- * bench/results/latest.json and latest.md.
+ * bench/results/latest.json and latest.md (lib/runner.ts).
  *
- * A section is a module under bench/sections/ exporting a `Section`; add it
- * to SECTIONS below. With no names, the sections marked `byDefault` run.
- * Results of sections not run this time are kept from the previous
- * latest.json, so running one section does not erase the others.
+ * A section is a module exporting a `Section`; add it to SECTIONS below.
+ * With no names, the sections marked `byDefault` run.
  *
  * Environment: MMRY_BENCH_SMALL=1 for a quick check on the small corpus;
  * MMRY_BENCH_INITIAL_RUNS=N initial backups per tool (default 3);
  * MMRY_BENCH_BORG_COMPRESSION (default zstd,3); MMRY_BENCH_MMRY_REV=<git rev>
  * to bench that revision of mmry instead of the work tree.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { BENCH_DIR } from './lib/corpus.ts';
-import { renderMarkdown, renderText } from './lib/report.ts';
-import type { BenchContext, Section, SectionResult } from './lib/report.ts';
+import { failed, runBench } from './lib/runner.ts';
+import type { Section } from './lib/report.ts';
 import { backupSection } from './sections/backup.ts';
+import { healSection } from './sections/heal.ts';
 import { profileSection } from './sections/profile.ts';
 
-const SECTIONS: Section[] = [backupSection, profileSection];
-const RESULTS_DIR = join(BENCH_DIR, 'results');
+const SECTIONS: Section[] = [backupSection, healSection, profileSection];
 
-interface StoredSection extends SectionResult {
-  finishedAt: string;
-  seconds: number;
-  machine: Machine;
-}
-
-interface Machine {
-  cores: number;
-  cpu: string;
-  memoryGiB: number;
-  node: string;
-  loadBefore: number[];
-  loadAfter: number[];
-  small: boolean;
-}
-
-async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('Usage: npm run bench [-- SECTION...]\n\nSections:');
-    for (const s of SECTIONS) console.log(`  ${s.name.padEnd(10)} ${s.summary}${s.byDefault ? ' (default)' : ''}`);
-    console.log('\nEnvironment: MMRY_BENCH_SMALL=1 (small corpus, quick check), MMRY_BENCH_INITIAL_RUNS=N, MMRY_BENCH_BORG_COMPRESSION=zstd,3, MMRY_BENCH_MMRY_REV=<git rev>');
-    return 0;
-  }
-  const unknown = argv.filter((a) => !SECTIONS.some((s) => s.name === a));
-  if (unknown.length > 0) {
-    console.error(`bench: unknown section ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}`);
-    return 1;
-  }
-  const chosen = argv.length > 0 ? SECTIONS.filter((s) => argv.includes(s.name)) : SECTIONS.filter((s) => s.byDefault);
-  const ctx: BenchContext = { small: process.env['MMRY_BENCH_SMALL'] === '1', log: (line) => console.log(line) };
-  const stored = await readPrevious();
-  const benchStarted = performance.now();
-  for (const section of chosen) {
-    console.log(`\n== section ${section.name}${ctx.small ? ' (MMRY_BENCH_SMALL=1)' : ''} ==`);
-    const loadBefore = loadavg();
-    const started = performance.now();
-    const result = await section.run(ctx);
-    const seconds = Math.round((performance.now() - started) / 100) / 10;
-    stored[section.name] = { ...result, finishedAt: new Date().toISOString(), seconds, machine: machine(loadBefore, ctx.small) };
-    console.log('');
-    for (const table of result.tables) console.log(`${renderText(table)}\n`);
-    for (const note of result.notes) console.log(`- ${note}`);
-    const misses = result.goals.filter((g) => g.status === 'MISS');
-    console.log(`\ngoals: ${result.goals.filter((g) => g.status === 'PASS').length} pass, ${misses.length} miss${misses.length ? ` (${misses.map((g) => g.name).join('; ')})` : ''}`);
-    console.log(`section ${section.name} took ${seconds} s`);
-  }
-  await writeResults(stored);
-  console.log(`\nbench took ${((performance.now() - benchStarted) / 1000).toFixed(0)} s; results in bench/results/latest.json and latest.md`);
-  return 0;
-}
-
-async function readPrevious(): Promise<Record<string, StoredSection>> {
-  try {
-    const previous = JSON.parse(await readFile(join(RESULTS_DIR, 'latest.json'), 'utf8')) as { sections?: Record<string, StoredSection> };
-    return previous.sections ?? {};
-  } catch {
-    return {};
-  }
-}
-
-async function writeResults(sections: Record<string, StoredSection>): Promise<void> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify({ sections }, null, 1)}\n`);
-  const md: string[] = ['# MMRY Vault benchmark: latest results', '', 'Written by `npm run bench` (bench/run.ts). Absolute times drift on a shared 2-core machine: compare the ratios within one run.'];
-  for (const [name, s] of Object.entries(sections)) {
-    const m = s.machine;
-    md.push('', `## ${name}`, '', `${s.finishedAt}, ${s.seconds} s; ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}; load average before ${m.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${m.loadAfter.map((l) => l.toFixed(2)).join(' ')}${m.small ? '; MMRY_BENCH_SMALL=1' : ''}`);
-    for (const t of s.tables) md.push('', renderMarkdown(t));
-    if (s.notes.length > 0) md.push('', ...s.notes.map((n) => `- ${n}`));
-  }
-  await writeFile(join(RESULTS_DIR, 'latest.md'), `${md.join('\n')}\n`);
-}
-
-function machine(loadBefore: number[], small: boolean): Machine {
-  return {
-    cores: availableParallelism(),
-    cpu: cpus()[0]?.model.trim() ?? '?',
-    memoryGiB: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    loadBefore,
-    loadAfter: loadavg(),
-    small,
-  };
-}
-
-process.exitCode = await main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`\nbench FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  return 1;
-});
+process.exitCode = await runBench(SECTIONS, process.argv.slice(2)).catch(failed);

@@ -33,6 +33,21 @@ export interface BackupTool {
   restore(repo: string, target: string, source: string): Promise<{ run: TimedRun; root: string }>;
   /** Bytes of the repository by part, where the tool's layout has parts worth telling apart. */
   storeParts?(repo: string): Promise<Record<string, number>>;
+  /**
+   * Checks the repository: `readData` reads and authenticates every stored
+   * byte (mmry verify --read-data, restic check --read-data, borg check
+   * --verify-data); without it, each tool's structural check. Exit codes that
+   * mean "damage found" count as success here: the caller reads `exitCode`.
+   */
+  check?(repo: string, readData: boolean): Promise<TimedRun>;
+}
+
+/** mmry also repairs, and tells its repository's parity setting at init. */
+export interface MmryTool extends BackupTool {
+  readonly name: 'mmry';
+  check(repo: string, readData: boolean): Promise<TimedRun>;
+  /** `mmry repair VAULT --json`; exit 4 (damage remains) counts as success, the caller reads it. */
+  repair(repo: string): Promise<TimedRun>;
 }
 
 export interface MmryOptions {
@@ -40,6 +55,8 @@ export interface MmryOptions {
   nodeArgs?: string[];
   /** Extra environment for the CLI process. */
   env?: Record<string, string>;
+  /** Extra arguments for `mmry init`, e.g. ['--redundancy', '0']. */
+  initArgs?: string[];
 }
 
 /**
@@ -74,14 +91,14 @@ async function checked(source: { root: string; label: string }): Promise<{ root:
   return source;
 }
 
-export function mmry(source: { root: string; label: string }, options: MmryOptions = {}): BackupTool {
+export function mmry(source: { root: string; label: string }, options: MmryOptions = {}): MmryTool {
   const env = { ...options.env, MMRY_PASSWORD: PASSWORD };
   const launcher = join(source.root, 'bin', 'mmry.js');
   const cli = (args: string[]) => [...(options.nodeArgs ?? []), launcher, ...args];
   return {
     name: 'mmry',
-    describe: () => `mmry ${safeExec(process.execPath, [launcher, '--version'])}, ${source.label}, Node ${process.version}, default settings`,
-    init: async (repo) => void (await run(process.execPath, cli(['init', repo]), { env })),
+    describe: () => `mmry ${safeExec(process.execPath, [launcher, '--version'])}, ${source.label}, Node ${process.version}, ${options.initArgs?.length ? `init ${options.initArgs.join(' ')}` : 'default settings'}`,
+    init: async (repo) => void (await run(process.execPath, cli(['init', repo, ...(options.initArgs ?? [])]), { env })),
     backup: (repo, source, project) => timed(process.execPath, cli(['backup', repo, source, '--project', project, '--json']), { env }),
     restore: async (repo, target) => ({ run: await timed(process.execPath, cli(['restore', repo, 'latest', target, '--json']), { env }), root: target }),
     storeParts: async (repo) => {
@@ -90,6 +107,8 @@ export function mmry(source: { root: string; label: string }, options: MmryOptio
       const parity = existsSync(join(repo, 'parity')) ? await storeBytes(join(repo, 'parity')) : 0;
       return { packs, parity, other: total - packs - parity };
     },
+    check: (repo, readData) => timed(process.execPath, cli(['verify', repo, ...(readData ? ['--read-data'] : []), '--json']), { env, okCodes: [0, 4] }),
+    repair: (repo) => timed(process.execPath, cli(['repair', repo, '--json']), { env, okCodes: [0, 4] }),
   };
 }
 
@@ -102,6 +121,8 @@ export function restic(): BackupTool {
     backup: (repo, source) => timed('restic', ['--repo', repo, 'backup', source], { env }),
     // restic recreates the source's absolute path under the target.
     restore: async (repo, target, source) => ({ run: await timed('restic', ['--repo', repo, 'restore', 'latest', '--target', target], { env }), root: join(target, source) }),
+    // Exit 1: errors were found.
+    check: (repo, readData) => timed('restic', ['--repo', repo, 'check', ...(readData ? ['--read-data'] : [])], { env, okCodes: [0, 1] }),
   };
 }
 
@@ -131,6 +152,8 @@ export function borg(): BackupTool {
       return timed('borg', ['create', '--compression', BORG_COMPRESSION, `${repo}::snap-${n}`, '.'], { env, cwd: source });
     },
     restore: async (repo, target) => ({ run: await timed('borg', ['extract', `${repo}::snap-${archives.get(repo) ?? 1}`], { env, cwd: target }), root: target }),
+    // Exit 1: a warning (e.g. damage found), 2: an error.
+    check: (repo, readData) => timed('borg', ['check', ...(readData ? ['--verify-data'] : []), repo], { env, okCodes: [0, 1] }),
   };
 }
 
