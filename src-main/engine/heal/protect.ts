@@ -14,7 +14,7 @@
  * next backup protects them).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { VaultError } from '../errors.ts';
 import { packPath } from '../packs/index.ts';
 import type { WorkerPool } from '../workers/index.ts';
@@ -43,6 +43,7 @@ export class ParityProtector {
   #stored: Map<SizeClass, StoredGroup> | undefined;
   readonly #closed: OpenGroup[] = [];
   #failure: unknown;
+  readonly #scratch = new Map<SizeClass, SharedArrayBuffer>();
 
   private constructor(vaultDir: string, packsDir: string, pool: WorkerPool, parityCount: number) {
     this.#vaultDir = vaultDir;
@@ -158,20 +159,42 @@ export class ParityProtector {
   async #fold(group: OpenGroup, packId: string, length: number): Promise<void> {
     const d = group.desc;
     const index = d.members.length;
-    const bytes = await readFile(packPath(this.#packsDir, packId));
-    if (bytes.length !== length) throw new VaultError('damaged-data', `Pack ${packId.slice(0, 8)} changed size while it was being protected.`);
+    // Read straight into the buffer the worker folds (just written: from the page cache). Folds
+    // of one size class run one at a time, so one buffer per class serves them all: a fresh
+    // SharedArrayBuffer per pack would live until the worker's heap happens to collect it.
+    let data = this.#scratch.get(d.sizeClass);
+    if (!data || data.byteLength < length) this.#scratch.set(d.sizeClass, (data = new SharedArrayBuffer(length)));
+    await readPackInto(packPath(this.#packsDir, packId), new Uint8Array(data, 0, length), packId);
     if (length > d.shardLength) {
       group.parity = group.parity.map((old) => grow(old, d.shardLength, length));
       d.shardLength = length;
     }
-    const data = new SharedArrayBuffer(length);
-    new Uint8Array(data).set(bytes);
     const coefs = Array.from({ length: d.parityCount }, (_, j) => this.#rs!.coefficient(j, index));
     const crcs = await this.#pool.parity({ buffer: data, length, parity: group.parity, coefs, stripeBytes: d.stripeBytes });
     d.members.push({ packId, length });
     d.memberCrcs.push(crcs);
     group.dirty = true;
   }
+}
+
+/** Reads exactly `into.length` bytes of a pack; a pack of any other size changed under us. */
+async function readPackInto(path: string, into: Uint8Array, packId: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    if ((await handle.stat()).size !== into.length) throw changedSize(packId);
+    let done = 0;
+    while (done < into.length) {
+      const { bytesRead } = await handle.read(into, done, into.length - done, done);
+      if (bytesRead === 0) throw changedSize(packId);
+      done += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function changedSize(packId: string): VaultError {
+  return new VaultError('damaged-data', `Pack ${packId.slice(0, 8)} changed size while it was being protected.`);
 }
 
 /** A larger zero-padded copy: zeros beyond the old length are exactly the padding. */

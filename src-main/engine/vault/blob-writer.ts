@@ -36,9 +36,13 @@ const ARENA_BYTES = 4 * 1024 * 1024;
 /** Most blobs in one arena: bounds one task's latency and message size. */
 const ARENA_ITEMS = 256;
 /** Bytes read from a large file per segment (plus the carried tail). */
-const SEGMENT_BYTES = 16 * 1024 * 1024;
-/** File data in flight at most, by default. */
-const DEFAULT_BUDGET_BYTES = 96 * 1024 * 1024;
+const SEGMENT_BYTES = 8 * 1024 * 1024;
+/**
+ * File data in flight at most, by default: a 16 MiB segment plus arenas keep
+ * both workers of a two-core machine busy; every such byte is also resident
+ * memory, and peak RSS is compared with restic's.
+ */
+const DEFAULT_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface StoredContent {
   ids: Uint8Array[];
@@ -114,7 +118,7 @@ export class BlobWriter {
   constructor(deps: BlobWriterDeps) {
     this.#deps = deps;
     this.#budget = new ByteBudget(deps.budgetBytes ?? DEFAULT_BUDGET_BYTES);
-    this.#buffers = new SharedBuffers(this.#budget.capacity);
+    this.#buffers = new SharedBuffers();
     this.#history = deps.catalog.strategyHistory() as Map<string, StrategyStats[]>;
   }
 

@@ -10,17 +10,14 @@
  *
  * Invariant: a buffer is released only after every worker task that reads
  * it has settled (the workers copy what they return), so reuse never races
- * a reader. How many bytes are in flight is the ByteBudget's business; this
- * only keeps at most `keepBytes` of idle buffers.
+ * a reader. Idle buffers are all kept, never dropped: a dropped one would
+ * linger in the workers just the same. What is in flight is bounded by the
+ * caller's ByteBudget, so what is ever allocated is bounded by the peak in
+ * flight of each size, whatever the number of bytes that pass through.
  */
 export class SharedBuffers {
   readonly #free = new Map<number, SharedArrayBuffer[]>();
-  readonly #keepBytes: number;
   #idleBytes = 0;
-
-  constructor(keepBytes: number) {
-    this.#keepBytes = keepBytes;
-  }
 
   /** A buffer of exactly `size` bytes; its contents are whatever the last user left. */
   take(size: number): SharedArrayBuffer {
@@ -33,10 +30,9 @@ export class SharedBuffers {
     return new SharedArrayBuffer(size);
   }
 
-  /** Hands a buffer back for reuse (dropped when the idle list is full). */
+  /** Hands a buffer back for reuse. */
   give(buffer: SharedArrayBuffer): void {
     const size = buffer.byteLength;
-    if (this.#idleBytes + size > this.#keepBytes) return;
     let list = this.#free.get(size);
     if (!list) this.#free.set(size, (list = []));
     list.push(buffer);
