@@ -580,8 +580,8 @@ export async function expectRestores(t: Template, dir: string, scratch: (name: s
 /**
  * Restore from a damaged vault (before any repair): wrong bytes are never
  * written. A file may fail (listed as a problem, absent from the target) only
- * if it is in `atRisk`; every file restored is byte-identical. (A read that
- * heals the blob on the fly from parity would make the problems empty.)
+ * if it is in `atRisk`; every file restored is byte-identical. Within the
+ * parity budget reads heal on the fly, so callers expect none to fail.
  * Returns the paths that failed.
  */
 export async function expectRestoreNeverWrong(t: Template, dir: string, scratch: (name: string) => Promise<string>, atRisk: Map<string, Set<string>>): Promise<string[]> {

@@ -36,7 +36,6 @@ import {
   flipByte,
   groupRel,
   healCycle,
-  hex,
   openView,
   packRel,
   parityRel,
@@ -74,10 +73,11 @@ describe(`bit flips in each kind of vault file (MMRY_FAULT_SEED=${BASE_SEED})`, 
       run(async (r, dir) => {
         const pack = r.pick(t.packs).id;
         const offsets = await flipBits(join(dir, packRel(pack)), r, r.int(1, 9));
-        // Before repair: restore writes no wrong byte; only files with a flipped byte may fail.
         const atRisk = filesWith(t, (c) => c.pack === pack && offsets.some((o) => o >= c.offset && o < c.offset + c.length));
+        // Before repair: restore writes no wrong byte, and every file with a flipped byte heals
+        // on the fly from parity (a few flips in one pack are within the budget).
         const failed = await expectRestoreNeverWrong(t, dir, scratch, atRisk);
-        console.log(`restore before repair [seed ${hex(r.seed)}]: ${failed.length} of ${[...atRisk.values()].reduce((n, x) => n + x.size, 0)} file(s) with a flipped byte failed (${failed.join(', ') || 'all healed on the fly'})`);
+        expect(failed).toEqual([]);
         await healCycle(t, dir, scratch, { damaged: [packRel(pack)], repairedPacks: [packRel(pack)] });
       }),
     );

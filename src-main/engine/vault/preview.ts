@@ -41,11 +41,7 @@ export async function readFileRange(vault: Vault, snapshot: SnapshotRow, path: s
     if (at + place.rawLength > start) wanted.push({ id, at, place });
     at += place.rawLength;
   }
-  const sealed = await Promise.all(wanted.map((w) => vault.reader.read(w.place.packId, w.place.offset, w.place.length)));
-  const plains = await vault.pool.open(
-    wanted.map((w, i) => ({ sealed: sealed[i]!, id: w.id, kind: BlobKind.chunk, rawLength: w.place.rawLength })),
-    signal ? { signal } : {},
-  );
+  const plains = await vault.openBlobs(wanted, signal);
   for (const [i, w] of wanted.entries()) {
     const plain = plains[i]!;
     const from = Math.max(start, w.at);
@@ -65,11 +61,6 @@ export async function* fileContent(vault: Vault, ids: readonly Uint8Array[], sig
       if (!place || place.kind !== BlobKind.chunk) throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} is missing from the vault.`);
       return { id, place };
     });
-    const sealed = await Promise.all(batch.map((b) => vault.reader.read(b.place.packId, b.place.offset, b.place.length)));
-    const plains = await vault.pool.open(
-      batch.map((b, j) => ({ sealed: sealed[j]!, id: b.id, kind: BlobKind.chunk, rawLength: b.place.rawLength })),
-      signal ? { signal } : {},
-    );
-    yield* plains;
+    yield* await vault.openBlobs(batch, signal);
   }
 }

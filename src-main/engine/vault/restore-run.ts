@@ -20,7 +20,7 @@
  * segment and refuses any path that would leave the target.
  */
 import { resolve } from 'node:path';
-import type { SnapshotRow } from '../catalog/index.ts';
+import type { BlobLocation, SnapshotRow } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { FileRestorer, nsToSeconds, portabilityProblems, probeTarget, removeStalePartials } from '../restore/index.ts';
@@ -271,7 +271,7 @@ function underSkipped(display: string, skipped: string[]): boolean {
 class BlobFetcher {
   readonly #vault: Vault;
   readonly #signal: AbortSignal | undefined;
-  #batch: { sealed: Uint8Array; id: Uint8Array; rawLength: number; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
+  #batch: { id: Uint8Array; place: BlobLocation; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
   #scheduled = false;
 
   constructor(vault: Vault, signal: AbortSignal | undefined) {
@@ -298,9 +298,8 @@ class BlobFetcher {
     if (!place || place.kind !== BlobKind.chunk) {
       throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} is missing from the vault.`);
     }
-    const sealed = await this.#vault.reader.read(place.packId, place.offset, place.length);
     return new Promise((resolve, reject) => {
-      this.#batch.push({ sealed, id, rawLength: place.rawLength, resolve, reject });
+      this.#batch.push({ id, place, resolve, reject });
       if (this.#batch.length >= OPEN_BATCH) this.#flush();
       else if (!this.#scheduled) {
         this.#scheduled = true;
@@ -316,16 +315,10 @@ class BlobFetcher {
     const batch = this.#batch;
     if (batch.length === 0) return;
     this.#batch = [];
-    const items = batch.map((b) => ({ sealed: b.sealed, id: b.id, kind: BlobKind.chunk, rawLength: b.rawLength }));
-    this.#vault.pool.open(items, this.#signal ? { signal: this.#signal } : {}).then(
-      (plains) => batch.forEach((b, i) => b.resolve(plains[i]!)),
-      (err: unknown) => {
-        // One damaged blob must not fail the other files of its batch: retry each alone.
-        if (batch.length === 1) return batch[0]!.reject(err);
-        for (const b of batch) {
-          this.#vault.pool.open([{ sealed: b.sealed, id: b.id, kind: BlobKind.chunk, rawLength: b.rawLength }], this.#signal ? { signal: this.#signal } : {}).then((plains) => b.resolve(plains[0]!), b.reject);
-        }
-      },
+    // Per blob: a damaged one (healed from parity where possible) fails only the file that needs it.
+    this.#vault.openBlobsSettled(batch, this.#signal).then(
+      (opened) => batch.forEach((b, i) => (opened[i] instanceof VaultError ? b.reject(opened[i]) : b.resolve(opened[i] as Uint8Array))),
+      (err: unknown) => batch.forEach((b) => b.reject(err)),
     );
   }
 }

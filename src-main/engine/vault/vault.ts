@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CATALOG_FILE, openCatalog } from '../catalog/index.ts';
-import type { Catalog, Project, SnapshotRow } from '../catalog/index.ts';
+import type { BlobLocation, Catalog, Project, SnapshotRow } from '../catalog/index.ts';
 import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import type { ChunkerParams } from '../chunking/index.ts';
 import { decode } from '../codecs/index.ts';
@@ -185,7 +185,7 @@ export class Vault {
     const short = Buffer.from(id).toString('hex').slice(0, 12);
     if (!place) throw new VaultError('damaged-data', `Blob ${short} is missing from the vault.`);
     if (place.kind !== kind) throw new VaultError('damaged-data', `Blob ${short} is not of the expected kind.`);
-    const sealed = await this.reader.read(place.packId, place.offset, place.length);
+    const sealed = await this.readSealedHealing(id, place);
     const opened = openBlob(this.#keys.blobKey, kind, id, sealed);
     const plain = decode(opened.codec, opened.payload, place.rawLength);
     if (!timingSafeEqual(this.blobId(plain), id)) throw new VaultError('damaged-data', `Blob ${short} does not match its id.`);
@@ -230,6 +230,62 @@ export class Vault {
       throw new VaultError('damaged-data', `${blob} is damaged, and what its parity rebuilds does not authenticate either (the damage is older than the parity).`, { cause: err });
     }
     return sealed;
+  }
+
+  /**
+   * The plaintext of file-content blobs, opened in the worker pool: read from
+   * their packs, authenticated, decompressed and id-checked there. A blob
+   * whose pack cannot give its bytes, or whose bytes the pool refuses, is
+   * rebuilt from parity in memory (`healSealed`) and opened again; one that
+   * cannot be rebuilt fails with 'damaged-data'. Wrong bytes never come back.
+   */
+  async openBlobs(blobs: readonly { id: Uint8Array; place: BlobLocation }[], signal?: AbortSignal): Promise<Uint8Array[]> {
+    const opened = await this.openBlobsSettled(blobs, signal);
+    for (const o of opened) if (o instanceof VaultError) throw o;
+    return opened as Uint8Array[];
+  }
+
+  /** Like `openBlobs`, but a blob that cannot be had answers with its 'damaged-data' error in its place. */
+  async openBlobsSettled(blobs: readonly { id: Uint8Array; place: BlobLocation }[], signal?: AbortSignal): Promise<(Uint8Array | VaultError)[]> {
+    const opts = signal ? { signal } : {};
+    const item = (b: { id: Uint8Array; place: BlobLocation }, sealed: Uint8Array) => ({ sealed, id: b.id, kind: b.place.kind, rawLength: b.place.rawLength });
+    const damaged = (err: unknown): err is VaultError => err instanceof VaultError && err.kind === 'damaged-data';
+    const sealed = await Promise.all(
+      blobs.map((b) =>
+        this.reader.read(b.place.packId, b.place.offset, b.place.length).then(
+          (bytes): Buffer | VaultError => bytes,
+          (err: unknown) => (isReadDamage(err) ? this.healSealed(b.id, b.place, err).catch((e: unknown) => (damaged(e) ? e : Promise.reject(e))) : Promise.reject(err)),
+        ),
+      ),
+    );
+    if (sealed.every((x) => !(x instanceof VaultError))) {
+      try {
+        return await this.pool.open(
+          blobs.map((b, i) => item(b, sealed[i] as Buffer)),
+          opts,
+        );
+      } catch (err) {
+        if (!damaged(err)) throw err;
+      }
+    }
+    // Some blob of the batch is damaged: open each alone, healing the ones that fail.
+    return Promise.all(
+      blobs.map(async (b, i): Promise<Uint8Array | VaultError> => {
+        const bytes = sealed[i]!;
+        if (bytes instanceof VaultError) return bytes;
+        try {
+          return (await this.pool.open([item(b, bytes)], opts))[0]!;
+        } catch (err) {
+          if (!damaged(err)) throw err;
+          try {
+            return (await this.pool.open([item(b, await this.healSealed(b.id, b.place, err))], opts))[0]!;
+          } catch (e) {
+            if (damaged(e)) return e;
+            throw e;
+          }
+        }
+      }),
+    );
   }
 
   async loadTree(id: Uint8Array): Promise<TreeEntry[]> {
