@@ -17,7 +17,7 @@
  * whole while scattered flips elsewhere in the group are rebuilt too.
  *
  * Packs join groups by size class, so the many tiny packs that small
- * backups write do not inflate the parity of a group of 16 MiB packs.
+ * backups write do not inflate the parity of a group of full-size packs.
  *
  * On disk, in `parity/`:
  *   <group>.group        the descriptor alone

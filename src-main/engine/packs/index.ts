@@ -7,7 +7,7 @@
  *   kind are bound into its AEAD, so bytes read from the wrong place, or
  *   answered for another id, fail to open.
  * - **Pack**: `packs/<pack id hex>.pack` = preamble, sealed blobs back to back,
- *   pack header, trailer (byte layout in `format.ts`). About 16 MiB; a blob
+ *   pack header, trailer (byte layout in `format.ts`). About 8 MiB; a blob
  *   larger than that gets a pack of its own.
  * - **Pack header**: the list of entries {id, kind, offset, length, raw
  *   length}, sealed under the blob key with the pack id as associated data.

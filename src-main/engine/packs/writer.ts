@@ -19,7 +19,12 @@ import { BLOB_ID_BYTES, SEAL_OVERHEAD } from './seal.ts';
 import type { BlobKind } from './seal.ts';
 import { packFileName, PARTIAL_PREFIX, PARTIAL_SUFFIX } from './files.ts';
 
-export const DEFAULT_PACK_TARGET_BYTES = 16 * 1024 * 1024;
+/**
+ * 8 MiB: a whole lost pack costs one parity shard of this size per group, so
+ * a small vault (a few packs, one group) pays about half what 16 MiB packs
+ * cost in parity; and each pack folded into parity is held in memory once.
+ */
+export const DEFAULT_PACK_TARGET_BYTES = 8 * 1024 * 1024;
 const DEFAULT_FLUSH_BYTES = 4 * 1024 * 1024;
 /** Stays well under IOV_MAX (1024 on Linux and macOS). */
 const MAX_BATCH_PIECES = 512;
