@@ -74,6 +74,8 @@ export interface BackupSummary {
 
 /** Files stored at once: enough to keep both cores and the disk busy. */
 const FILES_IN_FLIGHT = 32;
+/** Small files in flight (their bytes are bounded by the writer's byte budget). */
+const SMALL_FILES_IN_FLIGHT = 1024;
 
 export async function backup(vault: Vault, sourcePath: string, options: BackupOptions = {}): Promise<BackupSummary> {
   const source = resolve(sourcePath);
@@ -94,6 +96,7 @@ class BackupRun {
   #known!: BlobIdSet;
   #writer!: BlobWriter;
   #slots: Slots = new Slots(FILES_IN_FLIGHT);
+  #smallSlots: Slots = new Slots(SMALL_FILES_IN_FLIGHT);
   #failure: unknown;
   #estimate: { files: number | null; bytes: number | null } = { files: null, bytes: null };
   #lastProgress = 0;
@@ -218,8 +221,11 @@ class BackupRun {
         this.#counts.symlinks++;
         part = Promise.resolve(treeEntryOf(e, {}));
       } else {
-        await this.#slots.acquire();
-        part = this.#file(e, before).finally(() => this.#slots.release());
+        // A small file holds no descriptor here (a worker reads it), only a place in an arena:
+        // many of them in flight fill arenas, so each worker task carries a big batch.
+        const slots = e.size > 0 && e.size < this.#vault.chunker.min ? this.#smallSlots : this.#slots;
+        await slots.acquire();
+        part = this.#file(e, before).finally(() => slots.release());
       }
       // Mark handled now (a failure is collected in #failure); Promise.all below still sees it.
       part.catch((err: unknown) => {
