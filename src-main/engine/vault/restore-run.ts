@@ -229,12 +229,23 @@ export async function planRestore(vault: Vault, snapshot: SnapshotRow, paths: st
     plan.push({ segments, display, entry });
   };
   const walk = async (treeId: Uint8Array, segments: PathSegment[], display: string) => {
-    for (const entry of await vault.loadTree(treeId)) {
-      const segs = [...segments, entry.nameBytes ?? entry.name];
-      const disp = display ? `${display}/${entry.name}` : entry.name;
-      add(segs, disp, entry);
-      if (entry.type === 'dir' && entry.subtree) await walk(entry.subtree, segs, disp);
+    // Listings are loaded a level at a time, each level in one batch, then listed depth first
+    // (folders before what is in them).
+    const trees = new Map<string, TreeEntry[]>();
+    for (let level = [treeId]; level.length > 0; ) {
+      const loaded = await vault.loadTrees(level);
+      level.forEach((id, n) => trees.set(Buffer.from(id).toString('hex'), loaded[n]!));
+      level = loaded.flat().flatMap((e) => (e.type === 'dir' && e.subtree && !trees.has(Buffer.from(e.subtree).toString('hex')) ? [e.subtree] : []));
     }
+    const list = (id: Uint8Array, segs: PathSegment[], disp: string) => {
+      for (const entry of trees.get(Buffer.from(id).toString('hex'))!) {
+        const childSegs = [...segs, entry.nameBytes ?? entry.name];
+        const childDisp = disp ? `${disp}/${entry.name}` : entry.name;
+        add(childSegs, childDisp, entry);
+        if (entry.type === 'dir' && entry.subtree) list(entry.subtree, childSegs, childDisp);
+      }
+    };
+    list(treeId, segments, display);
   };
   if (paths.length === 0) {
     await walk(snapshot.treeId, [], '');

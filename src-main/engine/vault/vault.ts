@@ -298,6 +298,31 @@ export class Vault {
     return entries;
   }
 
+  /**
+   * Many folder listings at once: the ones not cached are opened in the
+   * worker pool in one batch (healing from parity like `openBlobs`), so a
+   * walk over a whole snapshot decrypts its trees on every core.
+   */
+  async loadTrees(ids: readonly Uint8Array[]): Promise<TreeEntry[][]> {
+    const keys = ids.map((id) => Buffer.from(id).toString('hex'));
+    const missing = [...new Set(keys.filter((k) => !this.#treeCache.has(k)))];
+    const fetched = new Map<string, TreeEntry[]>();
+    for (let i = 0; i < missing.length; i += TREE_BATCH) {
+      const batch = missing.slice(i, i + TREE_BATCH).map((key) => {
+        const id = Buffer.from(key, 'hex');
+        const place = this.catalog.getBlob(id);
+        if (!place) throw new VaultError('damaged-data', `Blob ${key.slice(0, 12)} is missing from the vault.`);
+        if (place.kind !== BlobKind.tree) throw new VaultError('damaged-data', `Blob ${key.slice(0, 12)} is not of the expected kind.`);
+        return { key, id, place };
+      });
+      const plains = await this.openBlobs(batch);
+      batch.forEach((b, n) => fetched.set(b.key, decodeTree(Buffer.from(plains[n]!), `tree ${b.key.slice(0, 12)}`)));
+    }
+    if (this.#treeCache.size + fetched.size > 4096) this.#treeCache.clear();
+    for (const [k, v] of fetched) this.#treeCache.set(k, v);
+    return keys.map((k) => fetched.get(k) ?? this.#treeCache.get(k)!);
+  }
+
   async loadManifest(snapshotId: string): Promise<SnapshotManifest> {
     return decodeManifest(await this.readBlob(Buffer.from(snapshotId, 'hex'), BlobKind.snapshot), `snapshot ${snapshotId.slice(0, 12)}`);
   }
@@ -390,6 +415,9 @@ export class Vault {
 }
 
 /** A read that parity may answer instead: damaged or missing bytes, an I/O error, an unreadable file. */
+/** Trees opened per worker task when many are loaded at once. */
+const TREE_BATCH = 128;
+
 function isReadDamage(err: unknown): boolean {
   return err instanceof VaultError && (err.kind === 'damaged-data' || err.kind === 'io' || err.kind === 'permission-denied');
 }
