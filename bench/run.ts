@@ -15,7 +15,8 @@ import type { Section } from './lib/report.ts';
 import { backupSection } from './sections/backup.ts';
 import { healSection } from './sections/heal.ts';
 import { profileSection } from './sections/profile.ts';
+import { uiSection } from './ui.ts';
 
-const SECTIONS: Section[] = [backupSection, healSection, profileSection];
+const SECTIONS: Section[] = [backupSection, healSection, profileSection, uiSection];
 
 process.exitCode = await runBench(SECTIONS, process.argv.slice(2)).catch(failed);

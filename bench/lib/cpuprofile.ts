@@ -36,13 +36,28 @@ export interface ThreadProfile {
   files: SelfTime[];
 }
 
-/** Every profile in `dir`, main thread first. */
-export async function readProfiles(dir: string, repoRoot: string): Promise<ThreadProfile[]> {
+/**
+ * A span of time on the machine's monotonic clock, in microseconds (V8's
+ * profile timestamps and `process.hrtime` both read CLOCK_MONOTONIC on
+ * Linux, so a window taken in one process applies to another's profile).
+ */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/** The monotonic clock in the microseconds V8's profiles use. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/** Every profile in `dir`, main thread first; with `window`, only the samples taken within it. */
+export async function readProfiles(dir: string, repoRoot: string, window?: ProfileWindow): Promise<ThreadProfile[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile'));
   const out: ThreadProfile[] = [];
   for (const name of names) {
     const profile = JSON.parse(await readFile(join(dir, name), 'utf8')) as CpuProfile;
-    out.push(summarise(name, profile, repoRoot));
+    out.push(summarise(name, window ? clip(profile, window) : profile, repoRoot));
   }
   return out.sort((a, b) => a.threadId - b.threadId);
 }
@@ -52,6 +67,24 @@ export function merge(list: SelfTime[][]): SelfTime[] {
   const sums = new Map<string, number>();
   for (const l of list) for (const s of l) sums.set(s.name, (sums.get(s.name) ?? 0) + s.selfMs);
   return sorted(sums);
+}
+
+/** The samples of `profile` taken within `window`, as a profile of its own. */
+function clip(profile: CpuProfile, window: ProfileWindow): CpuProfile {
+  const startTime = Math.max(window.fromUs, profile.startTime);
+  const endTime = Math.max(startTime, Math.min(window.toUs, profile.endTime));
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let at = profile.startTime;
+  let previous = startTime;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < startTime || at > endTime) return;
+    samples.push(id);
+    timeDeltas.push(at - previous);
+    previous = at;
+  });
+  return { ...profile, samples, timeDeltas, startTime, endTime };
 }
 
 function summarise(file: string, profile: CpuProfile, repoRoot: string): ThreadProfile {

@@ -8,7 +8,7 @@
  * the Node process that runs the bench is not counted).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -90,7 +90,7 @@ export function syncDisks(): void {
 }
 
 /** CPU seconds spent by the whole machine so far (all cores, not idle or iowait). */
-function machineBusySeconds(): number {
+export function machineBusySeconds(): number {
   try {
     const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
     const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
@@ -124,4 +124,64 @@ function quote(s: string): string {
 
 function tail(text: string, chars: number): string {
   return text.length > chars ? `…${text.slice(-chars)}` : text;
+}
+
+/**
+ * CPU seconds (user + system) used so far by the processes `roots` and all
+ * their live descendants, from /proc/<pid>/stat: the share of the machine's
+ * CPU that is ours when our work spans several processes (a server, a
+ * browser and its helpers). Exited processes no longer count.
+ */
+export function processTreeCpuSeconds(roots: number[]): number {
+  const parents = new Map<number, number>();
+  const cpu = new Map<number, number>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return Number.NaN;
+  }
+  for (const name of pids) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command name, which is in parentheses and may hold spaces.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(name), Number(fields[1]));
+      cpu.set(Number(name), (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in USER_HZ
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const wanted = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (!wanted.has(pid) && wanted.has(ppid)) {
+        wanted.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let total = 0;
+  for (const pid of wanted) total += cpu.get(pid) ?? 0;
+  return total;
+}
+
+/**
+ * Measures the cores used by everything except `ours` (pids whose process
+ * trees are ours) between start() and stop().
+ */
+export function backgroundMeter(ours: () => number[]): { stop(): number } {
+  const wallStart = performance.now();
+  const busyStart = machineBusySeconds();
+  const oursStart = processTreeCpuSeconds(ours());
+  return {
+    stop() {
+      const wall = (performance.now() - wallStart) / 1000;
+      const busy = machineBusySeconds() - busyStart;
+      const mine = processTreeCpuSeconds(ours()) - oursStart;
+      return wall > 0 ? Math.max(0, (busy - mine) / wall) : Number.NaN;
+    },
+  };
 }
