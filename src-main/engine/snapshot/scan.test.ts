@@ -63,6 +63,20 @@ describe('scanDir', () => {
     expect(run!.mode).toBe(0o4755);
   });
 
+  it('lists the same entries, details and warnings with synchronous and asynchronous lstat', async () => {
+    await mkdir(path.join(dir, 'sub'));
+    await writeFile(path.join(dir, 'sub', 'f.txt'), 'x'.repeat(100));
+    await symlink('sub/f.txt', path.join(dir, 'link'));
+    execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+    const strip = (l: ScannedDir) => ({ ...l, entries: l.entries.map(({ stats: _stats, ...rest }) => rest) });
+    const fast = await scanRoot({ syncStat: true });
+    const slow = await scanRoot({ syncStat: false });
+    expect(fast.entries.map((e) => e.name)).toEqual(['link', 'sub']);
+    expect(fast.warnings).toHaveLength(1);
+    expect(strip(fast)).toEqual(strip(slow));
+    expect(await walk({ syncStat: true })).toEqual(await walk({ syncStat: false }));
+  });
+
   it('keeps NFC and NFD spellings of a name as two entries', async () => {
     const nfc = 'caf\u00e9.txt';
     const nfd = 'cafe\u0301.txt';

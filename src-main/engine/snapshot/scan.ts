@@ -10,8 +10,16 @@
  * Nothing here aborts a snapshot except an unreadable source root: entries
  * that cannot be read, special files and directories that cannot be listed
  * become warnings and are left out. Symlinks are recorded, never followed.
+ *
+ * lstat is the one call made for every entry, so it (and readdir) is made
+ * synchronously while it is fast: a local disk answers from its inode cache in a few
+ * microseconds, where the promise version costs ten times that in this
+ * thread (an unchanged re-backup is mostly lstat). One slow answer (a network
+ * share, a waking disk) turns the rest of the scan asynchronous, so the
+ * event loop (Electron's main process in the app) is never held up for long.
  */
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import type { BigIntStats, Dirent } from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
@@ -29,8 +37,10 @@ export interface ScanOptions {
   excludeAbsolute?: readonly string[];
   /** Match `exclude` ignoring case. Default: true on macOS and Windows. */
   excludeIgnoreCase?: boolean;
-  /** How many lstat calls run at once within one directory. */
+  /** How many lstat calls run at once within one directory (asynchronous mode). */
   statConcurrency?: number;
+  /** Start with synchronous lstat (default true; a slow answer switches it off). */
+  syncStat?: boolean;
 }
 
 export interface ScanContext {
@@ -42,6 +52,8 @@ export interface ScanContext {
   /** `dev:ino` of excluded directories that existed when the context was made. */
   readonly excludedIds: ReadonlySet<string>;
   readonly statConcurrency: number;
+  /** Stat synchronously; cleared for the rest of the scan by the first slow answer. */
+  syncStat: boolean;
 }
 
 /** One entry of a listing: the tree fields known before content is read, plus where to find it. */
@@ -109,6 +121,7 @@ export async function createScanContext(sourceRoot: string, options: ScanOptions
     excludedPaths,
     excludedIds,
     statConcurrency: Math.max(1, options.statConcurrency ?? 16),
+    syncStat: options.syncStat ?? true,
   };
 }
 
@@ -121,7 +134,7 @@ export async function scanDir(dirPath: string | Buffer, relPath: string, ctx: Sc
   const result: ScannedDir = { path: dirPath, relPath, entries: [], warnings: [], readable: true, excluded: 0 };
   let dirents: Dirent<Buffer>[];
   try {
-    dirents = await readdir(dirPath, { withFileTypes: true, encoding: 'buffer' });
+    dirents = ctx.syncStat ? timed(ctx, () => readdirSync(dirPath, { withFileTypes: true, encoding: 'buffer' })) : await readdir(dirPath, { withFileTypes: true, encoding: 'buffer' });
   } catch (err) {
     if (relPath === '') throw fromSystemError(err, `the source folder ${ctx.root}`);
     result.readable = false;
@@ -153,7 +166,7 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
 
   let stats: BigIntStats;
   try {
-    stats = await lstat(childPath, { bigint: true });
+    stats = ctx.syncStat ? timed(ctx, () => lstatSync(childPath, { bigint: true })) : await lstat(childPath, { bigint: true });
   } catch (err) {
     // Deleted between readdir and lstat: it simply was not there to back up.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
@@ -306,6 +319,18 @@ function reason(err: unknown): string {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+/** A synchronous call slower than this means the file system is not local and fast: go asynchronous. */
+const SLOW_SYNC_STAT_MS = 2;
+
+function timed<T>(ctx: ScanContext, call: () => T): T {
+  const t0 = performance.now();
+  try {
+    return call();
+  } finally {
+    if (performance.now() - t0 > SLOW_SYNC_STAT_MS) ctx.syncStat = false;
+  }
+}
+
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;

@@ -35,6 +35,8 @@ import type { PackSink } from './pack-sink.ts';
 const ARENA_BYTES = 4 * 1024 * 1024;
 /** Most blobs in one arena: bounds one task's latency and message size. */
 const ARENA_ITEMS = 256;
+/** Trees up to this size get their id on the calling thread first. */
+const MAIN_THREAD_ID_BYTES = 64 * 1024;
 /** Bytes read from a large file per segment (plus the carried tail). */
 const SEGMENT_BYTES = 8 * 1024 * 1024;
 /**
@@ -100,6 +102,8 @@ export interface BlobWriterDeps {
   signal?: AbortSignal;
   /** Bytes of file data in flight at most. */
   budgetBytes?: number;
+  /** The keyed blob id, computed on this thread: lets a known folder listing skip the pool. */
+  idOf?: (bytes: Uint8Array) => Uint8Array;
 }
 
 export class BlobWriter {
@@ -125,6 +129,12 @@ export class BlobWriter {
   /** Stores one whole blob (a small file or a tree) and returns its id. */
   async putWhole(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> {
     this.#check();
+    if (this.#deps.idOf && kind === BlobKind.tree && data.length <= MAIN_THREAD_ID_BYTES) {
+      // An unchanged folder's listing is already stored: a keyed hash of a few KiB here costs
+      // microseconds, a round trip through the pool costs far more (unchanged re-backups).
+      const id = this.#deps.idOf(data);
+      if (this.#deps.known.has(id)) return { id, isNew: false };
+    }
     if (data.length > ARENA_BYTES) return this.#putLarge(data, kind, typeKey);
     return this.#inArena(data.length, (arena, offset) => {
       arena.view.set(data, offset);
