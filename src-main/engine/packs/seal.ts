@@ -13,6 +13,7 @@
  * fast in Node 24 on these machines (see shared/ANCHORS.md).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { VaultError } from '../errors.ts';
 
 export const BLOB_ID_BYTES = 32;
@@ -29,7 +30,7 @@ function associatedData(kind: BlobKind, id: Uint8Array): Buffer {
   return Buffer.concat([AD_PREFIX, Buffer.of(kind), id]);
 }
 
-export function sealBlob(key: Uint8Array, kind: BlobKind, id: Uint8Array, codec: number, payload: Uint8Array): Buffer {
+export function sealBlob(key: Uint8Array | KeyObject, kind: BlobKind, id: Uint8Array, codec: number, payload: Uint8Array): Buffer {
   const nonce = randomBytes(12);
   const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
   cipher.setAAD(associatedData(kind, id), { plaintextLength: payload.length + 1 });
@@ -45,7 +46,7 @@ export interface OpenedBlob {
 }
 
 /** Throws VaultError('damaged-data') when the bytes are not exactly what was sealed for this kind and id. */
-export function openBlob(key: Uint8Array, kind: BlobKind, id: Uint8Array, sealed: Uint8Array): OpenedBlob {
+export function openBlob(key: Uint8Array | KeyObject, kind: BlobKind, id: Uint8Array, sealed: Uint8Array): OpenedBlob {
   if (sealed.length < SEAL_OVERHEAD) throw damaged(id);
   const nonce = sealed.subarray(0, 12);
   const tag = sealed.subarray(sealed.length - 16);

@@ -8,7 +8,8 @@
  * writes takes the vault's lock for its duration (`withWriteLock`), so the
  * desktop app and the CLI can both have the vault open.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -65,6 +66,7 @@ export class Vault {
   readonly #keys: VaultKeys;
   #pool: WorkerPool | undefined;
   #reader: PackReader | undefined;
+  #idKeyObject: KeyObject | undefined;
   #closed = false;
   /** Decoded trees by id; trees are immutable, so this never goes stale. */
   readonly #treeCache = new Map<string, TreeEntry[]>();
@@ -173,7 +175,9 @@ export class Vault {
 
   /** The keyed id of some plaintext: HMAC-SHA-256 with the vault's chunk-id key. */
   blobId(plain: Uint8Array): Buffer {
-    return createHmac('sha256', this.#keys.idKey).update(plain).digest();
+    // A KeyObject made once: an HMAC keyed with raw bytes imports the key again on every call.
+    this.#idKeyObject ??= createSecretKey(this.#keys.idKey);
+    return createHmac('sha256', this.#idKeyObject).update(plain).digest();
   }
 
   /**
