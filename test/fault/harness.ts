@@ -26,6 +26,8 @@ import { loadGroups } from '../../src-main/engine/heal/parity-store.ts';
 import { BlobKind } from '../../src-main/engine/packs/seal.ts';
 import { Vault, backup, listPath, restore } from '../../src-main/engine/vault/index.ts';
 import type { ListedEntry, RestoreSummary, VaultOptions } from '../../src-main/engine/vault/index.ts';
+import { collect } from '../integration/helpers.ts';
+import type { CliResult } from '../integration/helpers.ts';
 
 /**
  * Node's module compile cache (V8 code and stripped TypeScript, keyed by file
@@ -606,36 +608,11 @@ export async function expectRestoreNeverWrong(t: Template, dir: string, scratch:
 
 // ------------------------------------------------------------ the CLI
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult };
+export { collect };
 
 export function startCli(args: string[]): ChildProcess {
   return spawn(process.execPath, [mmryBin, ...args], { env: { ...process.env, MMRY_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
-}
-
-export function collect(child: ChildProcess, timeoutMs = 30_000): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`mmry timed out after ${timeoutMs} ms; stderr: ${stderr}`));
-    }, timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
 }
 
 export function runCli(args: string[]): Promise<CliResult> {

@@ -214,7 +214,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return collect(spawn(process.execPath, [mmryBin, ...args], spawnOptions), options.timeoutMs ?? 30_000);
 }
 
-export function collect(child: ChildProcess, timeoutMs: number): Promise<CliResult> {
+export function collect(child: ChildProcess, timeoutMs = 30_000): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
