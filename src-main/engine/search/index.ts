@@ -151,18 +151,22 @@ function recordAt(starts: Int32Array, pos: number): number {
 /** What indexing needs from a vault: trees by id. */
 export interface TreeSource {
   loadTree(id: Uint8Array): Promise<TreeEntry[]>;
+  /** Many listings in one go (the vault opens them in its worker pool); used to load a folder's subfolders ahead. */
+  loadTrees?(ids: readonly Uint8Array[]): Promise<TreeEntry[][]>;
 }
 
 /**
  * Adds one snapshot's paths. A subtree already indexed at the same place
  * (same tree id, same path) is not read again: its records are only touched.
- * `memo` carries that knowledge between snapshots of one project.
+ * `memo` carries that knowledge between snapshots of one project. The
+ * listings of a folder's subfolders are loaded together, ahead of the walk,
+ * so memory holds at most one folder's worth of them per level.
  */
 export async function indexSnapshot(index: PathIndex, source: TreeSource, project: string, snapshot: Pick<SnapshotRow, 'id' | 'createdAt' | 'treeId'>, memo: Map<string, number[]>): Promise<void> {
   if (index.hasSnapshot(snapshot.id)) return;
-  const walk = async (treeId: Uint8Array, prefix: string, into: number[]): Promise<void> => {
-    const key = `${Buffer.from(treeId).toString('hex')}\u0000${prefix}`;
-    const known = memo.get(key);
+  const memoKey = (treeId: Uint8Array, prefix: string) => `${Buffer.from(treeId).toString('hex')}\u0000${prefix}`;
+  const walk = async (treeId: Uint8Array, prefix: string, into: number[], listing: Promise<TreeEntry[]> | undefined): Promise<void> => {
+    const known = memo.get(memoKey(treeId, prefix));
     if (known) {
       for (const i of known) {
         index.touch(i, snapshot.id, snapshot.createdAt);
@@ -170,15 +174,27 @@ export async function indexSnapshot(index: PathIndex, source: TreeSource, projec
       }
       return;
     }
+    const entries = await (listing ?? source.loadTree(treeId));
+    const subdirs = entries.flatMap((e) => {
+      if (e.type !== 'dir' || !e.subtree) return [];
+      const path = prefix ? `${prefix}/${e.name}` : e.name;
+      return memo.has(memoKey(e.subtree, path)) ? [] : [e.subtree];
+    });
+    const ahead = new Map<Uint8Array, Promise<TreeEntry[]>>();
+    if (source.loadTrees && subdirs.length > 1) {
+      const loading = source.loadTrees(subdirs);
+      loading.catch(() => undefined); // a damaged listing fails where the walk reaches it
+      subdirs.forEach((id, n) => ahead.set(id, loading.then((trees) => trees[n]!)));
+    }
     const mine: number[] = [];
-    for (const e of await source.loadTree(treeId)) {
+    for (const e of entries) {
       const path = prefix ? `${prefix}/${e.name}` : e.name;
       mine.push(index.add(project, path, e.type, e.size, snapshot.id, snapshot.createdAt));
-      if (e.type === 'dir' && e.subtree) await walk(e.subtree, path, mine);
+      if (e.type === 'dir' && e.subtree) await walk(e.subtree, path, mine, ahead.get(e.subtree));
     }
-    memo.set(key, mine);
+    memo.set(memoKey(treeId, prefix), mine);
     for (const i of mine) into.push(i);
   };
-  await walk(snapshot.treeId, '', []);
+  await walk(snapshot.treeId, '', [], undefined);
   index.markSnapshot(snapshot.id);
 }
