@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { PARITY_DIR } from '../heal/layout.ts';
 import type { SnapshotRow } from '../catalog/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
+import { entryOrder } from '../../../src-shared/listing.ts';
+import type { SortDir, SortKey } from '../../../src-shared/listing.ts';
 import type { Vault } from './vault.ts';
 
 export interface ListedEntry {
@@ -28,6 +30,51 @@ export async function listPath(vault: Vault, snapshot: SnapshotRow, path = ''): 
   if (entry && entry.type !== 'dir') return [listed(entry, prefix.split('/').slice(0, -1).join('/'))];
   const treeId = entry ? entry.subtree! : snapshot.treeId;
   return (await vault.loadTree(treeId)).map((e) => listed(e, prefix));
+}
+
+export interface ListPageOptions {
+  sort?: SortKey;
+  dir?: SortDir;
+  offset?: number;
+  /** Entries at most; default all. */
+  limit?: number;
+}
+
+export interface ListPage {
+  /** The folder listed ('' for the root), or the file's folder for a file path. */
+  entries: ListedEntry[];
+  /** Entries in the whole folder. */
+  total: number;
+  offset: number;
+}
+
+/** Sorted listings of the folders browsed last, per vault: paging a 100,000-entry folder sorts it once. */
+const sortedCache = new WeakMap<Vault, Map<string, ListedEntry[]>>();
+const SORTED_CACHE_FOLDERS = 8;
+
+/**
+ * One page of a folder of a snapshot, in the order the UI shows
+ * (src-shared/listing.ts): the first rows of a huge folder travel, not all
+ * of them, and the sorted folder is kept for the next pages.
+ */
+export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', options: ListPageOptions = {}): Promise<ListPage> {
+  const { entry, segments } = await vault.entryAt(snapshot, path);
+  const prefix = segments.join('/');
+  if (entry && entry.type !== 'dir') return { entries: [listed(entry, prefix.split('/').slice(0, -1).join('/'))], total: 1, offset: 0 };
+  const treeId = entry ? entry.subtree! : snapshot.treeId;
+  const sort = options.sort ?? 'name';
+  const dir = options.dir ?? 'asc';
+  const key = `${Buffer.from(treeId).toString('hex')}:${prefix}:${sort}:${dir}`;
+  let cache = sortedCache.get(vault);
+  if (!cache) sortedCache.set(vault, (cache = new Map()));
+  let sorted = cache.get(key);
+  if (sorted) cache.delete(key);
+  else sorted = (await vault.loadTree(treeId)).map((e) => listed(e, prefix)).sort(entryOrder(sort, dir));
+  cache.set(key, sorted); // most recent last
+  if (cache.size > SORTED_CACHE_FOLDERS) cache.delete(cache.keys().next().value!);
+  const offset = Math.min(Math.max(0, options.offset ?? 0), sorted.length);
+  const end = options.limit === undefined ? sorted.length : Math.min(sorted.length, offset + Math.max(0, options.limit));
+  return { entries: sorted.slice(offset, end), total: sorted.length, offset };
 }
 
 function listed(e: TreeEntry, parent: string): ListedEntry {

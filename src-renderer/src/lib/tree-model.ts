@@ -2,30 +2,20 @@
  * The browse list's logic, kept out of the component so it is tested alone:
  * sorting (folders first, then by the chosen column), the keyboard model,
  * and paths/breadcrumbs inside a snapshot ('' is the root, '/'-separated).
+ * The sort order itself is shared with the engine (src-shared/listing.ts),
+ * which pages large folders in the same order.
  */
+import type { SortDir, SortKey } from '../../../src-shared/listing.ts';
+
+export type { SortDir, SortKey } from '../../../src-shared/listing.ts';
+export { sortEntries } from '../../../src-shared/listing.ts';
+
 export interface Entry {
   name: string;
   path: string;
   type: 'file' | 'dir' | 'symlink';
   size: number;
   mtimeMs: number;
-}
-
-export type SortKey = 'name' | 'size' | 'date';
-export type SortDir = 'asc' | 'desc';
-
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
-/** Folders first, then by key; ties by name so the order is stable. */
-export function sortEntries<T extends Entry>(entries: readonly T[], key: SortKey, dir: SortDir): T[] {
-  const sign = dir === 'asc' ? 1 : -1;
-  const by = (a: T, b: T): number => {
-    if (key === 'size' && a.size !== b.size) return (a.size - b.size) * sign;
-    if (key === 'date' && a.mtimeMs !== b.mtimeMs) return (a.mtimeMs - b.mtimeMs) * sign;
-    const n = collator.compare(a.name, b.name);
-    return key === 'name' ? n * sign : n;
-  };
-  return [...entries].sort((a, b) => Number(b.type === 'dir') - Number(a.type === 'dir') || by(a, b));
 }
 
 /** Clicking a column: same column flips the direction; a new one starts ascending (size and date: largest/newest first). */

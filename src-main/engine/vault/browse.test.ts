@@ -1,0 +1,58 @@
+/**
+ * Paging a snapshot folder in the UI's order, against a real vault.
+ */
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sortEntries } from '../../../src-shared/listing.ts';
+import { backup, listPage, listPath, Vault } from './index.ts';
+
+describe('listPage', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mmry-browse-'));
+  const source = join(root, 'proj');
+  let vault: Vault;
+
+  beforeAll(async () => {
+    mkdirSync(join(source, 'big', 'sub b'), { recursive: true });
+    mkdirSync(join(source, 'big', 'Sub a'));
+    for (let i = 0; i < 250; i++) {
+      const p = join(source, 'big', `file ${i}.txt`);
+      writeFileSync(p, 'x'.repeat((i * 37) % 101));
+      utimesSync(p, 1_600_000_000, 1_600_000_000 + ((i * 7919) % 250));
+    }
+    vault = await Vault.create(join(root, 'vault'), 'correct horse', { kdf: { memoryKiB: 8, passes: 1, parallelism: 1 }, threads: 1 });
+    await backup(vault, source);
+  });
+  afterAll(async () => {
+    await vault.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('gives pages that add up to the whole folder in the shared order, folders first', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    const all = await listPath(vault, s, 'big');
+    for (const [sort, dir] of [['name', 'asc'], ['name', 'desc'], ['size', 'desc'], ['date', 'asc']] as const) {
+      const pages = [];
+      for (let offset = 0; offset < all.length; offset += 40) {
+        const page = await listPage(vault, s, 'big', { sort, dir, offset, limit: 40 });
+        expect(page.total).toBe(252);
+        expect(page.offset).toBe(offset);
+        pages.push(...page.entries);
+      }
+      expect(pages.map((e) => e.path)).toEqual(sortEntries(all, sort, dir).map((e) => e.path));
+      expect(pages.slice(0, 2).map((e) => e.type)).toEqual(['dir', 'dir']);
+    }
+    // Natural order: "file 2" before "file 10".
+    const names = (await listPage(vault, s, 'big', { offset: 2, limit: 3 })).entries.map((e) => e.name);
+    expect(names).toEqual(['file 0.txt', 'file 1.txt', 'file 2.txt']);
+  });
+
+  it('clamps an offset past the end, and lists a file path as its one entry', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    expect(await listPage(vault, s, 'big', { offset: 10_000, limit: 10 })).toEqual({ entries: [], total: 252, offset: 252 });
+    const file = await listPage(vault, s, 'big/file 7.txt');
+    expect(file.total).toBe(1);
+    expect(file.entries[0]!.path).toBe('big/file 7.txt');
+  });
+});
