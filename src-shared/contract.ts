@@ -108,6 +108,13 @@ export const VaultStatistics = z.object({
   ),
   /** Per snapshot, oldest first: for growth charts. */
   growth: z.array(z.object({ at: z.number(), project: z.string(), totalBytes: z.number(), storedBytes: z.number() })),
+  /** Reed-Solomon parity kept beside the packs, so the vault can heal itself. */
+  parityBytes: z.number(),
+  /**
+   * Per file type, what the engine now does with its next blob: `choice` is the
+   * strategy it settled on, or null while it still tries every codec.
+   */
+  learned: z.array(z.object({ typeKey: z.string(), samples: z.number(), choice: z.string().nullable(), bytesIn: z.number(), bytesOut: z.number() })),
 });
 
 export const ConflictChoice = z.enum(['skip', 'overwrite', 'keep-both']);
@@ -224,6 +231,8 @@ export const calls = {
       transport: z.enum(['electron', 'serve']),
       /** Native dialogs (folder picker) are available: Electron only. */
       nativeDialogs: z.boolean(),
+      /** `app.show-folder` can open a folder in the OS file manager: Electron only. */
+      openFolders: z.boolean(),
     }),
   },
   /** Where the vault is, whether it exists yet, and whether it is unlocked. */
@@ -308,6 +317,15 @@ export const calls = {
   'dialog.pick-folder': {
     args: z.object({ title: z.string().max(200).optional() }).strict(),
     result: z.object({ path: z.string().nullable() }),
+  },
+  /**
+   * Electron only: opens a folder in the OS file manager. Only a project's
+   * source folder or a folder this app restored into, and only an existing
+   * folder: never a file or a URL.
+   */
+  'app.show-folder': {
+    args: z.object({ path: absolutePath }).strict(),
+    result: z.object({ shown: z.literal(true) }),
   },
   /** Ask a long operation to stop; it ends with op.finished { outcome: 'cancelled' }. */
   'op.cancel': {
@@ -433,7 +451,7 @@ export const events = {
   }),
   'vault.locked': z.object({ reason: z.enum(['user', 'idle', 'suspend', 'screen-lock']) }),
   /** A command from the native app menu (Electron), for the page to carry out. */
-  'app.command': z.object({ command: z.enum(['add-folder', 'search', 'projects', 'statistics', 'activity', 'lock', 'settings']) }),
+  'app.command': z.object({ command: z.enum(['add-folder', 'search', 'projects', 'statistics', 'health', 'activity', 'lock', 'settings']) }),
 } as const;
 
 export type Calls = typeof calls;

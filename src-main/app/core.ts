@@ -42,7 +42,7 @@ export interface CoreOptions {
   /** How long an auto-lock "minute" lasts; only the end-to-end suite shortens it. */
   minuteMs?: number;
   clock?: IdleClock;
-  extra?: Pick<AppContext, 'keychain' | 'pickFolder' | 'showContextMenu'>;
+  extra?: Pick<AppContext, 'keychain' | 'pickFolder' | 'showFolder' | 'showContextMenu'>;
   /** Told of every job that ends (notifications). */
   onJobFinished?: (finished: EventPayload<'op.finished'>) => void;
 }

@@ -3,7 +3,7 @@
  * contract over IPC and applies the security policy from `security.ts`.
  * Everything with logic lives in the engine or in small tested modules:
  * core.ts (settings, session, auto-lock, dispatcher), keychain.ts, power.ts,
- * window-state.ts, notify.ts, context-menu.ts, menu.ts, dialogs.ts.
+ * window-state.ts, notify.ts, context-menu.ts, menu.ts, dialogs.ts, show-folder.ts.
  */
 import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, safeStorage, screen, session, shell } from 'electron';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import type { MenuItem } from './menu.ts';
 import { jobNotifier } from './notify.ts';
 import { lockOnPowerEvents } from './power.ts';
 import { allowNavigation, contentSecurityPolicy, isTrustedSender, secureWebPreferences } from './security.ts';
+import { folderOpener } from './show-folder.ts';
 import { PlacementSaver, restorePlacement } from './window-state.ts';
 
 const devServerUrl = process.env['ELECTRON_RENDERER_URL'];
@@ -86,7 +87,7 @@ function start(): void {
     // The bundle carries the engine's worker entry beside main (see electron.vite.config.ts).
     vaultOptions: { workerFile: join(import.meta.dirname, 'worker.js') },
     emit,
-    extra: { keychain: new PasswordMemory(safeStorage, app.getPath('userData')), pickFolder, showContextMenu: (items) => askContextMenu(items, popup) },
+    extra: { keychain: new PasswordMemory(safeStorage, app.getPath('userData')), pickFolder, showFolder: folderOpener((p) => shell.openPath(p)), showContextMenu: (items) => askContextMenu(items, popup) },
     onJobFinished: (f) => notifyJob(f),
   });
   core = appCore;

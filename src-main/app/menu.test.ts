@@ -22,9 +22,17 @@ describe('menuTemplate', () => {
     const byLabel = new Map(items.filter((i) => i.label).map((i) => [i.label!, i]));
     expect(byLabel.get('Lock Vault')!.accelerator).toBe('CmdOrCtrl+L');
     expect(byLabel.get('Search')!.accelerator).toBe('CmdOrCtrl+F');
+    expect(byLabel.get('Add Folder…')!.accelerator).toBe('CmdOrCtrl+O');
+    expect(byLabel.get('Health')!.accelerator).toBe('CmdOrCtrl+4');
     byLabel.get('Lock Vault')!.click!();
     byLabel.get('Add Folder…')!.click!();
-    expect(sent).toEqual(['lock', 'add-folder']);
+    byLabel.get('Health')!.click!();
+    expect(sent).toEqual(['lock', 'add-folder', 'health']);
+    // Every command the page understands has its menu item.
+    const commands = new Set<AppCommand>();
+    for (const i of items) i.click?.();
+    for (const c of sent) commands.add(c);
+    expect([...commands].sort()).toEqual(['activity', 'add-folder', 'health', 'lock', 'projects', 'search', 'settings', 'statistics']);
   });
   it('follows the macOS conventions there, and the Windows/Linux ones elsewhere', () => {
     const sent: AppCommand[] = [];

@@ -8,9 +8,10 @@
  * Menu items either use an Electron role or send a contract `app.command`
  * event to the page, which carries it out like the matching button.
  */
-import type { EventPayload } from '../../src-shared/contract.ts';
+import { accelerator } from '../../src-shared/shortcuts.ts';
+import type { AppCommand } from '../../src-shared/shortcuts.ts';
 
-export type AppCommand = EventPayload<'app.command'>['command'];
+export type { AppCommand };
 
 export interface MenuItem {
   label?: string;
@@ -24,9 +25,9 @@ export interface MenuItem {
 
 export function menuTemplate(platform: string, appName: string, send: (command: AppCommand) => void): MenuItem[] {
   const mac = platform === 'darwin';
-  const item = (label: string, command: AppCommand, accelerator?: string): MenuItem => ({ label, ...(accelerator ? { accelerator } : {}), click: () => send(command) });
+  const item = (label: string, command: AppCommand): MenuItem => ({ label, accelerator: accelerator(command), click: () => send(command) });
   const sep: MenuItem = { type: 'separator' };
-  const settings = item(mac ? 'Settings…' : 'Settings', 'settings', 'CmdOrCtrl+,');
+  const settings = item(mac ? 'Settings…' : 'Settings', 'settings');
   const appMenu: MenuItem[] = mac
     ? [
         {
@@ -39,7 +40,7 @@ export function menuTemplate(platform: string, appName: string, send: (command: 
     ...appMenu,
     {
       label: 'File',
-      submenu: [item('Add Folder…', 'add-folder', 'CmdOrCtrl+O'), sep, item('Lock Vault', 'lock', 'CmdOrCtrl+L'), ...(mac ? [sep, { role: 'close' }] : [sep, settings, sep, { role: 'quit' }])],
+      submenu: [item('Add Folder…', 'add-folder'), sep, item('Lock Vault', 'lock'), ...(mac ? [sep, { role: 'close' }] : [sep, settings, sep, { role: 'quit' }])],
     },
     {
       label: 'Edit',
@@ -48,10 +49,11 @@ export function menuTemplate(platform: string, appName: string, send: (command: 
     {
       label: 'View',
       submenu: [
-        item('Projects', 'projects', 'CmdOrCtrl+1'),
-        item('Search', 'search', 'CmdOrCtrl+F'),
-        item('Statistics', 'statistics', 'CmdOrCtrl+2'),
-        item('Activity', 'activity', 'CmdOrCtrl+3'),
+        item('Projects', 'projects'),
+        item('Search', 'search'),
+        item('Statistics', 'statistics'),
+        item('Activity', 'activity'),
+        item('Health', 'health'),
         sep,
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -7,6 +7,8 @@
  * (Electron or `mmry serve`) arrives in `AppContext`.
  */
 import { isAbsolute } from 'node:path';
+import { chooseStrategy } from '../engine/codecs/index.ts';
+import type { StrategyStats } from '../engine/codecs/index.ts';
 import { VaultError } from '../engine/errors.ts';
 import { VaultPathIndex } from '../engine/search/vault-index.ts';
 import { backup, diffSnapshots, exportZip, listPath, readFileRange, restore, vaultStats } from '../engine/vault/index.ts';
@@ -20,6 +22,8 @@ import { recordActivity, startLogged } from './activity.ts';
 import type { Outcome } from './activity.ts';
 import { createHealthHandlers, HealthService } from './health-handlers.ts';
 import type { HealthContext } from './health-handlers.ts';
+import { checkExportFile, checkRestoreFolder, checkSourceFolder, withAdvice } from './plain-errors.ts';
+import { ShowableFolders } from './shown-folders.ts';
 
 /** Settings, keychain and locking: see settings-handlers.ts for those parts of the context. */
 export interface AppContext extends SettingsContext, HealthContext {
@@ -29,6 +33,8 @@ export interface AppContext extends SettingsContext, HealthContext {
   session: VaultSession;
   /** The native folder picker (Electron only); null when the user cancels. */
   pickFolder?: (title: string) => Promise<string | null>;
+  /** Opens a folder in the OS file manager (Electron only); rejects with a VaultError saying why it could not. */
+  showFolder?: (folder: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -46,6 +52,8 @@ export function createHandlers(ctx: AppContext): Handlers {
   const health = ctx.health ?? new HealthService({ ...ctx, now });
 
   const snapshot = (id: string) => ctx.session.vault.resolveSnapshot(id);
+  const showable = new ShowableFolders();
+  const projectSources = () => (ctx.session.unlocked ? ctx.session.vault.listProjects().map((p) => p.sourcePath) : []);
 
   return {
     'app.info': () => ({
@@ -55,6 +63,7 @@ export function createHandlers(ctx: AppContext): Handlers {
       nodeVersion: process.versions.node,
       transport: ctx.transport,
       nativeDialogs: ctx.pickFolder !== undefined,
+      openFolders: ctx.showFolder !== undefined,
     }),
     'vault.status': () => ({ path: ctx.session.path, exists: ctx.session.exists, unlocked: ctx.session.unlocked }),
     'vault.create': async ({ password }) => {
@@ -109,6 +118,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     },
     'backup.start': ({ sourcePath, project }) => {
       if (!isAbsolute(sourcePath)) throw new VaultError('invalid-argument', 'Give the full path of the folder to back up.');
+      checkSourceFolder(sourcePath);
       const vault = ctx.session.vault;
       const describe = (s: Record<string, unknown>) => `Snapshot of ${String(s['files'])} files from ${sourcePath}${(s['warnings'] as unknown[]).length ? `, with ${(s['warnings'] as unknown[]).length} warnings` : ''}.`;
       return logged('backup', project ?? null, describe, async ({ signal, progress }) => {
@@ -116,6 +126,8 @@ export function createHandlers(ctx: AppContext): Handlers {
           ...(project ? { project } : {}),
           signal,
           onProgress: (p) => progress({ phase: p.phase, files: p.files, filesTotal: p.filesTotal, bytes: p.bytes, bytesTotal: p.bytesTotal, current: p.current }),
+        }).catch((err: unknown) => {
+          throw withAdvice('backup', err);
         });
         return { snapshotId: s.snapshotId, project: s.project, files: s.files, bytes: s.bytes, storedBytes: s.storedBytes, warnings: s.warnings };
       });
@@ -144,6 +156,7 @@ export function createHandlers(ctx: AppContext): Handlers {
     },
     'restore.start': ({ snapshotId, paths, target, conflict }) => {
       if (!isAbsolute(target)) throw new VaultError('invalid-argument', 'Give the full path of the folder to restore into.');
+      checkRestoreFolder(target);
       const vault = ctx.session.vault;
       const s = snapshot(snapshotId);
       const project = vault.projectName(s.projectId);
@@ -154,18 +167,24 @@ export function createHandlers(ctx: AppContext): Handlers {
           policy: conflict,
           signal,
           onProgress: (p) => progress({ phase: 'restoring', ...p }),
+        }).catch((err: unknown) => {
+          throw withAdvice('restore', err);
         });
+        showable.restoredInto(r.target);
         return { project, target: r.target, files: r.files, dirs: r.dirs, bytes: r.bytes, skipped: r.skipped, renamed: r.renamed, warnings: r.problems };
       });
     },
     'export.start': ({ snapshotId, paths, target }) => {
       if (!isAbsolute(target)) throw new VaultError('invalid-argument', 'Give the full path of the zip file to write.');
       if (!target.toLowerCase().endsWith('.zip')) throw new VaultError('invalid-argument', "The export file's name must end in .zip.");
+      checkExportFile(target);
       const vault = ctx.session.vault;
       const s = snapshot(snapshotId);
       const project = vault.projectName(s.projectId);
       return logged('export', project, (r) => `Exported ${String(r['files'])} files to ${target}.`, async ({ signal, progress }) => {
-        const r = await exportZip(vault, s, target, { ...(paths && paths.length > 0 ? { paths } : {}), signal, onProgress: (p) => progress({ phase: 'exporting', ...p }) });
+        const r = await exportZip(vault, s, target, { ...(paths && paths.length > 0 ? { paths } : {}), signal, onProgress: (p) => progress({ phase: 'exporting', ...p }) }).catch((err: unknown) => {
+          throw withAdvice('export', err);
+        });
         return { project, target: r.target, files: r.files, dirs: r.dirs, bytes: r.bytes, zipBytes: r.zipBytes, warnings: r.problems };
       });
     },
@@ -173,12 +192,27 @@ export function createHandlers(ctx: AppContext): Handlers {
       const vault = ctx.session.vault;
       const names = new Map(vault.catalog.listProjects().map((p) => [p.id, p.name]));
       const growth = vault.catalog.listSnapshots().map((s) => ({ at: s.createdAt, project: names.get(s.projectId) ?? '?', totalBytes: s.totalBytes, storedBytes: s.storedBytes }));
-      return { ...vaultStats(vault), growth };
+      const stats = vaultStats(vault);
+      // The catalog keeps the strategies' names as text; they are the codec module's own (as the blob writer reads them).
+      const learned = [...(vault.catalog.strategyHistory() as Map<string, StrategyStats[]>)].map(([typeKey, rows]) => ({
+        typeKey,
+        samples: rows.reduce((n, r) => n + r.samples, 0),
+        choice: chooseStrategy(rows) ?? null,
+        bytesIn: rows.reduce((n, r) => n + r.bytesIn, 0),
+        bytesOut: rows.reduce((n, r) => n + r.bytesOut, 0),
+      }));
+      learned.sort((a, b) => b.bytesIn - a.bytesIn);
+      return { ...stats, growth, parityBytes: stats.parityBytes, learned };
     },
     'activity.list': ({ limit }) => ctx.session.vault.catalog.listActivity(limit ?? 500),
     'dialog.pick-folder': async ({ title }) => {
       if (!ctx.pickFolder) throw new VaultError('invalid-argument', 'There is no native folder picker here; type the folder path instead.');
       return { path: await ctx.pickFolder(title ?? 'Choose a folder') };
+    },
+    'app.show-folder': async ({ path }) => {
+      if (!ctx.showFolder) throw new VaultError('invalid-argument', 'Opening a folder in the file manager works only in the desktop app; copy its path instead.');
+      await ctx.showFolder(showable.check(path, projectSources()));
+      return { shown: true as const };
     },
     'op.cancel': ({ opId }) => ({ cancelled: ctx.operations.cancel(opId) }),
     // Settings, keychain and locking
