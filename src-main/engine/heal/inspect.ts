@@ -12,7 +12,7 @@
  *   the parity or lies in an unprotected pack.
  * A row is repairable when at most m of its shards are erased.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NewBlob } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
@@ -110,6 +110,7 @@ export async function inspect(target: HealTarget, options: InspectOptions = {}):
     checkCancelled(options.signal);
     result.groups.push(await inspectGroup(target, group, result, options, progress));
   }
+  const unprotected = new SharedReads();
   for (const packId of result.unprotectedPacks) {
     checkCancelled(options.signal);
     const path = join(target.packsDir, `${packId}.pack`);
@@ -120,8 +121,8 @@ export async function inspect(target: HealTarget, options: InspectOptions = {}):
       result.damagedUnprotectedPacks.push(packId);
     }
     if (options.readData) {
-      const bytes = await readFile(path).catch(() => undefined);
-      if (bytes) await checkBlobs(target, packId, bytes, entries ?? catalogEntries(target, packId), result, options.signal);
+      const file = await unprotected.read(path).catch(() => undefined);
+      if (file) await checkBlobs(target, packId, file, entries ?? catalogEntries(target, packId), result, options.signal);
     }
     result.packsChecked++;
     progress('checking', packId);
@@ -133,22 +134,31 @@ export async function inspect(target: HealTarget, options: InspectOptions = {}):
 async function inspectGroup(target: HealTarget, group: StoredGroup, result: Inspection, options: InspectOptions, progress: (phase: string, current: string | null) => void): Promise<GroupState> {
   const d = group.desc;
   const shards: ShardState[] = [];
+  // Each member is read once into shared memory, checked there by the workers (stripe CRCs and,
+  // with readData, every blob) while the next member is being read.
+  const reads = new SharedReads();
+  const load = (i: number) => {
+    const p = reads.read(join(target.packsDir, `${d.members[i]!.packId}.pack`));
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = d.members.length > 0 ? load(0) : undefined;
   for (const [i, m] of d.members.entries()) {
+    checkCancelled(options.signal);
     const path = join(target.packsDir, `${m.packId}.pack`);
     const shard: ShardState = { role: 'pack', name: m.packId, index: i, length: m.length, missing: false, fileSize: null, badStripes: [] };
-    let bytes: Buffer | undefined;
-    try {
-      shard.fileSize = (await stat(path)).size;
-      bytes = await readFile(path);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
+    const file = await next!;
+    next = i + 1 < d.members.length ? load(i + 1) : undefined;
+    if (file) {
+      shard.fileSize = file.length;
+      const checks: Promise<unknown>[] = [badStripes(target, file, m.length, d.memberCrcs[i]!, d.stripeBytes, options.signal).then((bad) => (shard.badStripes = bad))];
+      if (options.readData) checks.push(checkBlobs(target, m.packId, file, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result, options.signal));
+      await Promise.all(checks);
+      result.bytesChecked += file.length;
+    } else {
       shard.missing = true;
+      shard.badStripes = allStripes(m.length, d.stripeBytes);
     }
-    if (bytes) {
-      shard.badStripes = await badStripes(target, bytes, m.length, d.memberCrcs[i]!, d.stripeBytes, options.signal);
-      result.bytesChecked += bytes.length;
-      if (options.readData) await checkBlobs(target, m.packId, bytes, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result, options.signal);
-    } else shard.badStripes = allStripes(m.length, d.stripeBytes);
     shards.push(shard);
     result.packsChecked++;
     progress('checking', m.packId);
@@ -162,7 +172,7 @@ async function inspectGroup(target: HealTarget, group: StoredGroup, result: Insp
       shard.badStripes = allStripes(d.shardLength, d.stripeBytes);
     } else {
       shard.fileSize = bytes.length;
-      shard.badStripes = await badStripes(target, bytes, d.shardLength, d.parityCrcs[j]!, d.stripeBytes, options.signal);
+      shard.badStripes = await badStripes(target, sharedCopy(bytes), d.shardLength, d.parityCrcs[j]!, d.stripeBytes, options.signal);
     }
     shards.push(shard);
   }
@@ -179,11 +189,9 @@ export function rowsBeyondRepair(d: GroupDescriptor, shards: ShardState[]): { lo
 }
 
 /** Stripes of the first `length` bytes whose CRC differs, plus those the bytes no longer reach. */
-async function badStripes(target: HealTarget, bytes: Uint8Array, length: number, expected: Uint32Array, stripeBytes: number, signal: AbortSignal | undefined): Promise<number[]> {
-  const usable = Math.min(bytes.length, length);
-  const sab = new SharedArrayBuffer(Math.max(usable, 1));
-  new Uint8Array(sab).set(bytes.subarray(0, usable));
-  const actual = await target.pool.crc(sab, usable, stripeBytes, signal ? { signal } : {});
+async function badStripes(target: HealTarget, file: SharedFile, length: number, expected: Uint32Array, stripeBytes: number, signal: AbortSignal | undefined): Promise<number[]> {
+  const usable = Math.min(file.length, length);
+  const actual = await target.pool.crc(file.sab, usable, stripeBytes, signal ? { signal } : {});
   const bad: number[] = [];
   const total = stripeCount(length, stripeBytes);
   for (let r = 0; r < total; r++) {
@@ -193,6 +201,56 @@ async function badStripes(target: HealTarget, bytes: Uint8Array, length: number,
   }
   // Extra bytes after the member's end are damage too, but in no stripe: repair trims them.
   return bad;
+}
+
+/** A file's bytes in shared memory: the first `length` bytes of `sab`. */
+interface SharedFile {
+  sab: SharedArrayBuffer;
+  length: number;
+}
+
+function sharedCopy(bytes: Uint8Array): SharedFile {
+  const sab = new SharedArrayBuffer(Math.max(bytes.length, 1));
+  new Uint8Array(sab).set(bytes);
+  return { sab, length: bytes.length };
+}
+
+/**
+ * Reads whole files into one of two shared buffers, alternately, so one file
+ * can be read while the workers check the other; a buffer is reused (a fresh
+ * SharedArrayBuffer per pack would live until the workers' heaps collect it).
+ * Reading a third file reuses the first buffer: finish with a file before
+ * reading the one after next. Undefined for a file that does not exist.
+ */
+class SharedReads {
+  readonly #buffers: (SharedArrayBuffer | undefined)[] = [undefined, undefined];
+  #turn = 0;
+
+  async read(path: string): Promise<SharedFile | undefined> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const size = (await handle.stat()).size;
+      let sab = this.#buffers[this.#turn];
+      if (!sab || sab.byteLength < size) this.#buffers[this.#turn] = sab = new SharedArrayBuffer(Math.max(size, 1));
+      this.#turn ^= 1;
+      const view = new Uint8Array(sab, 0, size);
+      let done = 0;
+      while (done < size) {
+        const { bytesRead } = await handle.read(view, done, size - done, done);
+        if (bytesRead === 0) break; // cut short while we read: what is there is what is checked
+        done += bytesRead;
+      }
+      return { sab, length: done };
+    } finally {
+      await handle.close();
+    }
+  }
 }
 
 function allStripes(length: number, stripeBytes: number): number[] {
@@ -215,23 +273,21 @@ async function indexEntries(target: HealTarget, path: string): Promise<PackEntry
 
 const CHECK_BATCH = 64;
 
-async function checkBlobs(target: HealTarget, packId: string, bytes: Buffer, entries: readonly NewBlob[] | undefined, result: Inspection, signal: AbortSignal | undefined): Promise<void> {
+async function checkBlobs(target: HealTarget, packId: string, file: SharedFile, entries: readonly NewBlob[] | undefined, result: Inspection, signal: AbortSignal | undefined): Promise<void> {
   if (!entries) return;
-  const sab = new SharedArrayBuffer(bytes.length);
-  new Uint8Array(sab).set(bytes);
   const batches: Promise<void>[] = [];
   for (let i = 0; i < entries.length; i += CHECK_BATCH) {
     const batch = entries.slice(i, i + CHECK_BATCH);
     const items = batch.map((e) => {
-      const inside = e.offset + e.length <= bytes.length;
-      return { sealed: inside ? new Uint8Array(sab, e.offset, e.length) : new Uint8Array(0), id: e.id, kind: e.kind, rawLength: e.rawLength };
+      const inside = e.offset + e.length <= file.length;
+      return { sealed: inside ? new Uint8Array(file.sab, e.offset, e.length) : new Uint8Array(0), id: e.id, kind: e.kind, rawLength: e.rawLength };
     });
     batches.push(
       target.pool.check(items, signal ? { signal } : {}).then((outcomes) => {
         outcomes.forEach((message, n) => {
           result.blobsChecked++;
           const e = batch[n]!;
-          if (message !== null || e.offset + e.length > bytes.length) {
+          if (message !== null || e.offset + e.length > file.length) {
             result.blobProblems.push({ packId, blobId: Buffer.from(e.id).toString('hex'), kind: e.kind, offset: e.offset, length: e.length, message: message ?? 'the pack ends before this blob' });
           }
         });
