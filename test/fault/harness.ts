@@ -657,6 +657,22 @@ export function filesIn(t: Template, packs: ReadonlySet<string>): Map<string, Se
   return filesWith(t, (c) => packs.has(c.pack));
 }
 
+/**
+ * Files (per snapshot) a restore loses while reads heal on the fly: those
+ * with a content blob on an erased stripe (`erased(packId, row)`) of a row of
+ * group `g` where more members are erased than the group has parity shards.
+ * Anything else is rebuilt from parity as it is read.
+ */
+export function filesLostOnRead(t: Template, g: GroupInfo, erased: (packId: string, row: number) => boolean): Map<string, Set<string>> {
+  const rowLost = (r: number) => g.members.filter((m) => erased(m.packId, r)).length > g.parityCount;
+  const inGroup = new Set(g.members.map((m) => m.packId));
+  return filesWith(t, (c) => {
+    if (!inGroup.has(c.pack)) return false;
+    for (let r = Math.floor(c.offset / STRIPE); r <= Math.floor((c.offset + c.length - 1) / STRIPE); r++) if (erased(c.pack, r) && rowLost(r)) return true;
+    return false;
+  });
+}
+
 /** Files (per snapshot) with at least one content blob for which `lost` holds. */
 export function filesWith(t: Template, lost: (chunk: FileInfo['chunks'][number]) => boolean): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
@@ -701,5 +717,8 @@ export async function beyondBudget(t: Template, r: Rng, dir: string, count: numb
   await flipByte(join(dir, packRel(longest.packId)), at, r.int(1, 256));
   const lost = filesIn(t, new Set(deleted));
   expect(lost.size).toBeGreaterThan(0);
-  return { deleted, flipped: longest.packId, lost, affected: affectedList(t, lost) };
+  // A deleted member's stripes are erased up to its length; rows past the shorter ones heal.
+  const lengthOf = (id: string) => g.members.find((m) => m.packId === id)!.length;
+  const lostOnRead = filesLostOnRead(t, g, (id, row) => deleted.includes(id) && row * STRIPE < lengthOf(id));
+  return { deleted, flipped: longest.packId, lost, lostOnRead, affected: affectedList(t, lost) };
 }
