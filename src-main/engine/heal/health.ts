@@ -72,15 +72,16 @@ export async function checkHealth(target: HealTarget, options: InspectOptions = 
 
 /**
  * Repair everything the parity can rebuild, then report what was done and
- * what remains. With `readData` the check afterwards reads every blob even
- * when nothing was rebuilt, so damage only a full verify can see (inside a
- * blob of an unprotected pack) is not reported as gone.
+ * what remains. With `readData` the check afterwards reads every blob, so
+ * damage only a full verify can see (inside a blob of an unprotected pack)
+ * is not reported as gone.
  */
 export async function repairHealth(target: HealTarget, options: RepairOptions & { readData?: boolean } = {}): Promise<HealthRepair> {
   const result = await repair(target, options);
   const before = await projectHealth(target, result.found, new Set());
-  const remaining = options.readData && result.remaining.blobsChecked === 0 ? await inspect(target, { readData: true, ...(options.signal ? { signal: options.signal } : {}) }) : result.remaining;
-  const after = await describeInspection(target, remaining, remaining.blobsChecked > 0, catalogProblems(target.dir, target.keys));
+  // repair() re-reads the blobs of the packs it rewrote only; a deep repair re-reads them all.
+  const remaining = options.readData ? await inspect(target, { readData: true, ...(options.signal ? { signal: options.signal } : {}) }) : result.remaining;
+  const after = await describeInspection(target, remaining, options.readData === true, catalogProblems(target.dir, target.keys));
   return {
     actions: repairActions(result, target.headerRepaired),
     repairedFiles: result.repairedFiles,

@@ -78,7 +78,10 @@ export interface Inspection {
 }
 
 export interface InspectOptions {
+  /** Also authenticate every blob of every pack. */
   readData?: boolean;
+  /** Authenticate the blobs of these packs only (repair's check of what it rewrote). */
+  readDataOf?: ReadonlySet<string>;
   signal?: AbortSignal;
   onProgress?: (p: { phase: string; packs: number; packsTotal: number; bytes: number; bytesTotal: number; current: string | null }) => void;
 }
@@ -120,7 +123,7 @@ export async function inspect(target: HealTarget, options: InspectOptions = {}):
     } catch {
       result.damagedUnprotectedPacks.push(packId);
     }
-    if (options.readData) {
+    if (options.readData || options.readDataOf?.has(packId)) {
       const file = await unprotected.read(path).catch(() => undefined);
       if (file) await checkBlobs(target, packId, file, entries ?? catalogEntries(target, packId), result, options.signal);
     }
@@ -152,7 +155,7 @@ async function inspectGroup(target: HealTarget, group: StoredGroup, result: Insp
     if (file) {
       shard.fileSize = file.length;
       const checks: Promise<unknown>[] = [badStripes(target, file, m.length, d.memberCrcs[i]!, d.stripeBytes, options.signal).then((bad) => (shard.badStripes = bad))];
-      if (options.readData) checks.push(checkBlobs(target, m.packId, file, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result, options.signal));
+      if (options.readData || options.readDataOf?.has(m.packId)) checks.push(checkBlobs(target, m.packId, file, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result, options.signal));
       await Promise.all(checks);
       result.bytesChecked += file.length;
     } else {

@@ -77,7 +77,9 @@ export async function repair(target: HealTarget, options: RepairOptions = {}): P
     report.packsAdopted = await adoptPacks(target.packsDir, target.keys.blobKey, target.catalog);
   }
 
-  const afterGroups = await inspect(target);
+  // Repair rewrites only protected packs, so which packs lack parity is known from the first
+  // check, unless the catalog was rebuilt or packs were adopted.
+  const afterGroups = report.catalog || report.packsAdopted > 0 ? await inspect(target) : first;
   const canProtect = afterGroups.unprotectedPacks.filter((id) => !afterGroups.damagedUnprotectedPacks.includes(id));
   if (canProtect.length > 0) {
     options.onProgress?.({ phase: 'protecting', done: 0, total: canProtect.length, current: null });
@@ -89,7 +91,10 @@ export async function repair(target: HealTarget, options: RepairOptions = {}): P
       report.packsProtected = canProtect.length;
     }
   }
-  report.remaining = await inspect(target, { readData: report.repairedFiles.length > 0 });
+  // Every stripe again, and every blob of each rewritten pack: what repair wrote is checked
+  // end to end, the rest was checked a moment ago.
+  const rewritten = new Set(report.repairedFiles.flatMap((f) => (f.startsWith('packs/') && f.endsWith('.pack') ? [f.slice('packs/'.length, -'.pack'.length)] : [])));
+  report.remaining = await inspect(target, { readDataOf: rewritten });
   return report;
 }
 
