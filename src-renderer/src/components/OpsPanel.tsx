@@ -1,10 +1,11 @@
-/** Every long job: live progress (files, bytes, rate, ETA) with Cancel, then its outcome and warnings. */
+/** Every long job: live progress (files, bytes, rate, ETA) with Cancel, then its outcome, where it put its files, and its warnings. */
 import { CircleCheck, CircleX, Ban, X } from 'lucide-react';
 import { errorText, useOps, useServices } from '../api.tsx';
 import { formatBytes, formatEta, formatRate, plural } from '../lib/format.ts';
 import { checkOutcomeText, checkProgressText } from '../lib/health.ts';
 import { fractionDone, warningsOf } from '../ops.ts';
 import type { OpView } from '../ops.ts';
+import { JobPlace } from './JobPlace.tsx';
 
 export function OpsPanel() {
   const ops = useOps();
@@ -52,6 +53,7 @@ function OpRow({ op }: { op: OpView }) {
       )}
       {!f && p?.current && <div className="op-current muted">{p.current}</div>}
       {f?.error && <p className="form-error">{f.error.message}</p>}
+      {f?.outcome === 'done' && (op.kind === 'restore' || op.kind === 'export') && typeof f.summary?.['target'] === 'string' && <JobPlace path={f.summary['target']} kind={op.kind} />}
       {warnings.length > 0 && (
         <details className="op-warnings">
           <summary>{plural(warnings.length, 'warning')}</summary>
@@ -77,7 +79,10 @@ function outcomeText(op: OpView): string {
   const files = typeof s['files'] === 'number' ? plural(s['files'], 'file') : '';
   const bytes = typeof s['bytes'] === 'number' ? formatBytes(s['bytes']) : '';
   const verb = op.kind === 'backup' ? 'Snapshot saved' : op.kind === 'restore' ? 'Restored' : op.kind === 'export' ? 'Exported' : 'Done';
-  return `${verb}: ${[files, bytes].filter(Boolean).join(', ')}.`;
+  // What the conflict choice did with items already there.
+  const skipped = typeof s['skipped'] === 'number' && s['skipped'] > 0 ? `${plural(s['skipped'], 'item')} already there, left as they were` : '';
+  const renamed = typeof s['renamed'] === 'number' && s['renamed'] > 0 ? `${plural(s['renamed'], 'item')} kept beside what was there, under a new name` : '';
+  return `${verb}: ${[files, bytes].filter(Boolean).join(', ')}${[skipped, renamed].filter(Boolean).map((t) => `; ${t}`).join('')}.`;
 }
 
 /** Verify and repair report packs and findings, not files and bytes restored. */

@@ -180,7 +180,7 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
           </Tabs.Root>
         )}
       </div>
-      <JobDialog request={dialog} onClose={() => setDialog(null)} nativeDialogs={nativeDialogs} />
+      <JobDialog request={dialog} onClose={() => setDialog(null)} nativeDialogs={nativeDialogs} originalFolder={source} />
       <LabelsDialog snapshot={labelling} onClose={() => setLabelling(null)} />
     </div>
   );
