@@ -9,8 +9,11 @@ import type { LucideIcon } from 'lucide-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { DragEvent } from 'react';
 import type { EventPayload } from '../../src-shared/contract.ts';
+import { commandForKey } from '../../src-shared/shortcuts.ts';
 import { errorText, useCall, useClient, useEvent } from './api.tsx';
-import { canDropFiles, droppedPaths, useJobs } from './actions.ts';
+import { canDropFiles, pathForDroppedFile, useDrop } from './actions.ts';
+import type { DropReport } from './actions.ts';
+import { readDrop } from './lib/drop.ts';
 import { OpsPanel } from './components/OpsPanel.tsx';
 import type { Route, Section } from './route.ts';
 import { FirstRun, Unlock } from './screens/Access.tsx';
@@ -75,7 +78,10 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
   const [route, setRoute] = useState<Route>({ name: 'projects' });
   const [query, setQuery] = useState('');
   const [dragging, setDragging] = useState(false);
-  const jobs = useJobs();
+  const [dropReport, setDropReport] = useState<DropReport | null>(null);
+  // The menu's Add Folder… (Ctrl+O): the Projects screen opens the picker or focuses the path field.
+  const [addRequested, setAddRequested] = useState(false);
+  const carryOutDrop = useDrop(setDropReport);
   const section: Section = route.name === 'project' ? 'projects' : route.name;
   const dropEnabled = canDropFiles();
 
@@ -83,8 +89,10 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
   const command = useCallback(
     (c: EventPayload<'app.command'>['command']) => {
       if (c === 'lock') void lock();
-      else if (c === 'add-folder') setRoute({ name: 'projects' });
-      else setRoute({ name: c });
+      else if (c === 'add-folder') {
+        setRoute({ name: 'projects' });
+        setAddRequested(true);
+      } else setRoute({ name: c });
     },
     [lock],
   );
@@ -92,31 +100,39 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
   useEffect(() => {
     if (window.mmry) return; // Electron's menu owns the accelerators there.
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
-      const k = e.key.toLowerCase();
-      const map: Record<string, EventPayload<'app.command'>['command']> = { l: 'lock', f: 'search', '1': 'projects', '2': 'statistics', '3': 'activity', ',': 'settings' };
-      if (map[k]) {
+      const c = commandForKey(e.key, { ctrl: e.ctrlKey, meta: e.metaKey, alt: e.altKey, shift: e.shiftKey });
+      if (c) {
         e.preventDefault();
-        command(map[k]);
+        command(c);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [command]);
 
+  // Files and folders dropped anywhere on the window (see lib/drop.ts). In a browser the drop is still
+  // taken, so the page is not replaced by the dropped file, and the Projects screen says to type the path.
+  const carriesFiles = (e: DragEvent) => Array.from(e.dataTransfer.types).includes('Files');
+  const dragOver = (e: DragEvent) => {
+    if (!carriesFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    setDragging(true);
+  };
+  const dragLeave = (e: DragEvent) => {
+    if (!(e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget))) setDragging(false);
+  };
   const drop = (e: DragEvent) => {
+    if (!carriesFiles(e)) return;
     e.preventDefault();
     setDragging(false);
-    for (const p of droppedPaths(e.dataTransfer.files)) void jobs.backup(p).catch(() => undefined);
+    const items = readDrop(e.dataTransfer, pathForDroppedFile());
+    setRoute({ name: 'projects' });
+    void carryOutDrop(items);
   };
 
   return (
-    <div
-      className={`shell${dragging ? ' dragging' : ''}`}
-      {...(dropEnabled
-        ? { onDragOver: (e: DragEvent) => (e.preventDefault(), setDragging(true)), onDragLeave: () => setDragging(false), onDrop: drop }
-        : {})}
-    >
+    <div className={`shell${dragging ? ' dragging' : ''}`} onDragOver={dragOver} onDragLeave={dragLeave} onDrop={drop}>
       <nav className="sidebar" aria-label="Sections">
         <ul>
           {SECTIONS.map(({ id, label, icon: Icon }) => (
@@ -129,7 +145,7 @@ function Shell({ nativeDialogs, lock }: { nativeDialogs: boolean; lock: () => Pr
         </ul>
       </nav>
       <main className="content" id="content" tabIndex={0} aria-label={SECTIONS.find((x) => x.id === section)?.label}>
-        {route.name === 'projects' && <Projects go={setRoute} nativeDialogs={nativeDialogs} dropEnabled={dropEnabled} />}
+        {route.name === 'projects' && <Projects go={setRoute} nativeDialogs={nativeDialogs} dropEnabled={dropEnabled} dropReport={dropReport} dismissDropReport={() => setDropReport(null)} addRequested={addRequested} addHandled={() => setAddRequested(false)} />}
         {route.name === 'project' && <Project route={route} go={setRoute} nativeDialogs={nativeDialogs} />}
         {route.name === 'search' && <Search query={query} setQuery={setQuery} go={setRoute} />}
         {route.name === 'statistics' && <Statistics />}

@@ -1,20 +1,34 @@
 /** The projects list, adding a folder (path field, native picker or drop) and backing up again. */
-import { FolderPlus, HardDriveUpload, RefreshCw } from 'lucide-react';
-import { useId, useState } from 'react';
+import { FolderPlus, HardDriveUpload, RefreshCw, X } from 'lucide-react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { errorText, useCall, useClient } from '../api.tsx';
 import { useJobs } from '../actions.ts';
+import type { DropReport } from '../actions.ts';
 import { HealthBadge } from '../components/HealthBadge.tsx';
 import { formatBytes, formatDate, formatRelative, plural } from '../lib/format.ts';
 import type { Route } from '../route.ts';
 
-export function Projects({ go, nativeDialogs, dropEnabled }: { go: (r: Route) => void; nativeDialogs: boolean; dropEnabled: boolean }) {
+interface ProjectsProps {
+  go: (r: Route) => void;
+  nativeDialogs: boolean;
+  dropEnabled: boolean;
+  /** What the last drop on the window did. */
+  dropReport: DropReport | null;
+  dismissDropReport: () => void;
+  /** The menu's Add Folder… (Ctrl+O) was used: open the picker, or focus the path field; then `addHandled`. */
+  addRequested: boolean;
+  addHandled: () => void;
+}
+
+export function Projects({ go, nativeDialogs, dropEnabled, dropReport, dismissDropReport, addRequested, addHandled }: ProjectsProps) {
   const projects = useCall('projects.list', {});
   const jobs = useJobs();
   const client = useClient();
   const [path, setPath] = useState('');
   const [error, setError] = useState<string | null>(null);
   const inputId = useId();
+  const pathField = useRef<HTMLInputElement>(null);
 
   const add = async (sourcePath: string) => {
     setError(null);
@@ -37,6 +51,12 @@ export function Projects({ go, nativeDialogs, dropEnabled }: { go: (r: Route) =>
       setError(errorText(err));
     }
   };
+  useEffect(() => {
+    if (!addRequested) return;
+    addHandled();
+    if (nativeDialogs) void pick();
+    else pathField.current?.focus();
+  });
 
   return (
     <div className="screen">
@@ -51,8 +71,8 @@ export function Projects({ go, nativeDialogs, dropEnabled }: { go: (r: Route) =>
       {!nativeDialogs && (
         <form className="add-folder" onSubmit={submit}>
           <label htmlFor={inputId}>Folder to keep safe</label>
-          <div className="row">
-            <input id={inputId} type="text" placeholder="/home/you/projects/site" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
+          <div className="field-row">
+            <input id={inputId} ref={pathField} type="text" placeholder="/home/you/projects/site" value={path} onChange={(e) => setPath(e.target.value)} spellCheck={false} />
             <button type="submit" className="primary" disabled={!path.trim()}>
               <FolderPlus size={16} aria-hidden /> Add and back up
             </button>
@@ -61,8 +81,35 @@ export function Projects({ go, nativeDialogs, dropEnabled }: { go: (r: Route) =>
       )}
       {dropEnabled && (
         <p className="drop-hint muted">
-          <HardDriveUpload size={16} aria-hidden /> Or drop folders anywhere on this window. Dropping a folder that is already a project takes a new snapshot.
+          <HardDriveUpload size={16} aria-hidden /> Or drop folders or files anywhere on this window: a folder becomes a project (one that already is gets a new snapshot), and a file brings the folder that holds it.
         </p>
+      )}
+      {dropReport && (
+        <section className="drop-report card" aria-label="Dropped items">
+          <div className="field-row">
+            <h3>Dropped on the window</h3>
+            <div className="spacer" />
+            <button type="button" className="icon" aria-label="Dismiss what the drop did" onClick={dismissDropReport}>
+              <X size={16} aria-hidden />
+            </button>
+          </div>
+          <div role="status">
+            <ul>
+              {dropReport.notes.map((n) => (
+                <li key={n}>{n}</li>
+              ))}
+            </ul>
+          </div>
+          {dropReport.problems.length > 0 && (
+            <div role="alert" className="form-error">
+              <ul>
+                {dropReport.problems.map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </section>
       )}
       {error && (
         <p className="form-error" role="alert">
