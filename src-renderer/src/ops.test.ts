@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OpsStore } from './ops.ts';
+import { fractionDone, OpsStore, progressText } from './ops.ts';
+import type { OpView } from './ops.ts';
 
 describe('the operations store', () => {
   it('shows an op announced by op.started, and the page that started it renames it', () => {
@@ -25,5 +26,22 @@ describe('the operations store', () => {
     store.finished({ opId: 'd', kind: 'repair', outcome: 'done', error: null, summary: { healthy: true } });
     store.announced({ opId: 'd', kind: 'repair', title: 'Repair of the vault' });
     expect(store.snapshot()[0]).toMatchObject({ title: 'Repair of the vault', finished: { outcome: 'done' } });
+  });
+});
+
+describe('progress in words', () => {
+  const p = { opId: 'a', kind: 'backup', phase: 'storing', files: 12, filesTotal: null, bytes: 250e6, bytesTotal: 1e9, rate: 50e6, etaSeconds: 15, current: null };
+  const view = (progress: typeof p): OpView => ({ opId: 'a', kind: 'backup', title: 'Backup', startedAt: 0, progress, finished: null });
+
+  it('says files, bytes of the estimate, rate and time left', () => {
+    expect(progressText(p)).toBe('12 files · 250 MB of about 1.00 GB · 50.0 MB/s · 15 s left');
+    expect(fractionDone(view(p))).toBe(0.25);
+  });
+
+  it('says only files, bytes and rate without an estimate, or once the job has gone past it', () => {
+    expect(progressText({ ...p, bytesTotal: null, etaSeconds: null })).toBe('12 files · 250 MB · 50.0 MB/s');
+    const past = { ...p, bytes: 1.5e9, etaSeconds: 0 };
+    expect(progressText(past)).toBe('12 files · 1.50 GB · 50.0 MB/s');
+    expect(fractionDone(view(past))).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
  * (for useSyncExternalStore), so every screen shows the same jobs.
  */
 import type { EventPayload } from '../../src-shared/contract.ts';
+import { formatBytes, formatEta, formatRate, plural } from './lib/format.ts';
 
 export interface OpView {
   opId: string;
@@ -91,12 +92,25 @@ export function warningsOf(op: OpView): Warning[] {
   return Array.isArray(w) ? (w as Warning[]).filter((x) => typeof x?.path === 'string') : [];
 }
 
-/** Fraction done (0..1) when it can be known. */
+/** Fraction done (0..1) when it can be known (not once the job has gone past its estimate). */
 export function fractionDone(op: OpView): number | null {
   if (op.finished) return 1;
   const p = op.progress;
   if (!p) return null;
-  if (p.bytesTotal) return Math.min(1, p.bytes / p.bytesTotal);
-  if (p.filesTotal) return Math.min(1, p.files / p.filesTotal);
+  if (p.bytesTotal) return p.bytes <= p.bytesTotal ? p.bytes / p.bytesTotal : null;
+  if (p.filesTotal) return p.files <= p.filesTotal ? p.files / p.filesTotal : null;
   return null;
+}
+
+/**
+ * A running backup's, restore's or export's progress in words: files, bytes
+ * (of the estimate, while the estimate holds), rate, and time left. An
+ * estimate comes from the project's previous snapshot; once a job has gone
+ * past it, it says nothing about what is left, so neither total nor ETA is shown.
+ */
+export function progressText(p: EventPayload<'op.progress'>): string {
+  const estimateHolds = p.bytesTotal !== null && p.bytesTotal > 0 && p.bytes <= p.bytesTotal;
+  const bytes = estimateHolds ? `${formatBytes(p.bytes)} of about ${formatBytes(p.bytesTotal!)}` : formatBytes(p.bytes);
+  const eta = estimateHolds ? formatEta(p.etaSeconds) : '';
+  return [plural(p.files, 'file'), bytes, `${formatRate(p.rate)}${eta ? ` · ${eta}` : ''}`].join(' · ');
 }

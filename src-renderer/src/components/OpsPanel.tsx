@@ -1,9 +1,9 @@
 /** Every long job: live progress (files, bytes, rate, ETA) with Cancel, then its outcome, where it put its files, and its warnings. */
 import { CircleCheck, CircleX, Ban, X } from 'lucide-react';
 import { errorText, useOps, useServices } from '../api.tsx';
-import { formatBytes, formatEta, formatRate, plural } from '../lib/format.ts';
+import { formatBytes, plural } from '../lib/format.ts';
 import { checkOutcomeText, checkProgressText } from '../lib/health.ts';
-import { fractionDone, warningsOf } from '../ops.ts';
+import { fractionDone, progressText, warningsOf } from '../ops.ts';
 import type { OpView } from '../ops.ts';
 import { JobPlace } from './JobPlace.tsx';
 
@@ -34,7 +34,7 @@ function OpRow({ op }: { op: OpView }) {
         {f?.outcome === 'cancelled' && <Ban aria-hidden size={16} />}
         <strong className="op-title">{op.title}</strong>
         <span className="op-state" role="status">
-          {f ? outcomeText(op) : p && isCheck(op.kind) ? checkProgressText(p) : p ? `${plural(p.files, 'file')} · ${formatBytes(p.bytes)}${p.bytesTotal ? ` of about ${formatBytes(p.bytesTotal)}` : ''} · ${formatRate(p.rate)} ${formatEta(p.etaSeconds)}` : 'Starting…'}
+          {f ? outcomeText(op) : p && isCheck(op.kind) ? checkProgressText(p) : p ? progressText(p) : 'Starting…'}
         </span>
         {f ? (
           <button type="button" className="icon" aria-label={`Dismiss ${op.title}`} onClick={() => ops.dismiss(op.opId)}>
