@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sortEntries } from '../../../src-shared/listing.ts';
-import { backup, listPage, listPath, Vault } from './index.ts';
+import { VaultPathIndex } from '../search/vault-index.ts';
+import { backup, listPage, listPath, restore, Vault } from './index.ts';
 
 describe('listPage', () => {
   const root = mkdtempSync(join(tmpdir(), 'mmry-browse-'));
@@ -54,5 +55,43 @@ describe('listPage', () => {
     const file = await listPage(vault, s, 'big/file 7.txt');
     expect(file.total).toBe(1);
     expect(file.entries[0]!.path).toBe('big/file 7.txt');
+  });
+});
+
+describe('a snapshot with more folders than the tree cache holds', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mmry-many-dirs-'));
+  const source = join(root, 'proj');
+  const DIRS = 4300;
+  let vault: Vault;
+
+  beforeAll(async () => {
+    for (let i = 0; i < DIRS; i++) {
+      mkdirSync(join(source, `d${i}`), { recursive: true });
+      writeFileSync(join(source, `d${i}`, 'f.txt'), `file ${i}`);
+    }
+    vault = await Vault.create(join(root, 'vault'), 'correct horse', { kdf: { memoryKiB: 8, passes: 1, parallelism: 1 }, threads: 2 });
+    await backup(vault, source);
+  }, 120_000);
+  afterAll(async () => {
+    await vault.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('loads every listing in batches, cached or not, and restores and indexes all of them', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    const top = await vault.loadTree(s.treeId);
+    const ids = top.map((e) => e.subtree!);
+    // Some cached already, the rest fetched: more than the cache holds in one call.
+    await vault.loadTrees(ids.slice(0, 100));
+    const trees = await vault.loadTrees(ids);
+    expect(trees).toHaveLength(DIRS);
+    expect(trees.every((t) => t.length === 1 && t[0]!.name === 'f.txt')).toBe(true);
+    const target = join(root, 'restored');
+    const summary = await restore(vault, s, target);
+    expect(summary.files).toBe(DIRS);
+    expect(summary.problems).toEqual([]);
+    const index = new VaultPathIndex(vault);
+    await index.refresh();
+    expect(index.index.search('f.txt', 10_000).total).toBe(DIRS);
   });
 });

@@ -297,9 +297,13 @@ export class Vault {
     const cached = this.#treeCache.get(key);
     if (cached) return cached;
     const entries = decodeTree(await this.readBlob(id, BlobKind.tree), `tree ${key.slice(0, 12)}`);
-    if (this.#treeCache.size > 4096) this.#treeCache.clear();
-    this.#treeCache.set(key, entries);
+    this.#cacheTree(key, entries);
     return entries;
+  }
+
+  #cacheTree(key: string, entries: TreeEntry[]): void {
+    if (this.#treeCache.size >= TREE_CACHE_TREES) this.#treeCache.clear();
+    this.#treeCache.set(key, entries);
   }
 
   /**
@@ -309,8 +313,13 @@ export class Vault {
    */
   async loadTrees(ids: readonly Uint8Array[]): Promise<TreeEntry[][]> {
     const keys = ids.map((id) => Buffer.from(id).toString('hex'));
-    const missing = [...new Set(keys.filter((k) => !this.#treeCache.has(k)))];
+    // Taken from the cache now: storing what is fetched below may clear it.
     const fetched = new Map<string, TreeEntry[]>();
+    for (const k of keys) {
+      const cached = this.#treeCache.get(k);
+      if (cached) fetched.set(k, cached);
+    }
+    const missing = [...new Set(keys.filter((k) => !fetched.has(k)))];
     for (let i = 0; i < missing.length; i += TREE_BATCH) {
       const batch = missing.slice(i, i + TREE_BATCH).map((key) => {
         const id = Buffer.from(key, 'hex');
@@ -320,11 +329,13 @@ export class Vault {
         return { key, id, place };
       });
       const plains = await this.openBlobs(batch);
-      batch.forEach((b, n) => fetched.set(b.key, decodeTree(Buffer.from(plains[n]!), `tree ${b.key.slice(0, 12)}`)));
+      batch.forEach((b, n) => {
+        const entries = decodeTree(Buffer.from(plains[n]!), `tree ${b.key.slice(0, 12)}`);
+        fetched.set(b.key, entries);
+        this.#cacheTree(b.key, entries);
+      });
     }
-    if (this.#treeCache.size + fetched.size > 4096) this.#treeCache.clear();
-    for (const [k, v] of fetched) this.#treeCache.set(k, v);
-    return keys.map((k) => fetched.get(k) ?? this.#treeCache.get(k)!);
+    return keys.map((k) => fetched.get(k)!);
   }
 
   async loadManifest(snapshotId: string): Promise<SnapshotManifest> {
@@ -421,6 +432,8 @@ export class Vault {
 /** A read that parity may answer instead: damaged or missing bytes, an I/O error, an unreadable file. */
 /** Trees opened per worker task when many are loaded at once. */
 const TREE_BATCH = 128;
+/** Decoded folder listings kept (cleared all at once when full). */
+const TREE_CACHE_TREES = 4096;
 
 function isReadDamage(err: unknown): boolean {
   return err instanceof VaultError && (err.kind === 'damaged-data' || err.kind === 'io' || err.kind === 'permission-denied');
