@@ -1,9 +1,9 @@
 /** One project: its snapshots as a timeline, and the chosen snapshot's files (browse) or changes. */
 import * as Tabs from '@radix-ui/react-tabs';
-import { Archive, History, RefreshCw, RotateCcw, Tags } from 'lucide-react';
+import { Archive, FolderOpen, History, RefreshCw, RotateCcw, Tags } from 'lucide-react';
 import { useState } from 'react';
 import type { CallResult } from '../../../src-shared/contract.ts';
-import { errorText, useCall } from '../api.tsx';
+import { errorText, useCall, useClient } from '../api.tsx';
 import { useJobs } from '../actions.ts';
 import { Browser } from '../components/Browser.tsx';
 import { Changes } from '../components/Changes.tsx';
@@ -24,6 +24,8 @@ type ProjectRoute = Extract<Route, { name: 'project' }>;
 export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go: (r: Route) => void; nativeDialogs: boolean }) {
   const snapshots = useCall('snapshots.list', { project: route.project });
   const projects = useCall('projects.list', {});
+  const info = useCall('app.info', {}, { staleTime: Infinity });
+  const client = useClient();
   const jobs = useJobs();
   const [dialog, setDialog] = useState<JobRequest | null>(null);
   const [preview, setPreview] = useState<Entry | null>(null);
@@ -47,6 +49,17 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
     { id: 'export', label: 'Export zip…', run: () => setDialog({ kind: 'export', snapshotId: s.id, paths: [], label: route.project }) },
   ];
 
+  // Desktop app only: the project's own folder in the OS file manager.
+  const showSource = async () => {
+    if (!source) return;
+    setError(null);
+    try {
+      await client.call('app.show-folder', { path: source });
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
   const backupNow = async () => {
     if (!source) return;
     setError(null);
@@ -63,6 +76,11 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
         <h2>{route.project}</h2>
         {source && <code className="path muted">{source}</code>}
         <div className="spacer" />
+        {info.data?.openFolders && source && (
+          <button type="button" onClick={() => void showSource()}>
+            <FolderOpen size={16} aria-hidden /> Show in file manager
+          </button>
+        )}
         <button type="button" onClick={() => void backupNow()} disabled={!source}>
           <RefreshCw size={16} aria-hidden /> Back up now
         </button>
