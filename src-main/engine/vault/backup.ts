@@ -102,6 +102,8 @@ class BackupRun {
   #failure: unknown;
   #estimate: { files: number | null; bytes: number | null } = { files: null, bytes: null };
   #lastProgress = 0;
+  /** Bytes of large files read so far but not yet counted as stored. */
+  #readingBytes = 0;
 
   constructor(vault: Vault, source: string, ctx: ScanContext, options: BackupOptions) {
     this.#vault = vault;
@@ -319,19 +321,28 @@ class BackupRun {
       this.#warnings.push({ path: e.relPath, message: `Left out: the file could not be opened (${fromSystemError(err, 'it').message}).` });
       return null;
     }
+    // A large file counts in the progress as it is read (`read` bytes so far), not only once stored.
+    let read = 0;
     try {
       const opened = await handle.stat({ bigint: true });
       if (!opened.isFile()) {
         this.#warnings.push({ path: e.relPath, message: 'Left out: it is no longer a regular file.' });
         return null;
       }
-      const stored = await this.#writer.putFile(handle, Number(opened.size), e.name, this.#vault.chunker);
+      const stored = await this.#writer.putFile(handle, Number(opened.size), e.name, this.#vault.chunker, (n) => {
+        read += n;
+        this.#readingBytes += n;
+        this.#report('storing', e.relPath);
+      });
       const after = await handle.stat({ bigint: true });
       if (fileChangedWhileReading(e.stats, after) || stored.size !== Number(opened.size)) {
         this.#warnings.push({ path: e.relPath, message: CHANGED_WHILE_READING });
       }
+      this.#readingBytes -= read; // now counted as stored, in the same step
+      read = 0;
       return this.#stored(e, before, stored.ids, stored.size);
     } catch (err) {
+      this.#readingBytes -= read;
       if (err instanceof VaultError && (err.kind === 'permission-denied' || err.kind === 'io') && this.#failure === undefined) {
         this.#warnings.push({ path: e.relPath, message: `Left out: the file could not be read (${err.message}).` });
         return null;
@@ -368,7 +379,7 @@ class BackupRun {
     const now = performance.now();
     if (!force && now - this.#lastProgress < 50) return;
     this.#lastProgress = now;
-    onProgress({ phase, files: this.#counts.files, bytes: this.#counts.bytes, filesTotal: this.#estimate.files, bytesTotal: this.#estimate.bytes, current });
+    onProgress({ phase, files: this.#counts.files, bytes: this.#counts.bytes + this.#readingBytes, filesTotal: this.#estimate.files, bytesTotal: this.#estimate.bytes, current });
   }
 
   #checkCancelled(): void {

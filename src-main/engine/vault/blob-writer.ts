@@ -174,7 +174,7 @@ export class BlobWriter {
    * Stores a regular file's content. Small files go to an arena, larger ones
    * are chunked segment by segment. Returns the ids in file order.
    */
-  async putFile(handle: FileHandle, expectedSize: number, name: string, chunker: { min: number; max: number }): Promise<StoredContent> {
+  async putFile(handle: FileHandle, expectedSize: number, name: string, chunker: { min: number; max: number }, onRead?: (bytes: number) => void): Promise<StoredContent> {
     this.#check();
     if (expectedSize < chunker.min && expectedSize <= ARENA_BYTES) {
       const data = Buffer.allocUnsafe(expectedSize);
@@ -184,7 +184,7 @@ export class BlobWriter {
       const r = await this.putWhole(bytes, BlobKind.chunk, fileTypeKey(name, bytes.subarray(0, 16)));
       return { ids: [r.id], size: got, newBytes: r.isNew ? got : 0 };
     }
-    return this.#putSegments(handle, name, chunker.max);
+    return this.#putSegments(handle, name, chunker.max, onRead);
   }
 
   /** Waits for every pending blob; the caller then seals the last pack. */
@@ -383,7 +383,7 @@ export class BlobWriter {
    * on the previous cut) but sealing a segment overlaps with reading and
    * hashing the next.
    */
-  async #putSegments(handle: FileHandle, name: string, maxChunk: number): Promise<StoredContent> {
+  async #putSegments(handle: FileHandle, name: string, maxChunk: number, onRead: ((bytes: number) => void) | undefined): Promise<StoredContent> {
     const ids: Uint8Array[] = [];
     const sealing: Promise<boolean[]>[] = [];
     const lengths: number[][] = [];
@@ -409,6 +409,7 @@ export class BlobWriter {
         view.set(carry, 0);
         const got = await readFully(handle, view, carry.length, SEGMENT_BYTES, position);
         position += got;
+        if (got > 0) onRead?.(got);
         const length = carry.length + got;
         const final = got < SEGMENT_BYTES;
         typeKey ??= fileTypeKey(name, view.subarray(0, 16));

@@ -1,0 +1,35 @@
+/**
+ * Backup progress moves while one large file is read, not only when it is
+ * stored: the desktop app's progress bar must not sit at 0 B for a big file.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backup, Vault } from '../../src-main/engine/vault/index.ts';
+import type { BackupProgress } from '../../src-main/engine/vault/index.ts';
+import { FAST_OPTIONS, PASSWORD } from './config.ts';
+import { useScratch } from './helpers.ts';
+
+const scratch = useScratch('progress');
+
+describe('backup progress', () => {
+  it('counts a large file’s bytes as they are read, and ends at its size', async () => {
+    const src = join(await scratch('src'), 'project');
+    await mkdir(src);
+    const size = 40 * 1024 * 1024;
+    await writeFile(join(src, 'big.bin'), randomBytes(size));
+    const vault = await Vault.create(join(await scratch('vault'), 'v'), PASSWORD, FAST_OPTIONS);
+    const seen: BackupProgress[] = [];
+    try {
+      await backup(vault, src, { onProgress: (p) => seen.push(p) });
+    } finally {
+      await vault.close();
+    }
+    const storing = seen.filter((p) => p.phase === 'storing');
+    // While the file is being read: bytes above zero and below its size, with no file done yet.
+    expect(storing.some((p) => p.files === 0 && p.bytes > 0 && p.bytes < size)).toBe(true);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).toBeGreaterThanOrEqual(seen[i - 1]!.bytes);
+    expect(seen.at(-1)!.bytes).toBe(size);
+  });
+});
