@@ -119,6 +119,9 @@ export const VaultStatistics = z.object({
 
 export const ConflictChoice = z.enum(['skip', 'overwrite', 'keep-both']);
 
+/** The most entries one page of `snapshot.list-dir` holds. */
+export const MAX_LIST_PAGE = 5000;
+
 /** The most bytes one `snapshot.read-file` call returns. */
 export const MAX_READ_BYTES = 4 << 20;
 
@@ -265,10 +268,24 @@ export const calls = {
     args: z.object({ sourcePath: z.string().min(1).max(4096), project: z.string().min(1).max(200).optional() }).strict(),
     result: opStarted,
   },
-  /** The entries of one folder of a snapshot ('' is its root). */
+  /**
+   * The entries of one folder of a snapshot ('' is its root), in the order of
+   * src-shared/listing.ts for `sort` and `dir` (default name, ascending). With
+   * `limit`, one page of them from `offset`: a huge folder's first rows travel
+   * without the rest. Without it, all of them. `total` counts the whole folder.
+   */
   'snapshot.list-dir': {
-    args: z.object({ snapshotId, path: snapshotPath }).strict(),
-    result: z.object({ path: z.string(), entries: z.array(ListedEntry) }),
+    args: z
+      .object({
+        snapshotId,
+        path: snapshotPath,
+        sort: z.enum(['name', 'size', 'date']).optional(),
+        dir: z.enum(['asc', 'desc']).optional(),
+        offset: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(MAX_LIST_PAGE, `A page holds at most ${MAX_LIST_PAGE} entries.`).optional(),
+      })
+      .strict(),
+    result: z.object({ path: z.string(), entries: z.array(ListedEntry), total: z.number(), offset: z.number() }),
   },
   /** A bounded byte range of a file in a snapshot, as base64; large files are read range by range. */
   'snapshot.read-file': {

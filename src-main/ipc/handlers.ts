@@ -11,7 +11,7 @@ import { chooseStrategy } from '../engine/codecs/index.ts';
 import type { StrategyStats } from '../engine/codecs/index.ts';
 import { VaultError } from '../engine/errors.ts';
 import { VaultPathIndex } from '../engine/search/vault-index.ts';
-import { backup, diffSnapshots, exportZip, listPath, readFileRange, restore, vaultStats } from '../engine/vault/index.ts';
+import { backup, diffSnapshots, exportZip, listPage, readFileRange, restore, vaultStats } from '../engine/vault/index.ts';
 import type { Vault } from '../engine/vault/index.ts';
 import type { Handlers } from './dispatch.ts';
 import type { Operations } from './operations.ts';
@@ -132,9 +132,9 @@ export function createHandlers(ctx: AppContext): Handlers {
         return { snapshotId: s.snapshotId, project: s.project, files: s.files, bytes: s.bytes, storedBytes: s.storedBytes, warnings: s.warnings };
       });
     },
-    'snapshot.list-dir': async ({ snapshotId, path }) => {
-      const entries = await listPath(ctx.session.vault, snapshot(snapshotId), path);
-      return { path, entries };
+    'snapshot.list-dir': async ({ snapshotId, path, sort, dir, offset, limit }) => {
+      const page = await listPage(ctx.session.vault, snapshot(snapshotId), path, { sort, dir, offset, limit });
+      return { path, entries: page.entries, total: page.total, offset: page.offset };
     },
     'snapshot.read-file': async ({ snapshotId, path, offset, length }) => {
       const r = await readFileRange(ctx.session.vault, snapshot(snapshotId), path, offset, length);
