@@ -3,7 +3,7 @@
  * query cache and the operations store; query hooks keyed by call name and
  * arguments; and the one place where contract events invalidate the cache.
  */
-import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { UseQueryOptions } from '@tanstack/react-query';
 import { createContext, useContext, useEffect, useSyncExternalStore } from 'react';
 import type { ReactNode } from 'react';
@@ -87,11 +87,23 @@ function EventBridge() {
 
 /** A contract call as a cached query, keyed by name and arguments. */
 export function useCall<N extends CallName>(name: N, args: CallArgs<N>, options: Omit<UseQueryOptions<CallResult<N>, ClientError>, 'queryKey' | 'queryFn'> = {}) {
+  const query = useCallQuery();
+  return useQuery<CallResult<N>, ClientError>({ ...query(name, args), ...options });
+}
+
+/** Several calls of one name as cached queries (pages of a listing): the same keys as `useCall`, so both share answers. */
+export function useCalls<N extends CallName>(name: N, argsList: readonly CallArgs<N>[]) {
+  const query = useCallQuery();
+  return useQueries({ queries: argsList.map((args) => query(name, args)) });
+}
+
+/** The key and fetch of one call's query. */
+function useCallQuery() {
   const client = useClient();
   const qc = useQueryClient();
-  return useQuery<CallResult<N>, ClientError>({
-    queryKey: [name, args],
-    queryFn: async () => {
+  return <N extends CallName>(name: N, args: CallArgs<N>) => ({
+    queryKey: [name, args] as const,
+    queryFn: async (): Promise<CallResult<N>> => {
       try {
         return await client.call(name, args);
       } catch (err) {
@@ -100,7 +112,6 @@ export function useCall<N extends CallName>(name: N, args: CallArgs<N>, options:
         throw err;
       }
     },
-    ...options,
   });
 }
 

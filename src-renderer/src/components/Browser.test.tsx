@@ -9,7 +9,8 @@ import { act, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CallResult } from '../../../src-shared/contract.ts';
+import type { CallArgs, CallResult } from '../../../src-shared/contract.ts';
+import { sortEntries } from '../../../src-shared/listing.ts';
 import { createQueryClient, Providers } from '../api.tsx';
 import { ContractClient } from '../client.ts';
 import type { Entry } from '../lib/tree-model.ts';
@@ -20,13 +21,25 @@ import { Browser } from './Browser.tsx';
 
 const COUNT = 100_000;
 const SNAPSHOT = 'cd'.repeat(32);
-const entries: CallResult<'snapshot.list-dir'>['entries'] = Array.from({ length: COUNT }, (_, i) => ({
+type Listed = CallResult<'snapshot.list-dir'>['entries'][number];
+const entries: Listed[] = Array.from({ length: COUNT }, (_, i) => ({
   name: `file-${i}.txt`,
   path: `big/file-${i}.txt`,
   type: 'file' as const,
   size: (i * 7919) % 100_003,
   mtimeMs: 1_700_000_000_000 + ((i * 104_729) % COUNT) * 1000,
 }));
+
+/** What the engine answers (src-main/engine/vault/browse.ts listPage): the folder sorted once per order, then sliced. */
+const sorted = new Map<string, Listed[]>();
+function engineListing(args: CallArgs<'snapshot.list-dir'>, folder: readonly Listed[]): CallResult<'snapshot.list-dir'> {
+  const key = `${folder.length}:${args.sort ?? 'name'}:${args.dir ?? 'asc'}`;
+  let all = sorted.get(key);
+  if (!all) sorted.set(key, (all = sortEntries(folder, args.sort ?? 'name', args.dir ?? 'asc')));
+  const offset = Math.min(args.offset ?? 0, all.length);
+  const end = args.limit === undefined ? all.length : Math.min(all.length, offset + args.limit);
+  return { path: args.path, entries: all.slice(offset, end), total: all.length, offset };
+}
 
 // happy-dom lays nothing out: give the list's scroll box the size a window would (800 × 600 px, 20 rows).
 const boxSizes = { clientWidth: 800, clientHeight: 600 };
@@ -62,8 +75,20 @@ async function until<T>(find: () => T | null | undefined): Promise<T> {
   throw new Error('never appeared');
 }
 
-function mount() {
-  const client = new ContractClient({ call: async () => ({ ok: true, value: { path: 'big', entries } }), on: () => () => undefined });
+/** The listing calls the Browser made, in order, and the entry it last selected. */
+let asked: CallArgs<'snapshot.list-dir'>[] = [];
+let chosen: string | null = null;
+
+function mount(folder: readonly Listed[] = entries) {
+  asked = [];
+  chosen = null;
+  const client = new ContractClient({
+    call: async (_name, args) => {
+      asked.push(args as CallArgs<'snapshot.list-dir'>);
+      return { ok: true, value: engineListing(args as CallArgs<'snapshot.list-dir'>, folder) };
+    },
+    on: () => () => undefined,
+  });
   function Harness() {
     const [selected, setSelected] = useState<string | null>(null);
     const noop = () => undefined;
@@ -74,7 +99,10 @@ function mount() {
         path="big"
         selected={selected}
         onNavigate={noop}
-        onSelect={(e: Entry | null) => setSelected(e?.path ?? null)}
+        onSelect={(e: Entry | null) => {
+          chosen = e?.name ?? null;
+          setSelected(e?.path ?? null);
+        }}
         onOpenFile={noop}
         onRestore={noop}
         onExport={noop}
@@ -99,8 +127,18 @@ const label = (el: Element | undefined) => el?.querySelector('.label')?.textCont
 const press = (key: string) => act(() => void listbox()!.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })));
 const click = (name: string) => act(() => [...document.querySelectorAll('button')].find((b) => b.getAttribute('aria-label') === name)!.click());
 
+const scroller = () => document.querySelector<HTMLElement>('.list-scroll')!;
+const scrollTo = (top: number) =>
+  act(() => {
+    scroller().scrollTop = top;
+    scroller().dispatchEvent(new Event('scroll'));
+  });
+// The entry the Browser told its parent; the row itself is in the page only if it is in view, which needs a real layout for a jump (the e2e suite scrolls in Chromium).
+const selectedLabel = () => chosen;
+const pagesAsked = () => asked.map((a) => `${a.sort}/${a.dir}@${a.offset}+${a.limit}`);
+
 describe('the browse list with 100,000 entries', () => {
-  it('puts only the rows near the view in the page, over the height of all of them', async () => {
+  it('paints the first page only, over the height of all the rows', async () => {
     mount();
     await until(() => options().length > 0);
     expect(document.body.textContent).toContain('100,000 items');
@@ -108,26 +146,84 @@ describe('the browse list with 100,000 entries', () => {
     expect(options().length).toBeLessThan(100);
     expect(listbox()!.style.height).toBe(`${COUNT * 30}px`);
     expect(label(options()[0])).toBe('file-0.txt');
+    expect(pagesAsked()).toEqual(['name/asc@0+200']);
   });
 
-  it('sorts all of them, and the keyboard selects the last and the first', async () => {
+  it('asks for the pages the view scrolls to, with placeholders until they arrive', async () => {
+    mount();
+    await until(() => options().length > 0);
+    scrollTo(50_000 * 30);
+    // The rows at 50,000 come from the page that holds them, in the engine's order.
+    await until(() => options().some((o) => label(o) === 'file-50000.txt'));
+    expect(pagesAsked()).toContain('name/asc@50000+200');
+    expect(pagesAsked()).toContain('name/asc@49800+200');
+    expect(pagesAsked().length).toBeLessThan(5);
+    expect(options().length).toBeLessThan(100);
+    expect(document.querySelector('[role="option"][aria-busy="true"]')).toBeNull();
+
+    // Scrolled again before the answer comes: those rows hold their places as placeholders.
+    scrollTo(80_000 * 30);
+    const busy = document.querySelectorAll('[role="option"][aria-busy="true"]').length;
+    await until(() => options().some((o) => label(o) === 'file-80000.txt'));
+    expect(busy).toBeGreaterThan(0);
+    expect(document.querySelector('[role="option"][aria-busy="true"]')).toBeNull();
+  });
+
+  it('jumps to the end with End, loading the last page, and back with Home', async () => {
+    mount();
+    await until(() => options().length > 0);
+    act(() => listbox()!.focus());
+    await until(() => selectedLabel() === 'file-0.txt');
+    press('End');
+    await until(() => listbox()!.getAttribute('aria-activedescendant') === `row-${COUNT - 1}`);
+    await until(() => selectedLabel() === 'file-99999.txt');
+    expect(pagesAsked()).toContain(`name/asc@${COUNT - 200}+200`);
+    press('PageUp');
+    await until(() => selectedLabel() === `file-${COUNT - 1 - 19}.txt`);
+    press('Home');
+    await until(() => listbox()!.getAttribute('aria-activedescendant') === 'row-0');
+    expect(selectedLabel()).toBe('file-0.txt');
+    // Type-ahead moves through the rows that have arrived.
+    press('f');
+    await until(() => selectedLabel() === 'file-1.txt');
+  });
+
+  it('sorts by asking the engine for the new order, never sorting a partial list', async () => {
     mount();
     await until(() => options().length > 0);
     click('Sort by Name');
     await until(() => label(options()[0]) === 'file-99999.txt');
+    expect(pagesAsked()).toContain('name/desc@0+200');
     click('Sort by Size');
     const largest = entries.reduce((a, b) => (b.size > a.size || (b.size === a.size && b.name < a.name) ? b : a));
     await until(() => label(options()[0]) === largest.name);
+    expect(pagesAsked()).toContain('size/desc@0+200');
+    // The count stays while the new order arrives: the list never empties.
+    expect(document.body.textContent).toContain('100,000 items');
 
     act(() => listbox()!.focus());
     press('End');
     const smallest = [...entries].sort((a, b) => a.size - b.size || a.name.localeCompare(b.name, undefined, { numeric: true }))[0]!;
-    // The selection moves to the last entry (scrolling it into view needs a real layout: the e2e suite does that in Chromium).
-    await until(() => listbox()!.getAttribute('aria-activedescendant') === `row-${COUNT - 1}`);
-    expect(smallest.size).toBe(0);
+    await until(() => selectedLabel() === smallest.name);
+    expect(listbox()!.getAttribute('aria-activedescendant')).toBe(`row-${COUNT - 1}`);
+    expect(pagesAsked()).toContain(`size/desc@${COUNT - 200}+200`);
     expect(options().length).toBeLessThan(100);
     press('Home');
-    await until(() => listbox()!.getAttribute('aria-activedescendant') === 'row-0');
-    expect(label(document.querySelector('[role="option"][aria-selected="true"]')!)).toBe(largest.name);
+    await until(() => selectedLabel() === largest.name);
+    expect(asked.every((a) => a.limit === 200)).toBe(true);
+  });
+});
+
+describe('a small folder', () => {
+  it('is one call, with no placeholders', async () => {
+    mount(entries.slice(0, 40));
+    await until(() => options().length > 0);
+    expect(document.body.textContent).toContain('40 items');
+    expect(options().length).toBeLessThan(40);
+    expect(options().every((o) => label(o)?.startsWith('file-'))).toBe(true);
+    scrollTo(40 * 30);
+    await until(() => options().some((o) => label(o) === 'file-39.txt'));
+    expect(document.querySelector('[role="option"][aria-busy="true"]')).toBeNull();
+    expect(pagesAsked()).toEqual(['name/asc@0+200']);
   });
 });

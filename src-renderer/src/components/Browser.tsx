@@ -2,18 +2,23 @@
  * One folder of a snapshot as a virtualized list (TanStack Virtual: only the
  * rows on screen exist, so 100,000 entries scroll smoothly), with sortable
  * columns, breadcrumbs, and the keyboard: arrows/Home/End/PageUp/PageDown
- * move, Enter or → opens, Backspace or ← goes up, a letter jumps.
+ * move, Enter or → opens, Backspace or ← goes up, a letter jumps. The rows
+ * arrive in pages, in the engine's order for the chosen sort (folder-pages.ts):
+ * the first rows paint without waiting for the whole folder, and a row whose
+ * page is still on its way shows a placeholder.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import * as Menu from '@radix-ui/react-dropdown-menu';
 import { ArrowDown, ArrowUp, ChevronRight, File, Folder, Link2, MoreHorizontal } from 'lucide-react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import { errorText, useCall } from '../api.tsx';
+import { errorText } from '../api.tsx';
 import { formatBytes, formatDate, plural } from '../lib/format.ts';
-import { breadcrumbs, keyAction, nextSort, parentPath, sortEntries, typeAhead } from '../lib/tree-model.ts';
+import { breadcrumbs, keyAction, nextSort, pagesCovering, parentPath, typeAhead } from '../lib/tree-model.ts';
 import type { Entry, SortDir, SortKey } from '../lib/tree-model.ts';
 import { useNativeMenu } from './ContextMenu.tsx';
+import { LIST_PAGE, useFolderHead, useFolderRows } from './folder-pages.ts';
+import type { FolderOrder } from './folder-pages.ts';
 
 const ROW = 30;
 
@@ -31,43 +36,88 @@ export interface BrowserProps {
   onHistory?: (entry: Entry) => void;
 }
 
+/** Rows either side of the view whose pages are asked for before they scroll in. */
+const LOOKAHEAD = 60;
+
+/**
+ * A move made in the list (click, keys, type-ahead): the row it went to and
+ * the path it told the parent, or null while that row's page is on its way.
+ * It belongs to one folder in one order.
+ */
+interface Cursor {
+  order: string;
+  index: number;
+  told: string | null;
+}
+
 export function Browser(props: BrowserProps) {
   const { snapshotId, path, selected } = props;
-  const listing = useCall('snapshot.list-dir', { snapshotId, path });
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: 'name', dir: 'asc' });
-  const entries = useMemo(() => sortEntries(listing.data?.entries ?? [], sort.key, sort.dir), [listing.data, sort]);
-  const index = selected === null ? -1 : entries.findIndex((e) => e.path === selected);
-  const current = index >= 0 ? entries[index]! : null;
+  const order: FolderOrder = { snapshotId, path, sort: sort.key, dir: sort.dir };
+  const orderKey = `${snapshotId}\0${path}\0${sort.key}\0${sort.dir}`;
+  const head = useFolderHead(order);
+  const count = head.total ?? 0;
+  const [cursor, setCursor] = useState<Cursor | null>(null);
+  const moved = cursor?.order === orderKey ? cursor : null;
   const [menuOpen, setMenuOpen] = useState(false);
   // In the desktop app a right click shows a native menu of the same actions; in a browser, the Actions menu.
   const nativeMenu = useNativeMenu();
   const scroller = useRef<HTMLDivElement>(null);
   const list = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: entries.length, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
+  const virtual = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW, overscan: 12 });
+  const shown = virtual.getVirtualItems();
+  const first = shown[0]?.index ?? 0;
+  const last = shown.at(-1)?.index ?? 0;
+  const folder = useFolderRows(order, count, pagesCovering(first - LOOKAHEAD, last + LOOKAHEAD, count, LIST_PAGE, moved ? [moved.index] : []));
+  const { rows } = folder;
+  const index = moved ? moved.index : folder.indexOf(selected);
+  const current = index >= 0 ? (rows[index] ?? null) : null;
 
   useEffect(() => {
     if (index >= 0) virtual.scrollToIndex(index, { align: 'auto' });
   }, [index, virtual]);
 
-  // Entering a folder with the keyboard keeps the focus in the list: select its first entry, as Finder does.
+  // Another folder or order, or a selection made elsewhere (the route, another screen), ends the list's own move.
   useEffect(() => {
-    if (index < 0 && entries.length > 0 && list.current && list.current === document.activeElement) props.onSelect(entries[0]!);
-  }, [entries]);
+    setCursor((c) => (c && (c.order !== orderKey || (c.told !== null && c.told !== selected)) ? null : c));
+  }, [selected, orderKey]);
+
+  // A move to a row whose page was still on its way selects it once it arrives.
+  const waitingFor = moved && moved.told === null ? rows[moved.index] : undefined;
+  useEffect(() => {
+    if (!moved || !waitingFor) return;
+    setCursor({ ...moved, told: waitingFor.path });
+    props.onSelect(waitingFor);
+  }, [waitingFor]);
+
+  // Entering a folder with the keyboard keeps the focus in the list: select its first entry, as Finder does.
+  const firstRow = rows[0];
+  useEffect(() => {
+    if (index < 0 && firstRow && list.current && list.current === document.activeElement) props.onSelect(firstRow);
+  }, [firstRow]);
 
   const open = (e: Entry) => {
     if (e.type === 'dir') props.onNavigate(e.path, null);
     else props.onOpenFile(e);
   };
-  const select = (i: number) => props.onSelect(entries[i] ?? null);
+  const up = () => {
+    if (path) props.onNavigate(parentPath(path), path);
+  };
+  const select = (i: number) => {
+    if (i < 0) return;
+    const e = rows[i];
+    setCursor({ order: orderKey, index: i, told: e?.path ?? null });
+    if (e) props.onSelect(e);
+  };
 
   const onKey = (ev: KeyboardEvent) => {
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 300) / ROW) - 1);
-    const action = keyAction(ev.key, index, entries.length, page);
+    const action = keyAction(ev.key, index, count, page);
     if (action) {
       ev.preventDefault();
       if ('move' in action) select(action.move);
-      else if ('open' in action) open(entries[index]!);
-      else if (path) props.onNavigate(parentPath(path), path);
+      else if ('up' in action) up();
+      else if (current) open(current);
       return;
     }
     if (current && (ev.key === 'ContextMenu' || (ev.key === 'F10' && ev.shiftKey))) {
@@ -75,7 +125,7 @@ export function Browser(props: BrowserProps) {
       setMenuOpen(true);
       return;
     }
-    if (ev.key.length === 1 && /\S/.test(ev.key) && !ev.ctrlKey && !ev.metaKey && !ev.altKey) select(typeAhead(entries, index, ev.key));
+    if (ev.key.length === 1 && /\S/.test(ev.key) && !ev.ctrlKey && !ev.metaKey && !ev.altKey) select(typeAhead(rows, index, ev.key));
   };
 
   const crumbs = breadcrumbs(path, props.rootLabel);
@@ -103,7 +153,7 @@ export function Browser(props: BrowserProps) {
             </li>
           ))}
         </ol>
-        <span className="muted count">{listing.data ? plural(entries.length, 'item') : ''}</span>
+        <span className="muted count">{head.total !== null ? plural(head.total, 'item') : ''}</span>
         {current && (
           <EntryMenu
             entry={current}
@@ -124,7 +174,7 @@ export function Browser(props: BrowserProps) {
         {column('size', 'Size', 'num')}
         {column('date', 'Modified', 'date')}
       </div>
-      {listing.error && <p className="form-error">{errorText(listing.error)}</p>}
+      {(head.error ?? folder.error) && <p className="form-error">{errorText(head.error ?? folder.error)}</p>}
       <div className="list-scroll" ref={scroller}>
         <div
           ref={list}
@@ -134,12 +184,13 @@ export function Browser(props: BrowserProps) {
           aria-label={`Contents of ${crumbs.at(-1)!.label}`}
           aria-activedescendant={activeId}
           onKeyDown={onKey}
-          onFocus={() => index < 0 && entries.length > 0 && select(0)}
+          onFocus={() => index < 0 && count > 0 && select(0)}
           style={{ height: virtual.getTotalSize() }}
         >
-          {virtual.getVirtualItems().map((v) => {
-            const e = entries[v.index]!;
+          {shown.map((v) => {
+            const e = rows[v.index];
             const isSel = v.index === index;
+            if (!e) return <PlaceholderRow key={`row-${v.index}`} index={v.index} start={v.start} selected={isSel} />;
             return (
               <div
                 key={e.path}
@@ -174,6 +225,24 @@ export function Browser(props: BrowserProps) {
           })}
         </div>
       </div>
+    </div>
+  );
+}
+
+/** A row whose page has not arrived yet: it holds its place (and the selection) until it does. */
+function PlaceholderRow(props: { index: number; start: number; selected: boolean }) {
+  return (
+    <div
+      id={`row-${props.index}`}
+      role="option"
+      aria-selected={props.selected}
+      aria-busy
+      className={`row placeholder${props.selected ? ' selected' : ''}`}
+      style={{ transform: `translateY(${props.start}px)`, height: ROW }}
+    >
+      <span className="name">
+        <span className="label muted">Loading…</span>
+      </span>
     </div>
   );
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hexRows, looksLikeText, previewKind, trimPartialUtf8 } from './content.ts';
 import { formatBytes, formatDelta, formatEta, formatRelative } from './format.ts';
 import { passwordStrength } from './password.ts';
-import { breadcrumbs, keyAction, nextSort, parentPath, sortEntries, typeAhead } from './tree-model.ts';
+import { breadcrumbs, keyAction, nextSort, pagesCovering, parentPath, sortEntries, typeAhead } from './tree-model.ts';
 import type { Entry } from './tree-model.ts';
 
 describe('format', () => {
@@ -59,6 +59,24 @@ describe('tree model', () => {
     expect(keyAction('Backspace', -1, 0, 10)).toEqual({ up: true });
     expect(keyAction('x', 1, 5, 10)).toBeNull();
     expect(typeAhead(sortEntries(entries, 'name', 'asc'), 0, 'f')).toBe(3);
+  });
+
+  it('passes over rows whose page has not arrived when typing ahead', () => {
+    const sorted = sortEntries(entries, 'name', 'asc');
+    const holey: (Entry | undefined)[] = [...sorted];
+    holey[3] = undefined;
+    // A, src, b.txt, (file2 not yet arrived), file10.
+    expect(typeAhead(holey, 0, 'f')).toBe(4);
+    expect(typeAhead(holey, 4, 'f')).toBe(4);
+  });
+
+  it('names the pages that hold a range of rows and the extra rows', () => {
+    expect(pagesCovering(0, 19, 100_000, 200)).toEqual([0]);
+    expect(pagesCovering(190, 230, 100_000, 200)).toEqual([0, 1]);
+    expect(pagesCovering(-50, 10, 100_000, 200, [99_999])).toEqual([0, 499]);
+    expect(pagesCovering(99_950, 100_100, 100_000, 200)).toEqual([499]);
+    expect(pagesCovering(0, 19, 0, 200, [0])).toEqual([]);
+    expect(pagesCovering(0, 19, 30, 200, [5, -1, 30])).toEqual([0]);
   });
 
   it('builds breadcrumbs and parent paths', () => {

@@ -1,7 +1,8 @@
 /**
  * The browse list's logic, kept out of the component so it is tested alone:
  * sorting (folders first, then by the chosen column), the keyboard model,
- * and paths/breadcrumbs inside a snapshot ('' is the root, '/'-separated).
+ * which pages of a large folder to ask for, and paths/breadcrumbs inside a
+ * snapshot ('' is the root, '/'-separated).
  * The sort order itself is shared with the engine (src-shared/listing.ts),
  * which pages large folders in the same order.
  */
@@ -54,14 +55,29 @@ export function keyAction(key: string, index: number, count: number, pageSize: n
   }
 }
 
-/** Typing a letter jumps to the next entry starting with it (wrapping). */
-export function typeAhead(entries: readonly Entry[], from: number, letter: string): number {
+/**
+ * Typing a letter jumps to the next entry starting with it (wrapping). A
+ * paged folder has holes where its pages have not arrived: they are passed over.
+ */
+export function typeAhead(entries: readonly (Entry | undefined)[], from: number, letter: string): number {
   const l = letter.toLowerCase();
   for (let k = 1; k <= entries.length; k++) {
     const i = (from + k) % entries.length;
-    if (entries[i]!.name.toLowerCase().startsWith(l)) return i;
+    if (entries[i]?.name.toLowerCase().startsWith(l)) return i;
   }
   return from;
+}
+
+/** The pages (of `pageSize` rows) that hold rows `first` to `last` of a list of `count` rows, and the page of each extra row. */
+export function pagesCovering(first: number, last: number, count: number, pageSize: number, extra: readonly number[] = []): number[] {
+  const pages = new Set<number>();
+  if (count > 0) {
+    const from = Math.floor(Math.max(0, first) / pageSize);
+    const to = Math.floor(Math.min(count - 1, Math.max(first, last)) / pageSize);
+    for (let p = from; p <= to; p++) pages.add(p);
+    for (const row of extra) if (row >= 0 && row < count) pages.add(Math.floor(row / pageSize));
+  }
+  return [...pages].sort((a, b) => a - b);
 }
 
 export function parentPath(path: string): string {
