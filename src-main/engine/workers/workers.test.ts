@@ -4,7 +4,7 @@ import { findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.t
 import { isVaultError, type VaultErrorKind } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { WorkerPool, type WorkerPoolOptions, type SealResult } from './index.ts';
-import { makeContext, openItems, sealItems } from './tasks.ts';
+import { checkItems, makeContext, openItems, sealItems } from './tasks.ts';
 
 const chunker: ChunkerParams = { min: 2 * 1024, avg: 8 * 1024, max: 32 * 1024 };
 const keys: WorkerPoolOptions = { blobKey: randomBytes(32), idKey: randomBytes(32), gearSeed: randomBytes(32), chunker, threads: 2 };
@@ -138,5 +138,23 @@ describe('WorkerPool', () => {
 
   it('refuses keys of the wrong size at creation', () => {
     expect(() => WorkerPool.create({ ...keys, idKey: new Uint8Array(16) })).toThrow(/32-byte idKey/);
+  });
+});
+
+describe('the check task (verify --read-data)', () => {
+  it('passes a sound blob and fails a flipped byte, a blob under another id and one of another kind', () => {
+    const ctx = makeContext(keys);
+    const items = [{ offset: 0, length: text.length, id: idOf(text), kind: BlobKind.chunk, strategy: undefined }];
+    const [sealed] = (sealItems(ctx, buffer, items).value as SealResult[]).map((r) => r.sealed);
+    const flipped = new Uint8Array(sealed!);
+    flipped[40]! ^= 0x10;
+    const outcomes = checkItems(ctx, [
+      { sealed: sealed!, id: idOf(text), kind: BlobKind.chunk, rawLength: text.length },
+      { sealed: flipped, id: idOf(text), kind: BlobKind.chunk, rawLength: text.length },
+      { sealed: sealed!, id: idOf(random), kind: BlobKind.chunk, rawLength: text.length },
+      { sealed: sealed!, id: idOf(text), kind: BlobKind.tree, rawLength: text.length },
+    ]);
+    expect(outcomes[0]).toBeNull();
+    for (const o of outcomes.slice(1)) expect(o).toMatch(/failed authentication/);
   });
 });
