@@ -212,7 +212,8 @@ export function decodeTree(bytes: Uint8Array, label?: string): TreeEntry[] {
   const entries: TreeEntry[] = [];
   let previous: Uint8Array | undefined;
   for (let i = 0; i < count; i++) {
-    const { entry, nameBytes } = decodeEntry(r, i);
+    const entry = decodeEntry(r, i);
+    const nameBytes = r.lastName!;
     if (previous !== undefined && compareNameBytes(previous, nameBytes) >= 0) {
       throw r.damaged(`entry ${i} is out of order or repeats a name`);
     }
@@ -223,17 +224,21 @@ export function decodeTree(bytes: Uint8Array, label?: string): TreeEntry[] {
   return entries;
 }
 
-function decodeEntry(r: Reader, i: number): { entry: TreeEntry; nameBytes: Uint8Array } {
+/** One entry; its name's bytes are left in `r.lastName` (for the order check). */
+function decodeEntry(r: Reader, i: number): TreeEntry {
   const type = TYPE_OF_CODE[r.u8()];
   if (type === undefined) throw r.damaged(`entry ${i} has an unknown type`);
   const flags = r.u8();
   if ((flags & ~(FLAG_INO | FLAG_CTIME)) !== 0) throw r.damaged(`entry ${i} has unknown flags`);
   const nameBytes = r.bytes(r.u16());
+  r.lastName = nameBytes;
   const problem = nameProblem(nameBytes);
   if (problem !== undefined) throw r.damaged(`entry ${i} has an illegal name: ${problem}`);
   const mode = r.u16();
   if (mode > MAX_MODE) throw r.damaged(`entry ${i} has mode bits out of range`);
-  const entry: TreeEntry = { ...nameFromBytes(nameBytes), type, mode, mtimeNs: r.i64(), size: 0 };
+  // Most names are ASCII: read them straight from the tree's bytes, no UTF-8 validation pass.
+  const name = isAscii(nameBytes) ? r.latin1(nameBytes) : nameFromBytes(nameBytes);
+  const entry: TreeEntry = typeof name === 'string' ? { name, type, mode, mtimeNs: r.i64(), size: 0 } : { ...name, type, mode, mtimeNs: r.i64(), size: 0 };
   if (flags & FLAG_INO) entry.ino = r.u64();
   if (flags & FLAG_CTIME) entry.ctimeNs = r.i64();
 
@@ -263,16 +268,25 @@ function decodeEntry(r: Reader, i: number): { entry: TreeEntry; nameBytes: Uint8
       break;
     }
   }
-  return { entry, nameBytes };
+  return entry;
+}
+
+function isAscii(bytes: Uint8Array): boolean {
+  for (let k = 0; k < bytes.length; k++) if (bytes[k]! >= 0x80) return false;
+  return true;
 }
 
 class Reader {
   private readonly buf: Buffer;
   private pos = 0;
   private readonly label: string | undefined;
+  /** The name bytes of the entry decoded last. */
+  lastName: Uint8Array | undefined;
 
   constructor(bytes: Uint8Array, label: string | undefined) {
-    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // One copy of the whole tree; names and ids are views into it. Decoded entries so never
+    // alias the caller's buffer, and a 100,000-entry tree costs one allocation, not 200,000.
+    this.buf = Buffer.from(bytes);
     this.label = label;
   }
 
@@ -307,10 +321,16 @@ class Reader {
     return this.buf.readBigInt64BE(this.take(8));
   }
 
-  /** A copy, so decoded entries never pin or alias the blob buffer. */
+  /** Bytes that `bytes` returned, as a string: for ASCII, the same as UTF-8. */
+  latin1(view: Uint8Array): string {
+    const at = view.byteOffset - this.buf.byteOffset;
+    return this.buf.toString('latin1', at, at + view.length);
+  }
+
+  /** A view into this reader's own copy of the tree (see the constructor). */
   bytes(n: number): Uint8Array {
     const at = this.take(n);
-    return new Uint8Array(this.buf.subarray(at, at + n));
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + at, n);
   }
 
   damaged(why: string): VaultError {
