@@ -32,15 +32,17 @@ export interface HealOpenOptions {
 }
 
 export async function openForHealing(dir: string, password: string, options: HealOpenOptions = {}): Promise<HealTarget & { close(): Promise<void> }> {
-  const { keys, repairedCopy } = await unlockHeader(dir, password);
-  const pool = WorkerPool.create({
-    blobKey: keys.blobKey,
-    idKey: keys.idKey,
-    gearSeed: keys.gearSeed,
-    chunker: DEFAULT_CHUNKER_PARAMS,
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.workerFile ? { workerFile: options.workerFile } : {}),
-  });
+  // The worker threads load while Argon2id runs.
+  const pool = WorkerPool.warm({ ...(options.threads ? { threads: options.threads } : {}), ...(options.workerFile ? { workerFile: options.workerFile } : {}) });
+  let unlocked;
+  try {
+    unlocked = await unlockHeader(dir, password);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  const { keys, repairedCopy } = unlocked;
+  pool.setKeys({ blobKey: keys.blobKey, idKey: keys.idKey, gearSeed: keys.gearSeed, chunker: DEFAULT_CHUNKER_PARAMS });
   const target = healTargetFor(dir, keys, pool, repairedCopy ?? null);
   const closeCatalog = target.close;
   target.close = async () => {

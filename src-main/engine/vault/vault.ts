@@ -33,6 +33,7 @@ import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeManifest, decodeTree } from '../snapshot/index.ts';
 import type { SnapshotManifest, TreeEntry } from '../snapshot/index.ts';
 import { WorkerPool } from '../workers/index.ts';
+import type { PoolShape, WorkerKeys } from '../workers/index.ts';
 
 export const PACKS_DIR = 'packs';
 
@@ -111,6 +112,7 @@ export class Vault {
       }
       throw err;
     }
+    // The pool starts on first use: listing and browsing need none.
     return new Vault(root, keys, catalog, options);
   }
 
@@ -141,15 +143,12 @@ export class Vault {
   /** The worker pool, started on first use. */
   get pool(): WorkerPool {
     this.#assertOpen();
-    this.#pool ??= WorkerPool.create({
-      blobKey: this.#keys.blobKey,
-      idKey: this.#keys.idKey,
-      gearSeed: this.#keys.gearSeed,
-      chunker: this.chunker,
-      ...(this.options.threads ? { threads: this.options.threads } : {}),
-      ...(this.options.workerFile ? { workerFile: this.options.workerFile } : {}),
-    });
+    this.#pool ??= WorkerPool.create({ ...this.#workerKeys(), ...poolShape(this.options) });
     return this.#pool;
+  }
+
+  #workerKeys(): WorkerKeys {
+    return { blobKey: this.#keys.blobKey, idKey: this.#keys.idKey, gearSeed: this.#keys.gearSeed, chunker: this.chunker };
   }
 
   get reader(): PackReader {
@@ -434,6 +433,10 @@ export class Vault {
 const TREE_BATCH = 128;
 /** Decoded folder listings kept (cleared all at once when full). */
 const TREE_CACHE_TREES = 4096;
+
+function poolShape(options: VaultOptions): PoolShape {
+  return { ...(options.threads ? { threads: options.threads } : {}), ...(options.workerFile ? { workerFile: options.workerFile } : {}) };
+}
 
 function isReadDamage(err: unknown): boolean {
   return err instanceof VaultError && (err.kind === 'damaged-data' || err.kind === 'io' || err.kind === 'permission-denied');

@@ -25,5 +25,5 @@
  *   does is durable, so stopping it mid-task is safe.
  */
 export { WorkerPool } from './pool.ts';
-export type { WorkerPoolOptions, CallOptions } from './pool.ts';
+export type { CallOptions, PoolShape, WorkerPoolOptions } from './pool.ts';
 export type { WorkerKeys, HashItem, HashResult, SealItem, SealResult, OpenItem, WriteFileItem, WireError } from './protocol.ts';

@@ -2,10 +2,12 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { VaultError } from '../errors.ts';
+import { KEY_SLOT_BYTES, writeKeySlot } from './protocol.ts';
 import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, Reply, SealItem, SealResult, Task, WireError, WorkerKeys, WriteFileItem } from './protocol.ts';
 import { makeContext } from './tasks.ts';
 
-export interface WorkerPoolOptions extends WorkerKeys {
+/** How a pool runs, apart from its keys. */
+export interface PoolShape {
   /** Threads at most; default: the cores (`os.availableParallelism()`). */
   threads?: number;
   /** The worker entry; default `./worker.ts` beside this file. The Electron bundle passes its built .js. */
@@ -13,6 +15,8 @@ export interface WorkerPoolOptions extends WorkerKeys {
   /** Milliseconds an idle thread lives before it exits (default 30 s). */
   idleTimeoutMs?: number;
 }
+
+export interface WorkerPoolOptions extends WorkerKeys, PoolShape {}
 
 export interface CallOptions {
   /** Aborting rejects with VaultError('cancelled'); a running task's thread is stopped and replaced. */
@@ -26,20 +30,44 @@ const DEFAULT_WORKER = new URL('./worker.ts', import.meta.url);
  * submit several batches at once to keep every thread busy.
  */
 export class WorkerPool {
-  readonly #options: WorkerPoolOptions;
+  readonly #options: PoolShape;
   readonly #size: number;
+  /** The keys travel to the threads in shared memory (see protocol.ts), so threads can start before them. */
+  readonly #keys = new SharedArrayBuffer(KEY_SLOT_BYTES);
+  #hasKeys = false;
   #piscina: Piscina | undefined;
   #closed = false;
 
-  private constructor(options: WorkerPoolOptions) {
-    makeContext(options); // fail here, on the caller's stack, on a bad key or chunker setting
+  private constructor(options: PoolShape) {
     this.#options = options;
     this.#size = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   }
 
   /** Starts no thread: the first task does. */
   static create(options: WorkerPoolOptions): WorkerPool {
-    return new WorkerPool(options);
+    const pool = new WorkerPool(options);
+    pool.setKeys(options);
+    return pool;
+  }
+
+  /**
+   * Starts every thread now, before the keys exist: loading a thread takes
+   * about as long as deriving the key from the password, so the two overlap.
+   * Tasks wait for `setKeys`; `close` it if unlocking fails.
+   */
+  static warm(options: PoolShape): WorkerPool {
+    const pool = new WorkerPool(options);
+    const piscina = pool.#start();
+    for (let i = 0; i < pool.#size; i++) void piscina.run({ kind: 'ping' } satisfies Task).catch(() => undefined);
+    return pool;
+  }
+
+  /** Gives the threads their keys; once, before the first task. */
+  setKeys(keys: WorkerKeys): void {
+    if (this.#hasKeys) throw new VaultError('internal', 'The worker pool already has its keys.');
+    makeContext(keys); // fail here, on the caller's stack, on a bad key or chunker setting
+    writeKeySlot(this.#keys, keys);
+    this.#hasKeys = true;
   }
 
   /** The most threads this pool runs at once. */
@@ -101,6 +129,7 @@ export class WorkerPool {
   async #run(task: Task, opts: CallOptions | undefined): Promise<unknown> {
     const signal = opts?.signal;
     if (signal?.aborted) throw cancelled();
+    if (!this.#hasKeys) throw new VaultError('internal', 'The worker pool has no keys yet.');
     let reply: Reply;
     try {
       reply = (await this.#start().run(task, signal === undefined ? {} : { signal })) as Reply;
@@ -114,10 +143,10 @@ export class WorkerPool {
 
   #start(): Piscina {
     if (this.#closed) throw new VaultError('internal', 'The worker pool is closed.');
-    const { blobKey, idKey, gearSeed, chunker, workerFile = DEFAULT_WORKER, idleTimeoutMs = 30_000 } = this.#options;
+    const { workerFile = DEFAULT_WORKER, idleTimeoutMs = 30_000 } = this.#options;
     this.#piscina ??= new Piscina({
       filename: workerFile instanceof URL ? fileURLToPath(workerFile) : workerFile,
-      workerData: { blobKey, idKey, gearSeed, chunker } satisfies WorkerKeys,
+      workerData: { keySlot: this.#keys },
       minThreads: 0,
       maxThreads: this.#size,
       idleTimeout: idleTimeoutMs,

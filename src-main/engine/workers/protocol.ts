@@ -18,6 +18,39 @@ export interface WorkerKeys {
   chunker: ChunkerParams;
 }
 
+/**
+ * The keys in shared memory (`workerData.keySlot`), so threads can be started
+ * before the password is turned into keys. Layout: a ready flag (Int32, set
+ * last with Atomics so a thread that sees it sees the keys), then blobKey,
+ * idKey, gearSeed (32 bytes each) and the chunker's min, avg, max (u32).
+ */
+export const KEY_SLOT_BYTES = 4 + 3 * 32 + 3 * 4;
+
+export function writeKeySlot(slot: SharedArrayBuffer, keys: WorkerKeys): void {
+  const bytes = new Uint8Array(slot);
+  bytes.set(keys.blobKey, 4);
+  bytes.set(keys.idKey, 36);
+  bytes.set(keys.gearSeed, 68);
+  const chunker = new DataView(slot, 100, 12);
+  chunker.setUint32(0, keys.chunker.min, true);
+  chunker.setUint32(4, keys.chunker.avg, true);
+  chunker.setUint32(8, keys.chunker.max, true);
+  Atomics.store(new Int32Array(slot, 0, 1), 0, 1);
+}
+
+/** The keys, or undefined while they are not written yet. */
+export function readKeySlot(slot: SharedArrayBuffer): WorkerKeys | undefined {
+  if (Atomics.load(new Int32Array(slot, 0, 1), 0) !== 1) return undefined;
+  const bytes = new Uint8Array(slot);
+  const chunker = new DataView(slot, 100, 12);
+  return {
+    blobKey: bytes.slice(4, 36),
+    idKey: bytes.slice(36, 68),
+    gearSeed: bytes.slice(68, 100),
+    chunker: { min: chunker.getUint32(0, true), avg: chunker.getUint32(4, true), max: chunker.getUint32(8, true) },
+  };
+}
+
 export interface HashItem {
   offset: number;
   length: number;
@@ -116,6 +149,8 @@ export type Task =
   | { kind: 'check'; items: OpenItem[] }
   | { kind: 'crc'; buffer: SharedArrayBuffer; length: number; stripeBytes: number }
   | { kind: 'write-files'; packsDir: string; items: WriteFileItem[]; nowSeconds: number }
+  /** Does nothing: starts a thread ahead of its first task. */
+  | { kind: 'ping' }
   | ParityTask;
 
 export type WireError = { kind: VaultErrorKind; message: string };

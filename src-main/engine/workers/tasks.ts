@@ -56,6 +56,8 @@ export function runTask(ctx: TaskContext, task: Task): TaskOutput {
       return parityTask(task);
     case 'write-files':
       return writeFiles(ctx, task.packsDir, task.items, task.nowSeconds);
+    case 'ping':
+      return { value: null, transfer: [] };
     default:
       throw new VaultError('internal', `Unknown worker task ${(task as { kind: unknown }).kind}.`);
   }

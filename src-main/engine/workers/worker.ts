@@ -7,6 +7,7 @@
 import { workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { VaultError } from '../errors.ts';
+import { readKeySlot } from './protocol.ts';
 import type { Reply, Task, WireError, WorkerKeys } from './protocol.ts';
 import { makeContext, runTask, type TaskContext } from './tasks.ts';
 
@@ -14,7 +15,8 @@ let context: TaskContext | undefined;
 
 export default function handle(task: Task): unknown {
   try {
-    context ??= makeContext(workerData as WorkerKeys);
+    if (task.kind === 'ping') return { ok: true, value: null } satisfies Reply;
+    context ??= makeContext(keys());
     const { value, transfer } = runTask(context, task);
     const reply: Reply = { ok: true, value };
     return move({ [transferableSymbol]: transfer, [valueSymbol]: reply });
@@ -22,6 +24,12 @@ export default function handle(task: Task): unknown {
     const reply: Reply = { ok: false, error: toWire(err) };
     return reply;
   }
+}
+
+function keys(): WorkerKeys {
+  const k = readKeySlot((workerData as { keySlot: SharedArrayBuffer }).keySlot);
+  if (!k) throw new VaultError('internal', 'A worker thread got a task before its keys.');
+  return k;
 }
 
 function toWire(err: unknown): WireError {

@@ -158,3 +158,25 @@ describe('the check task (verify --read-data)', () => {
     for (const o of outcomes.slice(1)) expect(o).toMatch(/failed authentication/);
   });
 });
+
+describe('a pool warmed before its keys', () => {
+  it('starts its threads at once, refuses tasks until it has keys, then works like any pool', async () => {
+    const pool = WorkerPool.warm({ threads: 2 });
+    try {
+      expect(pool.liveThreads).toBeGreaterThan(0);
+      expect(await rejectionKind(pool.hash(buffer, [{ offset: 0, length: 100, chunked: false, final: true }]))).toBe('internal');
+      pool.setKeys(keys);
+      expect(() => pool.setKeys(keys)).toThrow(/already has its keys/);
+      const [h] = await pool.hash(buffer, [{ offset: 0, length: 100, chunked: false, final: true }]);
+      expect(Buffer.from(h!.ids[0]!).equals(idOf(data.subarray(0, 100)))).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('closes cleanly when it never gets keys (a wrong password)', async () => {
+    const pool = WorkerPool.warm({ threads: 1 });
+    await pool.close();
+    expect(pool.liveThreads).toBe(0);
+  });
+});
