@@ -8,7 +8,6 @@ import type { ParseArgsConfig } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { VaultError } from '../engine/errors.ts';
 import { repairCommand, verifyCommand } from './heal-commands.ts';
-import { serveCommand } from './serve.ts';
 import { backupCommand, diffCommand, initCommand, lsCommand, passwdCommand, restoreCommand, snapshotsCommand, statsCommand } from './vault-commands.ts';
 
 export const USAGE = `Usage: mmry <command> [options]
@@ -71,7 +70,9 @@ const commands: Record<string, Command> = {
   passwd: passwdCommand,
   verify: verifyCommand,
   repair: repairCommand,
-  serve: serveCommand,
+  // The UI bridge (HTTP, WebSocket, the contract and its handlers) loads only for `serve`:
+  // every other command starts faster without it.
+  serve: async (argv, io) => (await import('./serve.ts')).serveCommand(argv, io),
 };
 
 /** Runs the CLI and returns the process exit code. */
