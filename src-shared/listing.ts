@@ -17,17 +17,39 @@ export type SortDir = 'asc' | 'desc';
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-/** A comparator for `Array.prototype.sort`. */
-export function entryOrder<T extends SortableEntry>(key: SortKey, dir: SortDir): (a: T, b: T) => number {
+/** How to read the sort fields of some item (an entry, or an index into a list of them). */
+export interface SortFields<T> {
+  name(t: T): string;
+  isDir(t: T): boolean;
+  size(t: T): number;
+  /** Modification time, milliseconds. */
+  time(t: T): number;
+}
+
+/** The order over any item whose fields `get` reads: the one definition of the listing order. */
+export function orderOf<T>(key: SortKey, dir: SortDir, get: SortFields<T>): (a: T, b: T) => number {
   const sign = dir === 'asc' ? 1 : -1;
   return (a, b) => {
-    const folders = Number(b.type === 'dir') - Number(a.type === 'dir');
+    const folders = Number(get.isDir(b)) - Number(get.isDir(a));
     if (folders !== 0) return folders;
-    if (key === 'size' && a.size !== b.size) return (a.size - b.size) * sign;
-    if (key === 'date' && a.mtimeMs !== b.mtimeMs) return (a.mtimeMs - b.mtimeMs) * sign;
-    const n = collator.compare(a.name, b.name);
+    if (key === 'size') {
+      const d = get.size(a) - get.size(b);
+      if (d !== 0) return d * sign;
+    }
+    if (key === 'date') {
+      const d = get.time(a) - get.time(b);
+      if (d !== 0) return d * sign;
+    }
+    const n = collator.compare(get.name(a), get.name(b));
     return key === 'name' ? n * sign : n;
   };
+}
+
+const ENTRY_FIELDS: SortFields<SortableEntry> = { name: (e) => e.name, isDir: (e) => e.type === 'dir', size: (e) => e.size, time: (e) => e.mtimeMs };
+
+/** A comparator for `Array.prototype.sort`. */
+export function entryOrder<T extends SortableEntry>(key: SortKey, dir: SortDir): (a: T, b: T) => number {
+  return orderOf<T>(key, dir, ENTRY_FIELDS);
 }
 
 /** A sorted copy. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PARITY_DIR } from '../heal/layout.ts';
 import type { SnapshotRow } from '../catalog/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
-import { entryOrder } from '../../../src-shared/listing.ts';
+import { orderOf } from '../../../src-shared/listing.ts';
 import type { SortDir, SortKey } from '../../../src-shared/listing.ts';
 import type { Vault } from './vault.ts';
 
@@ -49,13 +49,14 @@ export interface ListPage {
 }
 
 /** Sorted listings of the folders browsed last, per vault: paging a 100,000-entry folder sorts it once. */
-const sortedCache = new WeakMap<Vault, Map<string, ListedEntry[]>>();
+const sortedCache = new WeakMap<Vault, Map<string, { entries: TreeEntry[]; order: number[] }>>();
 const SORTED_CACHE_FOLDERS = 8;
 
 /**
  * One page of a folder of a snapshot, in the order the UI shows
  * (src-shared/listing.ts): the first rows of a huge folder travel, not all
- * of them, and the sorted folder is kept for the next pages.
+ * of them, and the sorted folder is kept for the next pages. The folder is
+ * sorted as an array of positions, and only the page's entries are built.
  */
 export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', options: ListPageOptions = {}): Promise<ListPage> {
   const { entry, segments } = await vault.entryAt(snapshot, path);
@@ -64,17 +65,28 @@ export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', o
   const treeId = entry ? entry.subtree! : snapshot.treeId;
   const sort = options.sort ?? 'name';
   const dir = options.dir ?? 'asc';
-  const key = `${Buffer.from(treeId).toString('hex')}:${prefix}:${sort}:${dir}`;
+  const key = `${Buffer.from(treeId).toString('hex')}:${sort}:${dir}`;
   let cache = sortedCache.get(vault);
   if (!cache) sortedCache.set(vault, (cache = new Map()));
   let sorted = cache.get(key);
   if (sorted) cache.delete(key);
-  else sorted = (await vault.loadTree(treeId)).map((e) => listed(e, prefix)).sort(entryOrder(sort, dir));
+  else sorted = sortedPositions(await vault.loadTree(treeId), sort, dir);
   cache.set(key, sorted); // most recent last
   if (cache.size > SORTED_CACHE_FOLDERS) cache.delete(cache.keys().next().value!);
-  const offset = Math.min(Math.max(0, options.offset ?? 0), sorted.length);
-  const end = options.limit === undefined ? sorted.length : Math.min(sorted.length, offset + Math.max(0, options.limit));
-  return { entries: sorted.slice(offset, end), total: sorted.length, offset };
+  const total = sorted.order.length;
+  const offset = Math.min(Math.max(0, options.offset ?? 0), total);
+  const end = options.limit === undefined ? total : Math.min(total, offset + Math.max(0, options.limit));
+  const entries: ListedEntry[] = [];
+  for (let i = offset; i < end; i++) entries.push(listed(sorted.entries[sorted.order[i]!]!, prefix));
+  return { entries, total, offset };
+}
+
+function sortedPositions(entries: TreeEntry[], sort: SortKey, dir: SortDir): { entries: TreeEntry[]; order: number[] } {
+  const ms = sort === 'date' ? Float64Array.from(entries, (e) => Number(e.mtimeNs / 1_000_000n)) : undefined;
+  // A plain array: V8 sorts it far faster with a comparator than a typed array.
+  const order = Array.from(entries, (_, i) => i);
+  order.sort(orderOf<number>(sort, dir, { name: (i) => entries[i]!.name, isDir: (i) => entries[i]!.type === 'dir', size: (i) => entries[i]!.size, time: (i) => ms![i]! }));
+  return { entries, order };
 }
 
 function listed(e: TreeEntry, parent: string): ListedEntry {
