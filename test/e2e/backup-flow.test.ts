@@ -9,17 +9,15 @@
  * backup counts a file's bytes once the file is stored.)
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, repoRoot, resultsDir, screenshot, startServe } from './harness.ts';
-import type { Served } from './harness.ts';
+import { AXE_SOURCE, captureScreen, launchChromium, repoRoot, resultsDir, startServe } from './harness.ts';
+import type { AxeFinding, Served } from './harness.ts';
 
 const PASSWORD = 'backup flow password';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('backups on the Projects screen, in Chromium', () => {
   const root = mkdtempSync(join(tmpdir(), 'mmry-e2e-backup-'));
@@ -30,21 +28,10 @@ describe('backups on the Projects screen, in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const axeFindings: { screen: string; id: string; impact: string; nodes: string[] }[] = [];
+  const axeFindings: AxeFinding[] = [];
 
-  const capture = async (name: string) => {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await screenshot(page, `ui-${name}-${scheme}`);
-      const result = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-        const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-      });
-      for (const v of result) axeFindings.push({ screen: `${name}-${scheme}`, ...v });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
+
+  const capture = (name: string) => captureScreen(page, name, axeFindings);
   const heading = (name: string) => page.getByRole('heading', { name, exact: true });
   const ops = () => page.getByRole('region', { name: 'Operations' });
   const addFolder = async (path: string) => {

@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -68,4 +69,33 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(resultsDir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** axe-core's browser build, for `page.addScriptTag({ content: AXE_SOURCE })`. */
+export const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeFinding {
+  screen: string;
+  id: string;
+  impact: string;
+  nodes: string[];
+}
+
+/**
+ * Screenshots the page as `ui-<name>-light` and `-dark`, and scans each with
+ * axe-core (contrast differs between them), adding what it finds to
+ * `findings`. The page must have AXE_SOURCE loaded; it is left in light.
+ */
+export async function captureScreen(page: Page, name: string, findings: AxeFinding[]): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await screenshot(page, `ui-${name}-${scheme}`);
+    const result = await page.evaluate(async () => {
+      const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+      const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+    });
+    for (const v of result) findings.push({ screen: `${name}-${scheme}`, ...v });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }

@@ -11,16 +11,14 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, repoRoot, resultsDir, screenshot, startServe } from './harness.ts';
-import type { Served } from './harness.ts';
+import { AXE_SOURCE, captureScreen, launchChromium, repoRoot, resultsDir, startServe } from './harness.ts';
+import type { AxeFinding, Served } from './harness.ts';
 
 const PASSWORD = 'health flow password';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const CHAPTER_1 = '# Chapter one\n\nIt was a dark and stormy night.\n';
 const CHAPTER_2 = '# Chapter one\n\nIt was a bright and quiet morning.\n\nThe end.\n';
 
@@ -39,21 +37,10 @@ describe('health, notes and file history in the desktop UI, in Chromium', () => 
   let page: Page;
   let packPath: string;
   let packBefore: Buffer;
-  const axeFindings: { screen: string; id: string; impact: string; nodes: string[] }[] = [];
+  const axeFindings: AxeFinding[] = [];
 
-  const capture = async (name: string) => {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await screenshot(page, `ui-${name}-${scheme}`);
-      const result = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-        const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-      });
-      for (const v of result) axeFindings.push({ screen: `${name}-${scheme}`, ...v });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
+
+  const capture = (name: string) => captureScreen(page, name, axeFindings);
   const heading = (name: string) => page.getByRole('heading', { name, exact: true });
   const ops = () => page.getByRole('region', { name: 'Operations' });
   const section = (name: string) => page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name, exact: true });

@@ -9,16 +9,14 @@
  * ui-auto-locked-{light,dark}.png; axe-core scans both screens.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, startServe } from './harness.ts';
-import type { Served } from './harness.ts';
+import { AXE_SOURCE, captureScreen, launchChromium, startServe } from './harness.ts';
+import type { AxeFinding, Served } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe('settings, vault location and auto-lock over mmry serve, in Chromium', () => {
   const root = mkdtempSync(join(tmpdir(), 'mmry-e2e-settings-'));
@@ -29,23 +27,12 @@ describe('settings, vault location and auto-lock over mmry serve, in Chromium', 
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const axeFindings: { screen: string; id: string; impact: string }[] = [];
+  const axeFindings: AxeFinding[] = [];
 
   const heading = (name: string) => page.getByRole('heading', { name, exact: true });
   const settingsFile = () => JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as { preferences: Record<string, unknown>; vaultPath: string | null };
-  const capture = async (name: string) => {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await screenshot(page, `ui-${name}-${scheme}`);
-      const found = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string }[] }> } }).axe;
-        const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact }));
-      });
-      for (const v of found) axeFindings.push({ screen: `${name}-${scheme}`, ...v });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
+
+  const capture = (name: string) => captureScreen(page, name, axeFindings);
   const openSettings = async () => {
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Settings' }).click();
     await heading('Settings').waitFor();

@@ -7,22 +7,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { makeUnwritable } from '../../src-main/ipc/testing/unwritable.ts';
-import { launchChromium, resultsDir, screenshot, startServe } from './harness.ts';
-import type { Served } from './harness.ts';
+import { AXE_SOURCE, captureScreen, launchChromium, resultsDir, startServe } from './harness.ts';
+import type { AxeFinding, Served } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const README = '# My project\n\nKept safe by MMRY Vault.\n';
 /** The notes' modification times are shuffled, so sorting by date differs from sorting by name or size. */
 const NOTE_MTIME_BASE = Date.UTC(2025, 0, 1) / 1000;
 const noteMtime = (i: number) => NOTE_MTIME_BASE + ((7 * i + 5) % 40) * 60;
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
@@ -43,22 +41,9 @@ describe('the desktop UI over mmry serve, in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const axeFindings: { screen: string; id: string; impact: string; nodes: string[] }[] = [];
+  const axeFindings: AxeFinding[] = [];
 
-  /** Screenshot in both schemes, then scan with axe-core (in both schemes: contrast differs). */
-  const capture = async (name: string) => {
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await screenshot(page, `ui-${name}-${scheme}`);
-      const result = await page.evaluate(async () => {
-        const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-        const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
-      });
-      for (const v of result) axeFindings.push({ screen: `${name}-${scheme}`, ...v });
-    }
-    await page.emulateMedia({ colorScheme: 'light' });
-  };
+  const capture = (name: string) => captureScreen(page, name, axeFindings);
   const heading = (name: string) => page.getByRole('heading', { name, exact: true });
   const finishedOps = (text: string) => page.getByRole('region', { name: 'Operations' }).getByRole('status').filter({ hasText: text });
 
