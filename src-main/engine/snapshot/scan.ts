@@ -14,9 +14,10 @@
  * lstat is the one call made for every entry, so it (and readdir) is made
  * synchronously while it is fast: a local disk answers from its inode cache in a few
  * microseconds, where the promise version costs ten times that in this
- * thread (an unchanged re-backup is mostly lstat). One slow answer (a network
- * share, a waking disk) turns the rest of the scan asynchronous, so the
- * event loop (Electron's main process in the app) is never held up for long.
+ * thread (an unchanged re-backup is mostly lstat). A few slow answers (a
+ * network share, a waking disk) turn the rest of the scan asynchronous, so
+ * the event loop (Electron's main process in the app) is never held up for
+ * long.
  */
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { lstatSync, readdirSync } from 'node:fs';
@@ -52,8 +53,9 @@ export interface ScanContext {
   /** `dev:ino` of excluded directories that existed when the context was made. */
   readonly excludedIds: ReadonlySet<string>;
   readonly statConcurrency: number;
-  /** Stat synchronously; cleared for the rest of the scan by the first slow answer. */
+  /** Stat synchronously; cleared for the rest of the scan after a few slow answers. */
   syncStat: boolean;
+  slowAnswers: number;
 }
 
 /** One entry of a listing: the tree fields known before content is read, plus where to find it. */
@@ -122,6 +124,7 @@ export async function createScanContext(sourceRoot: string, options: ScanOptions
     excludedIds,
     statConcurrency: Math.max(1, options.statConcurrency ?? 16),
     syncStat: options.syncStat ?? true,
+    slowAnswers: 0,
   };
 }
 
@@ -319,15 +322,20 @@ function reason(err: unknown): string {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
-/** A synchronous call slower than this means the file system is not local and fast: go asynchronous. */
-const SLOW_SYNC_STAT_MS = 2;
+/**
+ * A synchronous call slower than this is a slow answer; a few of them mean the
+ * file system is not local and fast, and the scan goes asynchronous. One alone
+ * may be this thread being descheduled on a busy machine.
+ */
+const SLOW_SYNC_STAT_MS = 5;
+const SLOW_ANSWERS_TOLERATED = 3;
 
 function timed<T>(ctx: ScanContext, call: () => T): T {
   const t0 = performance.now();
   try {
     return call();
   } finally {
-    if (performance.now() - t0 > SLOW_SYNC_STAT_MS) ctx.syncStat = false;
+    if (performance.now() - t0 > SLOW_SYNC_STAT_MS && ++ctx.slowAnswers >= SLOW_ANSWERS_TOLERATED) ctx.syncStat = false;
   }
 }
 
