@@ -77,6 +77,21 @@ describe('scanDir', () => {
     expect(await walk({ syncStat: true })).toEqual(await walk({ syncStat: false }));
   });
 
+  it('turns asynchronous after three slow synchronous answers, and lists the same', async () => {
+    for (let i = 0; i < 6; i++) await writeFile(path.join(dir, `f${i}`), 'x');
+    const ctx = await createScanContext(dir);
+    let t = 0;
+    ctx.clock = () => (t += 6); // every call appears to take 6 ms: slow
+    const listing = await scanDir(ctx.root, '', ctx);
+    expect(ctx.syncStat).toBe(false);
+    expect(ctx.slowAnswers).toBe(3);
+    expect(listing.entries.map((e) => e.name)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
+    const fast = await createScanContext(dir);
+    fast.clock = () => (t += 2); // 2 ms a call: fast enough
+    await scanDir(fast.root, '', fast);
+    expect(fast.syncStat).toBe(true);
+  });
+
   it('keeps NFC and NFD spellings of a name as two entries', async () => {
     const nfc = 'caf\u00e9.txt';
     const nfd = 'cafe\u0301.txt';
