@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AXE_SOURCE, captureScreen, launchChromium, repoRoot, resultsDir, startServe } from './harness.ts';
+import { captureScreen, openUnlocked, repoRoot, resultsDir } from './harness.ts';
 import type { AxeFinding, Served } from './harness.ts';
 
 const PASSWORD = 'backup flow password';
@@ -53,18 +53,7 @@ describe('backups on the Projects screen, in Chromium', () => {
     const init = spawnSync(process.execPath, [join(repoRoot, 'bin/mmry.js'), 'init', vault], { env: { ...process.env, MMRY_PASSWORD: PASSWORD }, encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`mmry init exited with ${init.status}: ${init.stderr}`);
     // Its own settings (no scheduled verify), so the only jobs are the ones this test starts.
-    mkdirSync(join(root, 'config', 'MMRY Vault'), { recursive: true });
-    writeFileSync(join(root, 'config', 'MMRY Vault', 'settings.json'), JSON.stringify({ preferences: { verifyEveryDays: 0 } }));
-    served = await startServe(['--vault', vault], { XDG_CONFIG_HOME: join(root, 'config') });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light', bypassCSP: true });
-    page = await context.newPage();
-    await page.goto(served.url);
-    await page.addScriptTag({ content: AXE_SOURCE });
-    await heading('Unlock your vault').waitFor();
-    await page.getByLabel('Vault password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-    await heading('Projects').waitFor();
+    ({ served, browser, context, page } = await openUnlocked(vault, PASSWORD, join(root, 'config'), { width: 1280, height: 820 }));
   });
   afterAll(async () => {
     await context?.close();

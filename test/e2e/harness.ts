@@ -5,12 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const resultsDir = join(repoRoot, 'test-results');
@@ -98,4 +98,32 @@ export async function captureScreen(page: Page, name: string, findings: AxeFindi
     for (const v of result) findings.push({ screen: `${name}-${scheme}`, ...v });
   }
   await page.emulateMedia({ colorScheme: 'light' });
+}
+
+export interface UnlockedApp {
+  served: Served;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Serves an existing vault (its settings in `configDir`, scheduled verify
+ * off so no job starts by itself), opens it in a fresh Chromium page with
+ * axe-core loaded, and unlocks it with `password`.
+ */
+export async function openUnlocked(vault: string, password: string, configDir: string, viewport: { width: number; height: number }): Promise<UnlockedApp> {
+  mkdirSync(join(configDir, 'MMRY Vault'), { recursive: true });
+  writeFileSync(join(configDir, 'MMRY Vault', 'settings.json'), JSON.stringify({ preferences: { verifyEveryDays: 0 } }));
+  const served = await startServe(['--vault', vault], { XDG_CONFIG_HOME: configDir });
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport, colorScheme: 'light', bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(served.url);
+  await page.addScriptTag({ content: AXE_SOURCE });
+  await page.getByRole('heading', { name: 'Unlock your vault', exact: true }).waitFor();
+  await page.getByLabel('Vault password').fill(password);
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
+  return { served, browser, context, page };
 }

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AXE_SOURCE, captureScreen, launchChromium, repoRoot, resultsDir, startServe } from './harness.ts';
+import { captureScreen, openUnlocked, repoRoot, resultsDir } from './harness.ts';
 import type { AxeFinding, Served } from './harness.ts';
 
 const PASSWORD = 'health flow password';
@@ -56,18 +56,7 @@ describe('health, notes and file history in the desktop UI, in Chromium', () => 
     mmry(['backup', vault, source]);
     // Its own settings and data folder, so nothing here depends on (or changes) the machine's;
     // no scheduled verify, so every check below is one this test starts.
-    mkdirSync(join(root, 'config', 'MMRY Vault'), { recursive: true });
-    writeFileSync(join(root, 'config', 'MMRY Vault', 'settings.json'), JSON.stringify({ preferences: { verifyEveryDays: 0 } }));
-    served = await startServe(['--vault', vault], { XDG_CONFIG_HOME: join(root, 'config') });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light', bypassCSP: true });
-    page = await context.newPage();
-    await page.goto(served.url);
-    await page.addScriptTag({ content: AXE_SOURCE });
-    await heading('Unlock your vault').waitFor();
-    await page.getByLabel('Vault password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-    await heading('Projects').waitFor();
+    ({ served, browser, context, page } = await openUnlocked(vault, PASSWORD, join(root, 'config'), { width: 1280, height: 860 }));
   });
   afterAll(async () => {
     await context?.close();
