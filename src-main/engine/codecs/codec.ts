@@ -37,12 +37,22 @@ export interface Encoded {
 
 /**
  * Compresses one blob. `strategy` undefined means there is no history for
- * this kind of data: skip data that looks compressed, try zstd, and for
- * float-like file types (`typeKey` from `fileTypeKey`) also try the byte
- * shuffles, keeping the smallest. The result never exceeds the raw size.
+ * this kind of data: try zstd and, for float-like file types (`typeKey` from
+ * `fileTypeKey`), also the byte shuffles, keeping the smallest. Whatever the
+ * strategy, data the probes find random-looking is stored as it is (one
+ * archive inside a folder of text is not worth a futile pass), so this check
+ * runs here, in the workers, for every blob. The result never exceeds the
+ * raw size.
  */
 export function encode(data: Uint8Array, strategy: Strategy | undefined, typeKey?: string): Encoded {
-  const candidates = strategy === undefined ? strategiesToTry(data, typeKey) : [strategy];
+  if (strategy === 'store') return stored(data);
+  const floatLike = typeKey !== undefined && isFloatLike(typeKey);
+  // Float-like types skip the magic-byte hint: a file that starts as a zip
+  // (PyTorch's .pt) can still hold raw floats. Their entropy stays below the
+  // limit (trained fp32 weights ~7.3 bits/byte), while random .bin data is
+  // spared three futile compressions.
+  if (floatLike ? looksRandom(data) : looksIncompressible(data)) return stored(data);
+  const candidates: Strategy[] = strategy !== undefined ? [strategy] : floatLike ? ['zstd', 'shuffle4-zstd', 'shuffle2-zstd'] : ['zstd'];
   let best: Encoded = stored(data);
   for (const s of candidates) {
     if (s === 'store') continue;
@@ -50,17 +60,6 @@ export function encode(data: Uint8Array, strategy: Strategy | undefined, typeKey
     if (payload.length < best.payload.length) best = { codec: CODEC_OF[s], payload, strategy: s };
   }
   return best.payload.length <= data.length * (1 - MIN_SAVING) ? best : stored(data);
-}
-
-/**
- * Float-like types skip only the magic-byte check: a file that starts as a
- * zip (PyTorch's .pt) can still hold raw floats. Their entropy stays below
- * the limit (trained fp32 weights ~7.3 bits/byte), while random .bin data is
- * spared three futile compressions.
- */
-function strategiesToTry(data: Uint8Array, typeKey: string | undefined): Strategy[] {
-  if (typeKey !== undefined && isFloatLike(typeKey)) return looksRandom(data) ? [] : ['zstd', 'shuffle4-zstd', 'shuffle2-zstd'];
-  return looksIncompressible(data) ? [] : ['zstd'];
 }
 
 function stored(data: Uint8Array): Encoded {

@@ -113,6 +113,22 @@ describe('fileTypeKey and looksIncompressible', () => {
     expect(looksIncompressible(sineFloats(2048))).toBe(false);
     expect(looksIncompressible(randomBytes(100))).toBe(false);
   });
+
+  it('looks past a random-looking head: an executable with tables further in is compressible', () => {
+    const binary = Buffer.concat([randomBytes(64 * 1024), Buffer.alloc(64 * 1024, jsText)]);
+    expect(looksIncompressible(binary)).toBe(false);
+    expect(encode(binary, undefined).strategy).toBe('zstd');
+    expect(looksIncompressible(randomBytes(64 * 1024))).toBe(true);
+  });
+
+  it('trusts a compressed format only when its middle looks random too', () => {
+    const pngMagic = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+    const deflated = Buffer.concat([pngMagic, randomBytes(40 * 1024)]);
+    const storedPixels = Buffer.concat([pngMagic, randomBytes(4096), Buffer.alloc(40 * 1024, jsText)]);
+    expect(looksIncompressible(deflated)).toBe(true);
+    expect(looksIncompressible(storedPixels)).toBe(false);
+    expect(looksIncompressible(Buffer.concat([pngMagic, randomBytes(500)]))).toBe(true);
+  });
 });
 
 describe('chooseStrategy', () => {
@@ -128,10 +144,9 @@ describe('chooseStrategy', () => {
     expect(chooseStrategy(history(Array(MIN_SAMPLES - 1).fill(['zstd', 100, 20])))).toBeUndefined();
   });
 
-  it('goes straight to store when compression did not pay or the sample looks compressed', () => {
+  it('goes straight to store when compression did not pay', () => {
     expect(chooseStrategy(history(Array(n).fill(['store', 100, 100])))).toBe('store');
     expect(chooseStrategy(history([...Array(n).fill(['store', 100, 100]), ['zstd', 100, 98]]))).toBe('store');
-    expect(chooseStrategy(undefined, randomBytes(4096))).toBe('store');
   });
 
   it('picks the strategy that won most often', () => {

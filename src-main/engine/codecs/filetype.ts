@@ -38,7 +38,8 @@ const FLOAT_EXTENSIONS = new Set(['.npy', '.safetensors', '.bin', '.f32', '.f16'
 
 /** Above this many bits per byte a sample looks like compressed or encrypted data (text is ~5, float arrays ~7.2). */
 const ENTROPY_LIMIT = 7.5;
-const SAMPLE_BYTES = 8 * 1024;
+const PROBE_BYTES = 4 * 1024;
+const MIN_PROBE_BYTES = 1024;
 
 function ascii(s: string): number[] {
   return [...s].map((c) => c.charCodeAt(0));
@@ -90,14 +91,38 @@ export function byteEntropy(bytes: Uint8Array): number {
   return bits;
 }
 
-/** A cheap guess from at most the first 8 KiB: compressed-format magic, or near-random bytes. */
-export function looksIncompressible(sample: Uint8Array): boolean {
-  return COMPRESSED.has(magicClass(sample.subarray(0, 16))) || looksRandom(sample);
+/**
+ * A cheap guess whether compressing `data` is futile, from byte entropy in a
+ * few probe windows (head, middle, tail; see `probeWindows`): true when every
+ * window looks random, or when the data carries a compressed format's magic
+ * and its middle looks random (up to 12 KiB, the magic alone: too little to
+ * measure, too little to gain). One head sample was not enough: executables
+ * start with random-looking code and hold compressible tables further in
+ * (a 1 MiB piece of esbuild's binary whose head looks random compresses to
+ * 28%), and
+ * a PNG's metadata says little about how well its pixel data was deflated.
+ * Below 1 KiB the estimate is too noisy: without the magic, it is tried.
+ */
+export function looksIncompressible(data: Uint8Array): boolean {
+  const compressedFormat = COMPRESSED.has(magicClass(data.subarray(0, 16)));
+  if (data.length < MIN_PROBE_BYTES) return compressedFormat;
+  const windows = probeWindows(data);
+  if (compressedFormat && (windows.length === 1 || randomLooking(windows[1]!))) return true;
+  return windows.every(randomLooking);
 }
 
-/** Whether at most the first 8 KiB have near-random byte entropy (compressed or encrypted data). */
-export function looksRandom(sample: Uint8Array): boolean {
-  const head = sample.subarray(0, SAMPLE_BYTES);
-  // Below ~1 KiB the estimate is too noisy (and the blob too small to matter).
-  return head.length >= 1024 && byteEntropy(head) > ENTROPY_LIMIT;
+/** Whether every probe window has near-random byte entropy (compressed or encrypted data); false below 1 KiB. */
+export function looksRandom(data: Uint8Array): boolean {
+  return data.length >= MIN_PROBE_BYTES && probeWindows(data).every(randomLooking);
+}
+
+/** Up to 12 KiB of data: its first 8 KiB, one window; longer: 4 KiB at the head, in the middle and at the tail. */
+export function probeWindows(data: Uint8Array): Uint8Array[] {
+  if (data.length <= 3 * PROBE_BYTES) return [data.subarray(0, 2 * PROBE_BYTES)];
+  const mid = Math.floor(data.length / 2 - PROBE_BYTES / 2);
+  return [data.subarray(0, PROBE_BYTES), data.subarray(mid, mid + PROBE_BYTES), data.subarray(data.length - PROBE_BYTES)];
+}
+
+function randomLooking(window: Uint8Array): boolean {
+  return byteEntropy(window) > ENTROPY_LIMIT;
 }

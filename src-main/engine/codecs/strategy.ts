@@ -5,17 +5,17 @@
  * Each blob's `encode` result is recorded under the strategy that produced
  * its payload ('store' when compression did not pay), so the records count
  * how often each strategy won and what it saved. The rule:
- * 1. a sample that looks already compressed → 'store';
- * 2. fewer than MIN_SAMPLES records, or every EXPLORE_EVERY-th record → undefined
+ * 1. fewer than MIN_SAMPLES records, or every EXPLORE_EVERY-th record → undefined
  *    (let `encode` try everything, so a choice can be revisited);
- * 3. all blobs of this type together saved under MIN_SAVING → 'store';
- * 4. otherwise the compressing strategy that won most often (ties: better ratio).
+ * 2. all blobs of this type together saved under MIN_SAVING → 'store';
+ * 3. otherwise the compressing strategy that won most often (ties: better ratio).
+ * Whether one blob's bytes look already compressed is `encode`'s check, in
+ * the workers, made whatever this rule picks.
  * `nanos` is not used yet; it is kept so the UI can show the cost and a later
  * rule can trade ratio for speed.
  */
 import type { Strategy } from './codec.ts';
 import { MIN_SAVING } from './codec.ts';
-import { looksIncompressible } from './filetype.ts';
 
 export type StrategyStats = {
   strategy: Strategy;
@@ -28,8 +28,7 @@ export type StrategyStats = {
 export const MIN_SAMPLES = 8;
 export const EXPLORE_EVERY = 64;
 
-export function chooseStrategy(history: StrategyStats[] | undefined, sample?: Uint8Array): Strategy | undefined {
-  if (sample !== undefined && looksIncompressible(sample)) return 'store';
+export function chooseStrategy(history: StrategyStats[] | undefined): Strategy | undefined {
   if (history === undefined) return undefined;
   let samples = 0;
   let bytesIn = 0;

@@ -328,7 +328,7 @@ export class BlobWriter {
     }
     try {
       if (toSeal.length > 0) {
-        const items = toSeal.map((b) => ({ offset: b.offset, length: b.length, id: b.id, kind: b.kind, typeKey: b.typeKey, strategy: this.#strategyFor(b.typeKey, buffer, b.offset, b.length) }));
+        const items = toSeal.map((b) => ({ offset: b.offset, length: b.length, id: b.id, kind: b.kind, typeKey: b.typeKey, strategy: chooseStrategy(this.#history.get(b.typeKey)) }));
         const results = await this.#pooled(() => this.#deps.pool.seal(buffer, items, this.#callOpts()));
         for (let n = 0; n < toSeal.length; n++) {
           const b = toSeal[n]!;
@@ -350,11 +350,6 @@ export class BlobWriter {
     // A blob another batch is sealing must be in the pack before this file counts as stored.
     if (waits.length > 0) await Promise.all(waits);
     return isNew;
-  }
-
-  #strategyFor(typeKey: string, buffer: SharedArrayBuffer, offset: number, length: number): ReturnType<typeof chooseStrategy> {
-    const sample = new Uint8Array(buffer, offset, Math.min(length, 4096));
-    return chooseStrategy(this.#history.get(typeKey), sample);
   }
 
   #learn(typeKey: string, kind: BlobKind, strategy: StrategyStats['strategy'], bytesIn: number, bytesOut: number, nanos: number): void {
