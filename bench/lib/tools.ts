@@ -6,7 +6,7 @@
  * the user's real ones.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,14 @@ export async function mmrySource(): Promise<{ root: string; label: string }> {
   return checked({ root, label: `commit ${commit} (MMRY_BENCH_MMRY_REV=${rev})` });
 }
 
+/** The Node flags on the launcher's `#!/usr/bin/env -S node …` line. */
+export function launcherFlags(launcher: string): string[] {
+  const first = readFileSync(launcher, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env\s+(?:-S\s+)?node((?:\s+--?[\w-]+(?:=\S+)?)*)\s*$/.exec(first);
+  if (!m) throw new Error(`${launcher}: unexpected first line ${JSON.stringify(first)}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
 /** Loading the CLI once up front turns a broken checkout into one clear error instead of a failed step mid-run. */
 async function checked(source: { root: string; label: string }): Promise<{ root: string; label: string }> {
   try {
@@ -94,7 +102,8 @@ async function checked(source: { root: string; label: string }): Promise<{ root:
 export function mmry(source: { root: string; label: string }, options: MmryOptions = {}): MmryTool {
   const env = { ...options.env, MMRY_PASSWORD: PASSWORD };
   const launcher = join(source.root, 'bin', 'mmry.js');
-  const cli = (args: string[]) => [...(options.nodeArgs ?? []), launcher, ...args];
+  // Node is started with the launcher's own flags, as `npx mmry` does through its `#!` line.
+  const cli = (args: string[]) => [...launcherFlags(launcher), ...(options.nodeArgs ?? []), launcher, ...args];
   return {
     name: 'mmry',
     describe: () => `mmry ${safeExec(process.execPath, [launcher, '--version'])}, ${source.label}, Node ${process.version}, ${options.initArgs?.length ? `init ${options.initArgs.join(' ')}` : 'default settings'}`,
