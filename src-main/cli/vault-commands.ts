@@ -54,8 +54,9 @@ async function newPassword(io: CliIO, envName: string, file: string | undefined)
   return first;
 }
 
-async function withVault<T>(path: string, io: CliIO, passwordFile: string | undefined, fn: (v: Vault) => Promise<T>): Promise<T> {
-  const vault = await Vault.open(path, await readPassword(io, passwordFile));
+/** `warmPool` for commands that will use the worker threads anyway: they load while Argon2id runs. */
+async function withVault<T>(path: string, io: CliIO, passwordFile: string | undefined, fn: (v: Vault) => Promise<T>, options: { warmPool?: boolean } = {}): Promise<T> {
+  const vault = await Vault.open(path, await readPassword(io, passwordFile), options);
   try {
     return await fn(vault);
   } finally {
@@ -109,7 +110,7 @@ export async function backupCommand(argv: string[], io: CliIO): Promise<number> 
       bar?.done();
       stop.dispose();
     }
-  });
+  }, { warmPool: true });
 }
 
 export async function snapshotsCommand(argv: string[], io: CliIO): Promise<number> {
@@ -197,7 +198,7 @@ export async function restoreCommand(argv: string[], io: CliIO): Promise<number>
       bar?.done();
       stop.dispose();
     }
-  });
+  }, { warmPool: true });
 }
 
 export async function diffCommand(argv: string[], io: CliIO): Promise<number> {
