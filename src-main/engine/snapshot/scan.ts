@@ -47,9 +47,12 @@ export interface ScanOptions {
 export interface ScanContext {
   /** The source folder, symlinks resolved: every scanned path starts with it. */
   readonly root: string;
-  readonly matcher: Ignore;
+  /** Null without exclude patterns: matching every path against nothing still costs a few microseconds each. */
+  readonly matcher: Ignore | null;
   /** Byte-exact keys (see pathKey) of excluded absolute paths, as given and resolved. */
   readonly excludedPaths: ReadonlySet<string>;
+  /** Keys of the folders those paths lie in: only their entries need the comparison. */
+  readonly excludedParents: ReadonlySet<string>;
   /** `dev:ino` of excluded directories that existed when the context was made. */
   readonly excludedIds: ReadonlySet<string>;
   readonly statConcurrency: number;
@@ -106,12 +109,17 @@ export async function createScanContext(sourceRoot: string, options: ScanOptions
     throw fromSystemError(err, what);
   }
   const excludedPaths = new Set<string>();
+  const excludedParents = new Set<string>();
   const excludedIds = new Set<string>();
+  const excludePath = (p: string) => {
+    excludedPaths.add(pathKey(p));
+    excludedParents.add(pathKey(path.dirname(p)));
+  };
   for (const p of options.excludeAbsolute ?? []) {
     const resolved = path.resolve(p);
-    excludedPaths.add(pathKey(resolved));
+    excludePath(resolved);
     try {
-      excludedPaths.add(pathKey(await realpath(resolved)));
+      excludePath(await realpath(resolved));
       const st = await stat(resolved, { bigint: true });
       excludedIds.add(`${st.dev}:${st.ino}`);
     } catch {
@@ -119,10 +127,12 @@ export async function createScanContext(sourceRoot: string, options: ScanOptions
     }
   }
   const ignoreCase = options.excludeIgnoreCase ?? (process.platform === 'darwin' || process.platform === 'win32');
+  const patterns = options.exclude ?? [];
   return {
     root,
-    matcher: ignore({ ignorecase: ignoreCase }).add([...(options.exclude ?? [])]),
+    matcher: patterns.length > 0 ? ignore({ ignorecase: ignoreCase }).add([...patterns]) : null,
     excludedPaths,
+    excludedParents,
     excludedIds,
     statConcurrency: Math.max(1, options.statConcurrency ?? 16),
     syncStat: options.syncStat ?? true,
@@ -148,7 +158,8 @@ export async function scanDir(dirPath: string | Buffer, relPath: string, ctx: Sc
   }
   dirents.sort((a, b) => compareNameBytes(a.name, b.name));
 
-  const outcomes = await mapLimited(dirents, ctx.statConcurrency, (d) => scanEntry(d, dirPath, relPath, ctx));
+  const nearExcluded = ctx.excludedParents.has(pathKey(dirPath));
+  const outcomes = await mapLimited(dirents, ctx.statConcurrency, (d) => scanEntry(d, dirPath, relPath, ctx, nearExcluded));
   for (const o of outcomes) {
     if (o === 'excluded') result.excluded++;
     else if (o === 'vanished') continue;
@@ -160,14 +171,15 @@ export async function scanDir(dirPath: string | Buffer, relPath: string, ctx: Sc
 
 type EntryOutcome = ScannedEntry | SnapshotWarning | 'excluded' | 'vanished';
 
-async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: string, ctx: ScanContext): Promise<EntryOutcome> {
+async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: string, ctx: ScanContext, nearExcluded: boolean): Promise<EntryOutcome> {
   const name = nameFromBytes(d.name);
-  const childPath = childOf(dirPath, d.name);
+  const childPath = childOf(dirPath, d.name, name);
   const relPath = dirRel === '' ? name.name : `${dirRel}/${name.name}`;
-  if (ctx.excludedPaths.has(pathKey(childPath))) return 'excluded';
+  if (nearExcluded && ctx.excludedPaths.has(pathKey(childPath))) return 'excluded';
+  const matcher = ctx.matcher;
   // When the listing knows the type, excluded entries cost no lstat. A
   // symlink counts as a file even if it points at a directory, as in git.
-  if (knowsType(d) && ctx.matcher.ignores(d.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
+  if (matcher && knowsType(d) && matcher.ignores(d.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
 
   let stats: BigIntStats;
   try {
@@ -177,7 +189,7 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
     return { path: relPath, message: `Skipped: could not read its details (${reason(err)}).` };
   }
-  if (ctx.matcher.ignores(stats.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
+  if (matcher?.ignores(stats.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
   if (stats.isDirectory() && ctx.excludedIds.has(`${stats.dev}:${stats.ino}`)) return 'excluded';
 
   const base = {
@@ -286,8 +298,7 @@ export function pathKey(p: string | Uint8Array): string {
 }
 
 /** Joins without normalising; stays a string unless a component is not UTF-8. */
-function childOf(dir: string | Buffer, name: Buffer): string | Buffer {
-  const named = nameFromBytes(name);
+function childOf(dir: string | Buffer, name: Buffer, named: EntryName): string | Buffer {
   if (typeof dir === 'string' && named.nameBytes === undefined) {
     return dir.endsWith(path.sep) ? dir + named.name : dir + path.sep + named.name;
   }
