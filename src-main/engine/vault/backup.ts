@@ -215,7 +215,8 @@ class BackupRun {
     const scanned = await scanDir(dirPath, relPath, this.#ctx);
     this.#warnings.push(...scanned.warnings);
     if (!scanned.readable) return { tree: Promise.resolve(null) };
-    const previous = await this.#previousEntries(previousTree, relPath);
+    const before = await this.#previousEntries(previousTree, relPath);
+    const previous = before?.byName;
     if (previous) {
       this.#prefetchTrees(
         scanned.entries.flatMap((e) => {
@@ -227,10 +228,10 @@ class BackupRun {
     const parts: Promise<TreeEntry | null>[] = [];
     for (const e of scanned.entries) {
       this.#checkCancelled();
-      const before = previous?.get(nameKey(e));
+      const was = previous?.get(nameKey(e));
       let part: Promise<TreeEntry | null>;
       if (e.type === 'dir') {
-        const { tree: subtree } = await this.#walk(e.path, e.relPath, before?.type === 'dir' ? before.subtree : undefined);
+        const { tree: subtree } = await this.#walk(e.path, e.relPath, was?.type === 'dir' ? was.subtree : undefined);
         part = subtree.then((id) => {
           if (!id) return null;
           this.#counts.dirs++;
@@ -244,7 +245,7 @@ class BackupRun {
         // many of them in flight fill arenas, so each worker task carries a big batch.
         const slots = e.size > 0 && e.size < this.#vault.chunker.min ? this.#smallSlots : this.#slots;
         await slots.acquire();
-        part = this.#file(e, before).finally(() => slots.release());
+        part = this.#file(e, was).finally(() => slots.release());
       }
       // Mark handled now (a failure is collected in #failure); Promise.all below still sees it.
       part.catch((err: unknown) => {
@@ -252,8 +253,11 @@ class BackupRun {
       });
       parts.push(part);
     }
-    const tree = Promise.all(parts).then(async (entries) => {
-      const bytes = encodeTree(entries.filter((x): x is TreeEntry => x !== null));
+    const tree = Promise.all(parts).then(async (parts) => {
+      const entries = parts.filter((x): x is TreeEntry => x !== null);
+      // Nothing in this folder changed: its listing would encode to the previous one's bytes.
+      if (before && previousTree && sameEntries(entries, before.list)) return previousTree;
+      const bytes = encodeTree(entries);
       return (await this.#writer.putWhole(bytes, BlobKind.tree, 'tree')).id;
     });
     tree.catch(() => undefined);
@@ -276,14 +280,14 @@ class BackupRun {
     });
   }
 
-  async #previousEntries(treeId: Uint8Array | undefined, relPath: string): Promise<Map<string, TreeEntry> | undefined> {
+  async #previousEntries(treeId: Uint8Array | undefined, relPath: string): Promise<{ list: TreeEntry[]; byName: Map<string, TreeEntry> } | undefined> {
     if (!treeId) return undefined;
     try {
       const key = idHex(treeId);
       const prefetched = this.#prefetched.get(key);
       this.#prefetched.delete(key);
-      const entries = await (prefetched ?? this.#vault.loadTree(treeId));
-      return new Map(entries.map((e) => [nameKey(e), e]));
+      const list = await (prefetched ?? this.#vault.loadTree(treeId));
+      return { list, byName: new Map(list.map((e) => [nameKey(e), e])) };
     } catch (err) {
       // A damaged previous tree only costs speed: everything below is read again.
       this.#warnings.push({ path: relPath, message: `The previous snapshot's listing could not be read (${(err as Error).message}); files were read again.` });
@@ -392,6 +396,33 @@ const CHANGED_WHILE_READING = 'The file changed while it was being read; the sna
 
 function idHex(id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+}
+
+/**
+ * Whether two listings (both in tree order) hold the same entries, field by
+ * field, so the new one needs no encoding, hashing or storing: it is the
+ * previous tree. Every field counts, ino and ctime included, and fields are
+ * compared generically so one added to TreeEntry later is not overlooked.
+ * When the previous tree was written by an older encoding, the snapshot keeps
+ * pointing at it, which any reader still decodes.
+ */
+export function sameEntries(a: readonly TreeEntry[], b: readonly TreeEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameEntry(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+function sameEntry(a: TreeEntry, b: TreeEntry): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof TreeEntry)[]);
+  for (const k of keys) if (!sameValue(a[k], b[k])) return false;
+  return true;
+}
+
+function sameValue(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (x instanceof Uint8Array && y instanceof Uint8Array) return Buffer.compare(x, y) === 0;
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => sameValue(v, y[i]));
+  return false;
 }
 
 function nameKey(e: { name: string; nameBytes?: Uint8Array }): string {

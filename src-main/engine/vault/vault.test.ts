@@ -3,22 +3,24 @@
  * listings in a batch (small ones on this thread, large ones in the pool),
  * against a real vault on disk.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVaultError } from '../errors.ts';
-import { backup, Vault } from './index.ts';
+import { backup, restore, Vault } from './index.ts';
+import { sameEntries } from './backup.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
 
 const KDF = { memoryKiB: 8, passes: 1, parallelism: 1 };
 const PASSWORD = 'correct horse';
 
-describe('Vault.open and loadTrees', () => {
-  const root = mkdtempSync(join(tmpdir(), 'mmry-vault-'));
-  const source = join(root, 'proj');
-  const vaultDir = join(root, 'vault');
+const root = mkdtempSync(join(tmpdir(), 'mmry-vault-'));
+const source = join(root, 'proj');
+const vaultDir = join(root, 'vault');
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+describe('Vault.open and loadTrees', () => {
   beforeAll(async () => {
     // One folder whose sealed listing is far above 64 KiB (it goes to the pool), many small ones.
     mkdirSync(join(source, 'wide'), { recursive: true });
@@ -31,7 +33,6 @@ describe('Vault.open and loadTrees', () => {
     await backup(v, source);
     await v.close();
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('starts the worker threads during the unlock when asked, and not otherwise', async () => {
     const warm = await Vault.open(vaultDir, PASSWORD, { threads: 1, warmPool: true });
@@ -71,6 +72,49 @@ describe('Vault.open and loadTrees', () => {
       } finally {
         await fresh.close();
       }
+    } finally {
+      await vault.close();
+    }
+  });
+});
+
+describe('sameEntries (an unchanged folder keeps its previous tree)', () => {
+  const file = (over: Partial<TreeEntry> = {}): TreeEntry => ({
+    name: 'a.txt', type: 'file', mode: 0o644, mtimeNs: 1n, size: 3, ino: 7n, ctimeNs: 2n, content: [Uint8Array.of(1, 2, 3)], ...over,
+  });
+
+  it('holds for equal listings, whatever objects carry them', () => {
+    expect(sameEntries([file(), file({ name: 'b' })], [file(), file({ name: 'b' })])).toBe(true);
+    expect(sameEntries([], [])).toBe(true);
+  });
+
+  it('fails on any difference: count, a field, a content id byte, a field only one side has', () => {
+    expect(sameEntries([file()], [file(), file({ name: 'b' })])).toBe(false);
+    expect(sameEntries([file()], [file({ ctimeNs: 3n })])).toBe(false);
+    expect(sameEntries([file()], [file({ mode: 0o600 })])).toBe(false);
+    expect(sameEntries([file()], [file({ content: [Uint8Array.of(1, 2, 4)] })])).toBe(false);
+    expect(sameEntries([file()], [file({ content: [Uint8Array.of(1, 2, 3), Uint8Array.of(9)] })])).toBe(false);
+    expect(sameEntries([file()], [file({ nameBytes: Uint8Array.of(0x61, 0xff) })])).toBe(false);
+    expect(sameEntries([{ ...file(), type: 'dir', subtree: Uint8Array.of(1) }], [{ ...file(), type: 'dir', subtree: Uint8Array.of(2) }])).toBe(false);
+  });
+
+  it('lets an unchanged re-backup reuse every tree, and a change rewrite only its path', async () => {
+    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 1 });
+    try {
+      const first = vault.catalog.latestSnapshot()!;
+      const again = await backup(vault, source);
+      const second = vault.catalog.findSnapshots(again.snapshotId)[0]!;
+      expect(Buffer.from(second.treeId).equals(Buffer.from(first.treeId))).toBe(true);
+      writeFileSync(join(source, 'small-3', 'inner', 'f.txt'), 'changed');
+      const changed = vault.catalog.findSnapshots((await backup(vault, source)).snapshotId)[0]!;
+      expect(Buffer.from(changed.treeId).equals(Buffer.from(first.treeId))).toBe(false);
+      const [before, after] = [await vault.loadTree(first.treeId), await vault.loadTree(changed.treeId)];
+      const subtree = (t: TreeEntry[], name: string) => Buffer.from(t.find((e) => e.name === name)!.subtree!).toString('hex');
+      expect(subtree(after, 'small-2')).toBe(subtree(before, 'small-2'));
+      expect(subtree(after, 'small-3')).not.toBe(subtree(before, 'small-3'));
+      const restored = join(root, 'restored');
+      await restore(vault, changed, restored);
+      expect(readFileSync(join(restored, 'small-3', 'inner', 'f.txt'), 'utf8')).toBe('changed');
     } finally {
       await vault.close();
     }
