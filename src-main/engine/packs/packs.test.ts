@@ -210,3 +210,18 @@ describe('pack files', () => {
     expect(existsSync(pack.path)).toBe(true);
   });
 });
+
+describe('sealBlob nonces', () => {
+  it('never repeats a nonce across many seals (pool refills included), and every seal opens', () => {
+    const key = randomBytes(32);
+    const id = randomBytes(32);
+    const payload = Buffer.from('same bytes every time');
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const sealed = sealBlob(key, BlobKind.chunk, id, 0, payload);
+      seen.add(sealed.subarray(0, 12).toString('hex'));
+      expect(Buffer.from(openBlob(key, BlobKind.chunk, id, sealed).payload).equals(payload)).toBe(true);
+    }
+    expect(seen.size).toBe(2000);
+  });
+});
