@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fractionDone, OpsStore, progressText } from './ops.ts';
+import { FINISHED_SHOWN, fractionDone, OpsStore, progressText } from './ops.ts';
 import type { OpView } from './ops.ts';
 
 describe('the operations store', () => {
@@ -26,6 +26,21 @@ describe('the operations store', () => {
     store.finished({ opId: 'd', kind: 'repair', outcome: 'done', error: null, summary: { healthy: true } });
     store.announced({ opId: 'd', kind: 'repair', title: 'Repair of the vault' });
     expect(store.snapshot()[0]).toMatchObject({ title: 'Repair of the vault', finished: { outcome: 'done' } });
+  });
+});
+
+describe('the panel bound', () => {
+  it(`keeps every running job and only the ${FINISHED_SHOWN} newest finished ones`, () => {
+    const store = new OpsStore();
+    store.started('run', 'backup', 'Long backup', 0);
+    for (let i = 0; i < FINISHED_SHOWN + 3; i++) {
+      store.started(`v${i}`, 'verify', `Verify ${i}`, i + 1);
+      store.finished({ opId: `v${i}`, kind: 'verify', outcome: i === 0 ? 'failed' : 'done', error: null, summary: null });
+    }
+    const newest = Array.from({ length: FINISHED_SHOWN }, (_, k) => `v${FINISHED_SHOWN + 2 - k}`);
+    expect(store.snapshot().map((o) => o.opId)).toEqual([...newest, 'run']);
+    store.finished({ opId: 'run', kind: 'backup', outcome: 'done', error: null, summary: null });
+    expect(store.snapshot().map((o) => o.opId)).toEqual(newest);
   });
 });
 

@@ -21,6 +21,13 @@ export interface Warning {
   message: string;
 }
 
+/**
+ * Finished jobs shown at most; older ones leave the panel (the Activity log
+ * keeps them all). Running jobs always stay. Without a bound, a day of
+ * backups and verifies left the panel covering half the window.
+ */
+export const FINISHED_SHOWN = 5;
+
 export class OpsStore {
   #ops: OpView[] = [];
   readonly #listeners = new Set<() => void>();
@@ -76,7 +83,9 @@ export class OpsStore {
   }
 
   #set(ops: OpView[]): void {
-    this.#ops = ops;
+    // Newest first: the finished jobs past the bound are the oldest ones.
+    let finished = 0;
+    this.#ops = ops.filter((o) => o.finished === null || ++finished <= FINISHED_SHOWN);
     for (const l of this.#listeners) l();
   }
 }
