@@ -32,4 +32,26 @@ describe('backup progress', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).toBeGreaterThanOrEqual(seen[i - 1]!.bytes);
     expect(seen.at(-1)!.bytes).toBe(size);
   });
+
+  it('gives a first backup totals from a count of the source, so it can show time left', async () => {
+    const src = join(await scratch('src'), 'first');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    let bytes = 0;
+    for (let i = 0; i < 200; i++) {
+      const data = Buffer.alloc(100 + i, 'x');
+      await writeFile(join(src, i % 2 ? 'sub' : '', `f${i}.txt`), data);
+      bytes += data.length;
+    }
+    const big = randomBytes(24 * 1024 * 1024);
+    await writeFile(join(src, 'big.bin'), big);
+    bytes += big.length;
+    const vault = await Vault.create(join(await scratch('vault'), 'v'), PASSWORD, FAST_OPTIONS);
+    const seen: BackupProgress[] = [];
+    try {
+      await backup(vault, src, { onProgress: (p) => seen.push(p) });
+    } finally {
+      await vault.close();
+    }
+    expect(seen.some((p) => p.filesTotal === 201 && p.bytesTotal === bytes)).toBe(true);
+  });
 });

@@ -4,7 +4,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writ
 import os from 'node:os';
 import path from 'node:path';
 import { isVaultError } from '../errors.ts';
-import { createScanContext, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from './scan.ts';
+import { countSource, createScanContext, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from './scan.ts';
 import type { ScanOptions, ScannedDir } from './scan.ts';
 import { decodeTree, encodeTree } from './tree.ts';
 
@@ -223,5 +223,31 @@ describe('isInside', () => {
     expect(await isInside(path.join(vault, 'sub', '..', '..', 'vault2'), vault)).toBe(false);
     expect(await isInside(path.join(dir, 'vault2'), vault)).toBe(false);
     expect(await isInside(dir, vault)).toBe(false);
+  });
+});
+
+describe('countSource', () => {
+  it('counts the files and bytes a backup would store: exclusions apply, links are not followed', async () => {
+    await mkdir(path.join(dir, 'a', 'b'), { recursive: true });
+    await mkdir(path.join(dir, 'node_modules', 'x'), { recursive: true });
+    await mkdir(path.join(dir, 'vault'));
+    await writeFile(path.join(dir, 'top.txt'), '12345');
+    await writeFile(path.join(dir, 'a', 'b', 'deep.bin'), Buffer.alloc(1000));
+    await writeFile(path.join(dir, 'a', 'skip.log'), 'not counted');
+    await writeFile(path.join(dir, 'node_modules', 'x', 'i.js'), 'not counted');
+    await writeFile(path.join(dir, 'vault', 'pack'), 'not counted');
+    await symlink(path.join(dir, 'a'), path.join(dir, 'link-to-a'));
+    const ctx = await createScanContext(dir, { exclude: ['*.log', 'node_modules/'], excludeAbsolute: [path.join(dir, 'vault')] });
+    expect(await countSource(ctx, { cancelled: false })).toEqual({ files: 2, bytes: 1005 });
+    expect(await countSource(await createScanContext(dir), { cancelled: false })).toEqual({ files: 5, bytes: 1005 + 11 * 3 });
+  });
+
+  it('gives up when cancelled or on a slow file system', async () => {
+    await writeFile(path.join(dir, 'f'), 'x');
+    expect(await countSource(await createScanContext(dir), { cancelled: true })).toBeNull();
+    const slow = await createScanContext(dir);
+    let t = 0;
+    slow.clock = () => (t += 10); // every call seems to take 10 ms
+    expect(await countSource(slow, { cancelled: false })).toBeNull();
   });
 });

@@ -218,6 +218,67 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
   return { path: relPath, message: `Skipped: ${specialKind(stats)} cannot be backed up.` };
 }
 
+/** What a source folder holds, as far as a backup would store it. */
+export interface SourceTotals {
+  files: number;
+  bytes: number;
+}
+
+/** Main-thread time one slice of `countSource` may take before it yields. */
+const COUNT_SLICE_MS = 4;
+
+/**
+ * Counts the regular files and their bytes below the scan root, with the
+ * same exclusions as the scan, so a first backup (no previous snapshot to
+ * estimate from) can show how much is left. It runs beside the backup on the
+ * same thread in slices of a few milliseconds (readdir and lstat, about 6 µs
+ * an entry from the inode cache: ~60 ms for the bench's 11,000 entries, while
+ * the backup's own lstat of the same entries then hits a warm cache). It
+ * gives up, with null, when cancelled or on a slow file system (a call slower
+ * than SLOW_SYNC_STAT_MS): an estimate is not worth holding the thread up.
+ * Folders it cannot list count as empty.
+ */
+export async function countSource(ctx: ScanContext, signal: { readonly cancelled: boolean }): Promise<SourceTotals | null> {
+  const now = ctx.clock ?? performance.now.bind(performance);
+  const totals: SourceTotals = { files: 0, bytes: 0 };
+  const stack: { path: string | Buffer; rel: string }[] = [{ path: ctx.root, rel: '' }];
+  let sliceStart = now();
+  while (stack.length > 0) {
+    if (now() - sliceStart > COUNT_SLICE_MS) {
+      await new Promise((r) => setImmediate(r));
+      sliceStart = now();
+    }
+    if (signal.cancelled) return null;
+    const dir = stack.pop()!;
+    const t0 = now();
+    let dirents: Dirent<Buffer>[];
+    try {
+      dirents = readdirSync(dir.path, { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      continue;
+    }
+    if (now() - t0 > SLOW_SYNC_STAT_MS) return null;
+    const nearExcluded = ctx.excludedParents.has(pathKey(dir.path));
+    for (const d of dirents) {
+      const name = nameFromBytes(d.name);
+      const childPath = childOf(dir.path, d.name, name);
+      if (nearExcluded && ctx.excludedPaths.has(pathKey(childPath))) continue;
+      const rel = dir.rel === '' ? name.name : `${dir.rel}/${name.name}`;
+      const t1 = now();
+      const st = lstatSync(childPath, { bigint: true, throwIfNoEntry: false });
+      if (now() - t1 > SLOW_SYNC_STAT_MS) return null;
+      if (!st || ctx.matcher?.ignores(st.isDirectory() ? `${rel}/` : rel)) continue;
+      if (st.isDirectory()) {
+        if (!ctx.excludedIds.has(`${st.dev}:${st.ino}`)) stack.push({ path: childPath, rel });
+      } else if (st.isFile()) {
+        totals.files++;
+        totals.bytes += Number(st.size);
+      }
+    }
+  }
+  return totals;
+}
+
 /**
  * The tree entry for a scanned entry once its content or subtree is stored.
  * For files pass the byte count actually stored, which is what restore checks.

@@ -26,7 +26,7 @@ import { VaultError, fromSystemError } from '../errors.ts';
 import { cleanupPartials } from '../packs/index.ts';
 import { adoptPacks } from '../heal/adopt.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { createScanContext, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
+import { countSource, createScanContext, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
 import { writeCheckpoint } from '../heal/catalog-heal.ts';
 import { ParityProtector } from '../heal/protect.ts';
@@ -47,7 +47,10 @@ export interface BackupProgress {
   phase: 'storing' | 'committing';
   files: number;
   bytes: number;
-  /** Estimates from the project's previous snapshot, when there is one. */
+  /**
+   * Estimates: from the project's previous snapshot, or for a first backup
+   * from a count of the source made beside it (null until that is done).
+   */
   filesTotal: number | null;
   bytesTotal: number | null;
   current: string | null;
@@ -121,6 +124,8 @@ class BackupRun {
     const project = vault.catalog.getProject(projectName);
     const parent = project ? vault.catalog.latestSnapshot(project.id) : undefined;
     if (parent) this.#estimate = { files: parent.fileCount, bytes: parent.totalBytes };
+    // A first backup has nothing to estimate from: count the source beside the walk.
+    else if (this.#options.onProgress) void this.#countSource();
 
     this.#known = vault.catalog.blobIdSet();
     const protector = await ParityProtector.open(vault.dir, vault.packsDir, vault.pool);
@@ -139,6 +144,7 @@ class BackupRun {
     });
     try {
       const rootTree = await (await this.#walk(this.#ctx.root, '', parent?.treeId)).tree;
+      this.#counting.cancelled = true;
       if (!rootTree) throw new VaultError('permission-denied', `The source folder ${this.#source} could not be read.`);
       this.#report('committing', null, true);
       const createdAt = vault.now();
@@ -187,10 +193,19 @@ class BackupRun {
       await writeCheckpoint(vault.dir, vault.catalog);
       return { snapshotId, project: projectName, createdAt, ...this.#counts, newBytes: stats.newBytes, storedBytes: stats.storedBytes, warnings: this.#warnings, durationMs };
     } catch (err) {
+      this.#counting.cancelled = true;
       await this.#writer.drain().catch(() => undefined);
       await sink.abort();
       throw this.#failure ?? err;
     }
+  }
+
+  /** Set once the walk is over: the count's answer is then no use. */
+  readonly #counting = { cancelled: false };
+
+  async #countSource(): Promise<void> {
+    const totals = await countSource(this.#ctx, this.#counting).catch(() => null);
+    if (totals && !this.#counting.cancelled) this.#estimate = totals;
   }
 
   #projectName(): string {
