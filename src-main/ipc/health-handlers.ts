@@ -76,7 +76,7 @@ export class HealthService {
           } finally {
             await target.close();
           }
-        });
+        }, { signal });
         this.#record('verify', report, [], []);
         return summaryOf(report, []);
       },
@@ -105,7 +105,7 @@ export class HealthService {
           } finally {
             await target.close();
           }
-        });
+        }, { signal });
         // The rebuilt catalog replaced the file under the session's connection.
         if (result.catalogRebuilt) await session.reopen();
         this.#record('repair', result.after, result.actions, result.before);

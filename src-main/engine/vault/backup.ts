@@ -85,7 +85,7 @@ export async function backup(vault: Vault, sourcePath: string, options: BackupOp
   if (await isInside(source, vault.dir)) throw new VaultError('source-inside-vault', `${source} is inside the vault; choose a folder outside it.`);
   const ctx = await createScanContext(source, { exclude: options.exclude ?? [], excludeAbsolute: [vault.dir] });
   // The lock file is in clear: it names the job, never the folder.
-  return vault.withWriteLock('a backup', () => new BackupRun(vault, source, ctx, options).run());
+  return vault.withWriteLock('a backup', () => new BackupRun(vault, source, ctx, options).run(), options.signal ? { signal: options.signal } : {});
 }
 
 class BackupRun {

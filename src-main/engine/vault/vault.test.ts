@@ -120,3 +120,31 @@ describe('sameEntries (an unchanged folder keeps its previous tree)', () => {
     }
   });
 });
+
+describe('withWriteLock', () => {
+  it('lets writers of one process take turns in order, and a cancelled waiter give up its turn', async () => {
+    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 1 });
+    try {
+      const order: string[] = [];
+      let releaseFirst!: () => void;
+      const first = vault.withWriteLock('first', async () => {
+        order.push('first in');
+        await new Promise<void>((r) => (releaseFirst = r));
+        order.push('first out');
+      });
+      const controller = new AbortController();
+      const cancelled = vault.withWriteLock('cancelled', async () => void order.push('cancelled ran'), { signal: controller.signal });
+      const third = backup(vault, source).then(() => void order.push('backup done'));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(order).toEqual(['first in']); // the others wait; the backup did not fail with 'vault-in-use'
+      controller.abort();
+      const err = await cancelled.catch((e: unknown) => e);
+      expect(isVaultError(err) && err.kind).toBe('cancelled');
+      releaseFirst();
+      await Promise.all([first, third]);
+      expect(order).toEqual(['first in', 'first out', 'backup done']);
+    } finally {
+      await vault.close();
+    }
+  });
+});

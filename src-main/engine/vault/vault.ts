@@ -188,16 +188,35 @@ export class Vault {
     return (this.options.now ?? Date.now)();
   }
 
-  /** Runs `fn` holding the vault's single-writer lock. */
-  async withWriteLock<T>(purpose: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the vault's single-writer lock. Writers of this process
+   * (the app's backup, verify and repair jobs) take turns in the order they
+   * asked, so a backup started during a verify waits for it instead of
+   * failing with "in use"; another process holding the lock still fails this
+   * at once with 'vault-in-use'. `signal` gives up the turn while waiting.
+   */
+  async withWriteLock<T>(purpose: string, fn: () => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
     this.#assertOpen();
-    const lock = acquireLock(this.dir, purpose);
+    const before = this.#writers;
+    let done!: () => void;
+    const turn = new Promise<void>((resolve) => (done = resolve));
+    this.#writers = before.then(() => turn);
     try {
-      return await fn();
+      await waitUnlessAborted(before, options.signal);
+      this.#assertOpen();
+      const lock = acquireLock(this.dir, purpose);
+      try {
+        return await fn();
+      } finally {
+        lock.release();
+      }
     } finally {
-      lock.release();
+      done();
     }
   }
+
+  /** Resolves once every in-process writer that asked so far has finished. */
+  #writers: Promise<void> = Promise.resolve();
 
   /** The keyed id of some plaintext: HMAC-SHA-256 with the vault's chunk-id key. */
   blobId(plain: Uint8Array): Buffer {
@@ -475,6 +494,20 @@ export class Vault {
   #assertOpen(): void {
     if (this.#closed) throw new VaultError('vault-locked', 'The vault is locked; unlock it first.');
   }
+}
+
+function waitUnlessAborted(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return p;
+  const cancelled = () => new VaultError('cancelled', 'The operation was cancelled while it waited for the vault.');
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    void p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 /** A read that parity may answer instead: damaged or missing bytes, an I/O error, an unreadable file. */
