@@ -13,19 +13,25 @@ import { useScratch } from './helpers.ts';
 
 const scratch = useScratch('progress');
 
+/** A first backup of `src` into a fresh vault, with every progress report it made. */
+async function firstBackup(src: string): Promise<BackupProgress[]> {
+  const vault = await Vault.create(join(await scratch('vault'), 'v'), PASSWORD, FAST_OPTIONS);
+  const seen: BackupProgress[] = [];
+  try {
+    await backup(vault, src, { onProgress: (p) => seen.push(p) });
+  } finally {
+    await vault.close();
+  }
+  return seen;
+}
+
 describe('backup progress', () => {
   it('counts a large file’s bytes as they are read, and ends at its size', async () => {
     const src = join(await scratch('src'), 'project');
     await mkdir(src);
     const size = 40 * 1024 * 1024;
     await writeFile(join(src, 'big.bin'), randomBytes(size));
-    const vault = await Vault.create(join(await scratch('vault'), 'v'), PASSWORD, FAST_OPTIONS);
-    const seen: BackupProgress[] = [];
-    try {
-      await backup(vault, src, { onProgress: (p) => seen.push(p) });
-    } finally {
-      await vault.close();
-    }
+    const seen = await firstBackup(src);
     const storing = seen.filter((p) => p.phase === 'storing');
     // While the file is being read: bytes above zero and below its size, with no file done yet.
     expect(storing.some((p) => p.files === 0 && p.bytes > 0 && p.bytes < size)).toBe(true);
@@ -45,13 +51,7 @@ describe('backup progress', () => {
     const big = randomBytes(24 * 1024 * 1024);
     await writeFile(join(src, 'big.bin'), big);
     bytes += big.length;
-    const vault = await Vault.create(join(await scratch('vault'), 'v'), PASSWORD, FAST_OPTIONS);
-    const seen: BackupProgress[] = [];
-    try {
-      await backup(vault, src, { onProgress: (p) => seen.push(p) });
-    } finally {
-      await vault.close();
-    }
+    const seen = await firstBackup(src);
     expect(seen.some((p) => p.filesTotal === 201 && p.bytesTotal === bytes)).toBe(true);
   });
 });
