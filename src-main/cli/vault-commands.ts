@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { VaultError, fromSystemError } from '../engine/errors.ts';
-import { backup, diffSnapshots, listPath, restore, Vault, vaultStats } from '../engine/vault/index.ts';
+import { backup, diffSnapshots, listPath, prepareSource, restore, Vault, vaultStats } from '../engine/vault/index.ts';
 import type { SnapshotRow } from '../engine/catalog/index.ts';
 import { parseCommandArgs, UsageError } from './main.ts';
 import type { CliIO } from './main.ts';
@@ -87,13 +87,17 @@ export async function initCommand(argv: string[], io: CliIO): Promise<number> {
 export async function backupCommand(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals: pos } = parseCommandArgs(argv, { ...passwordOptions, project: { type: 'string' }, exclude: { type: 'string', multiple: true }, json: { type: 'boolean' } });
   const [dir, source] = positionals(pos, ['VAULT', 'SOURCE']);
+  const exclude = values.exclude ?? [];
+  // The source is listed while the password is checked; a problem with it is reported by the backup itself.
+  const prepared = await prepareSource(dir!, source!, exclude).catch(() => undefined);
   return withVault(dir!, io, values['password-file'], async (vault) => {
     const bar = io.isTTY ? new ProgressBar(io) : undefined;
     const stop = interruptible();
     try {
       const s = await backup(vault, source!, {
         ...(values.project ? { project: values.project } : {}),
-        exclude: values.exclude ?? [],
+        exclude,
+        ...(prepared ? { prepared } : {}),
         signal: stop.signal,
         ...(bar ? { onProgress: (p) => bar.update(progressLine(p.files, p.filesTotal, p.bytes, p.bytesTotal, p.current)) } : {}),
       });

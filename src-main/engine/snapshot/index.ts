@@ -52,7 +52,7 @@ export { BLOB_ID_LENGTH, TREE_FORMAT_VERSION, decodeTree, encodeTree, targetByte
 export type { EntryType, TreeEntry } from './tree.ts';
 export { decodeManifest, encodeManifest } from './manifest.ts';
 export type { SnapshotCounts, SnapshotManifest, SnapshotWarning } from './manifest.ts';
-export { countSource, createScanContext, fileChangedWhileReading, isInside, pathKey, scanDir, treeEntryOf } from './scan.ts';
+export { countSource, createScanContext, prescan, fileChangedWhileReading, isInside, pathKey, scanDir, treeEntryOf } from './scan.ts';
 export type { ScanContext, ScanOptions, ScannedDir, ScannedEntry, SourceTotals } from './scan.ts';
 export { compareNameBytes, displayPath, isWellFormedName, nameBytesOf, nameFromBytes, nameProblem, toFsName } from './names.ts';
 export type { EntryName } from './names.ts';

@@ -4,7 +4,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writ
 import os from 'node:os';
 import path from 'node:path';
 import { isVaultError } from '../errors.ts';
-import { countSource, createScanContext, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from './scan.ts';
+import { countSource, createScanContext, fileChangedWhileReading, isInside, pathKey, prescan, scanDir, treeEntryOf } from './scan.ts';
 import type { ScanOptions, ScannedDir } from './scan.ts';
 import { decodeTree, encodeTree } from './tree.ts';
 
@@ -249,5 +249,33 @@ describe('countSource', () => {
     let t = 0;
     slow.clock = () => (t += 10); // every call seems to take 10 ms
     expect(await countSource(slow, { cancelled: false })).toBeNull();
+  });
+});
+
+describe('prescan', () => {
+  it('lists folders ahead in the walk\'s order, and scanDir hands each listing out once', async () => {
+    await mkdir(path.join(dir, 'a', 'b'), { recursive: true });
+    await mkdir(path.join(dir, 'c'));
+    await writeFile(path.join(dir, 'a', 'b', 'f'), 'x');
+    const ctx = await createScanContext(dir);
+    await prescan(ctx, { cancelled: false });
+    const ahead = new Map(ctx.prescanned);
+    expect([...ahead.keys()]).toEqual([ctx.root, path.join(ctx.root, 'a'), path.join(ctx.root, 'a', 'b'), path.join(ctx.root, 'c')].map(pathKey));
+    const listing = await scanDir(path.join(ctx.root, 'a'), 'a', ctx);
+    expect(listing).toBe(ahead.get(pathKey(path.join(ctx.root, 'a'))));
+    expect(listing.entries.map((e) => e.name)).toEqual(['b']);
+    const again = await scanDir(path.join(ctx.root, 'a'), 'a', ctx);
+    expect(again).not.toBe(listing); // taken once; listed afresh after that
+    expect(again.entries.map((e) => e.name)).toEqual(['b']);
+  });
+
+  it('stops at its entry bound and when cancelled', async () => {
+    for (const d of ['a', 'b', 'c']) await mkdir(path.join(dir, d, 'x'), { recursive: true });
+    const bounded = await createScanContext(dir);
+    await prescan(bounded, { cancelled: false }, 2);
+    expect(bounded.prescanned!.size).toBe(1); // the root's three entries pass the bound of 2
+    const cancelled = await createScanContext(dir);
+    await prescan(cancelled, { cancelled: true });
+    expect(cancelled.prescanned!.size).toBe(0);
   });
 });

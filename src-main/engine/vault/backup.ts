@@ -26,7 +26,7 @@ import { VaultError, fromSystemError } from '../errors.ts';
 import { cleanupPartials } from '../packs/index.ts';
 import { adoptPacks } from '../heal/adopt.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { countSource, createScanContext, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
+import { countSource, createScanContext, prescan, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
 import { writeCheckpoint } from '../heal/catalog-heal.ts';
 import { ParityProtector } from '../heal/protect.ts';
@@ -41,6 +41,35 @@ export interface BackupOptions {
   exclude?: string[];
   signal?: AbortSignal;
   onProgress?: (p: BackupProgress) => void;
+  /** From `prepareSource`; used when it was made for this vault, source and exclude list. */
+  prepared?: PreparedSource;
+}
+
+/**
+ * A source folder being listed ahead of its backup (`prepareSource`), for a
+ * caller with time to spare before the vault is open: the CLI starts it
+ * before the password goes through Argon2id.
+ */
+export interface PreparedSource {
+  readonly ctx: ScanContext;
+  /** Whether it was prepared for this vault folder, source folder and exclude list. */
+  matches(vaultDir: string, source: string, exclude: readonly string[]): boolean;
+  /** Ends the listing ahead; what it listed stays for the walk to take. */
+  stop(): void;
+}
+
+/** Starts listing `sourcePath` for a backup into the vault at `vaultDir` (not opened yet). */
+export async function prepareSource(vaultDir: string, sourcePath: string, exclude: readonly string[] = []): Promise<PreparedSource> {
+  const vault = resolve(vaultDir);
+  const source = resolve(sourcePath);
+  const ctx = await createScanContext(source, { exclude, excludeAbsolute: [vault] });
+  const signal = { cancelled: false };
+  void prescan(ctx, signal).catch(() => undefined); // the walk meets any problem again and reports it
+  return {
+    ctx,
+    matches: (v, s, e) => v === vault && s === source && e.length === exclude.length && e.every((p, i) => p === exclude[i]),
+    stop: () => void (signal.cancelled = true),
+  };
 }
 
 export interface BackupProgress {
@@ -83,7 +112,10 @@ const SMALL_FILES_IN_FLIGHT = 1024;
 export async function backup(vault: Vault, sourcePath: string, options: BackupOptions = {}): Promise<BackupSummary> {
   const source = resolve(sourcePath);
   if (await isInside(source, vault.dir)) throw new VaultError('source-inside-vault', `${source} is inside the vault; choose a folder outside it.`);
-  const ctx = await createScanContext(source, { exclude: options.exclude ?? [], excludeAbsolute: [vault.dir] });
+  const exclude = options.exclude ?? [];
+  const prepared = options.prepared?.matches(resolve(vault.dir), source, exclude) ? options.prepared : undefined;
+  options.prepared?.stop(); // stopped either way: it lists no further once the walk may start
+  const ctx = prepared?.ctx ?? (await createScanContext(source, { exclude, excludeAbsolute: [vault.dir] }));
   // The lock file is in clear: it names the job, never the folder.
   return vault.withWriteLock('a backup', () => new BackupRun(vault, source, ctx, options).run(), options.signal ? { signal: options.signal } : {});
 }

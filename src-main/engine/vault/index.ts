@@ -14,8 +14,8 @@
  */
 export { Vault, PACKS_DIR, splitPath } from './vault.ts';
 export type { ProjectInfo, VaultOptions } from './vault.ts';
-export { backup } from './backup.ts';
-export type { BackupOptions, BackupProgress, BackupSummary } from './backup.ts';
+export { backup, prepareSource } from './backup.ts';
+export type { BackupOptions, BackupProgress, BackupSummary, PreparedSource } from './backup.ts';
 export { restore, planRestore } from './restore-run.ts';
 export type { RestoreOptions, RestoreProgress, RestoreSummary } from './restore-run.ts';
 export { diffSnapshots, listPage, listPath, vaultStats } from './browse.ts';

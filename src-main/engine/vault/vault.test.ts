@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVaultError } from '../errors.ts';
-import { backup, restore, Vault } from './index.ts';
+import { backup, prepareSource, restore, Vault } from './index.ts';
 import { sameEntries } from './backup.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
 
@@ -143,6 +143,33 @@ describe('withWriteLock', () => {
       releaseFirst();
       await Promise.all([first, third]);
       expect(order).toEqual(['first in', 'first out', 'backup done']);
+    } finally {
+      await vault.close();
+    }
+  });
+});
+
+describe('prepareSource (listing ahead of the unlock)', () => {
+  it('gives the same snapshot as a plain backup, and is ignored when made for other exclusions', async () => {
+    const src = join(root, 'prepared');
+    mkdirSync(join(src, 'd', 'e'), { recursive: true });
+    writeFileSync(join(src, 'd', 'e', 'keep.txt'), 'keep');
+    writeFileSync(join(src, 'd', 'noise.log'), 'log');
+    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 1 });
+    try {
+      const plain = await backup(vault, src, { project: 'plain' });
+      const ahead = await prepareSource(vaultDir, src);
+      await new Promise((r) => setTimeout(r, 20)); // let it list everything
+      expect(ahead.ctx.prescanned!.size).toBe(3);
+      const viaPrepared = await backup(vault, src, { project: 'prepared', prepared: ahead });
+      expect(ahead.ctx.prescanned!.size).toBe(0); // the walk took every listing
+      const tree = (id: string) => Buffer.from(vault.catalog.findSnapshots(id)[0]!.treeId).toString('hex');
+      expect(tree(viaPrepared.snapshotId)).toBe(tree(plain.snapshotId));
+
+      const stale = await prepareSource(vaultDir, src); // made without the exclude below
+      const excluded = await backup(vault, src, { project: 'excluded', exclude: ['*.log'], prepared: stale });
+      const d = (await vault.loadTree(vault.catalog.findSnapshots(excluded.snapshotId)[0]!.treeId)).find((e) => e.name === 'd')!;
+      expect((await vault.loadTree(d.subtree!)).map((e) => e.name)).toEqual(['e']);
     } finally {
       await vault.close();
     }
