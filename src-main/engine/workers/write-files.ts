@@ -45,7 +45,7 @@ function writeOne(ctx: TaskContext, item: WriteFileItem, nowSeconds: number, pac
     fd = openSync(temp, CREATE_FLAGS, 0o600);
     let written = 0;
     for (const c of item.chunks) {
-      const sealed = Buffer.allocUnsafe(c.length);
+      const sealed = sealedScratch(c.length);
       readExactly(pack(c.packId), sealed, c.offset, c.packId);
       const plain = openOne(ctx, { sealed, id: c.id, kind: BlobKind.chunk, rawLength: c.rawLength });
       written += plain.length;
@@ -71,6 +71,19 @@ function writeOne(ctx: TaskContext, item: WriteFileItem, nowSeconds: number, pac
     const e = err instanceof VaultError ? err : fromSystemError(err, `"${item.display}" in the restore folder`);
     return { kind: e.kind, message: e.message };
   }
+}
+
+/**
+ * One buffer per thread for the sealed bytes read from packs: they are only
+ * authenticated and decrypted into a new buffer, never kept, so the next blob
+ * reuses it instead of allocating up to 8 MiB that lingers until the thread's
+ * next garbage collection.
+ */
+let scratch = Buffer.alloc(0);
+
+function sealedScratch(length: number): Buffer {
+  if (scratch.length < length) scratch = Buffer.allocUnsafe(length);
+  return scratch.subarray(0, length);
 }
 
 function packFd(cache: Map<string, number>, packsDir: string, packId: string): number {
