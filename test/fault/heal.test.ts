@@ -15,7 +15,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src-main/engine/errors.ts';
-import { openForHealing, repair, verify } from '../../src-main/engine/heal/index.ts';
+import { inspect, openForHealing, repair, verify } from '../../src-main/engine/heal/index.ts';
 import { loadGroups } from '../../src-main/engine/heal/parity-store.ts';
 import { Vault } from '../../src-main/engine/vault/index.ts';
 import {
@@ -219,6 +219,41 @@ describe('detection', () => {
       }
       expect(missed).toEqual([]);
       await expectRestores(t, dir, scratch);
+    }),
+  );
+});
+
+describe('detection by reading every blob', () => {
+  const [name, run] = seeded('verify --read-data authenticates every blob of every pack and parity shard: one flipped byte inside a blob of each pack is each found');
+  it(
+    name,
+    run(async (r, dir) => {
+      // A byte in every pack, so every pack's blobs must be checked, in whatever order
+      // and overlap the checks run; each flip also fails a stripe CRC.
+      const flipped = new Map<string, string>();
+      for (const pack of t.packs) {
+        const chunks = t.files.flatMap((f) => f.chunks).filter((c) => c.pack === pack.id);
+        if (chunks.length === 0) continue; // a pack of trees and manifests only
+        const chunk = r.pick(chunks);
+        await flipByte(join(dir, packRel(pack.id)), chunk.offset + r.int(0, chunk.length), r.int(1, 256));
+        flipped.set(pack.id, packRel(pack.id));
+      }
+      expect(flipped.size).toBeGreaterThanOrEqual(8);
+      const g = r.pick(t.groups);
+      const shard = join(dir, parityRel(g.groupId, 0));
+      const shardBytes = await readFile(shard);
+      const shardLength = Math.max(...g.members.map((m) => m.length));
+      await flipByte(shard, 4 + shardBytes.readUInt32LE(0) + r.int(0, shardLength), 0x80);
+      const target = await openForHealing(dir, PASSWORD, { threads: HEAL_THREADS });
+      try {
+        const ins = await inspect(target, { readData: true });
+        expect(ins.blobsChecked).toBe(target.catalog!.listPacks().reduce((n, p) => n + p.blobCount, 0));
+        expect([...new Set(ins.blobProblems.map((b) => b.packId))].sort()).toEqual([...flipped.keys()].sort());
+        const bad = ins.groups.flatMap((gs) => gs.shards.filter((s) => s.badStripes.length > 0).map((s) => s.name));
+        expect(bad.sort()).toEqual([...flipped.keys(), `${g.groupId}.0`].sort());
+      } finally {
+        await target.close();
+      }
     }),
   );
 });

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG_FILE, openCatalog } from '../catalog/index.ts';
+import { CATALOG_FILE, loadCatalogDriver, openCatalog } from '../catalog/index.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { unlockHeader } from '../keys/index.ts';
@@ -32,6 +32,8 @@ export interface HealOpenOptions {
 }
 
 export async function openForHealing(dir: string, password: string, options: HealOpenOptions = {}): Promise<HealTarget & { close(): Promise<void> }> {
+  // Before any thread starts: loading the SQLite driver takes a process report, which waits for every thread.
+  loadCatalogDriver();
   // The worker threads load while Argon2id runs.
   const pool = WorkerPool.warm({ ...(options.threads ? { threads: options.threads } : {}), ...(options.workerFile ? { workerFile: options.workerFile } : {}) });
   let unlocked;

@@ -63,6 +63,25 @@ export function openBlob(key: Uint8Array | KeyObject, kind: BlobKind, id: Uint8A
   return { codec: plain[0]!, payload: plain.subarray(1) };
 }
 
+/**
+ * Throws like `openBlob` but keeps nothing (verify --read-data): the same
+ * decryption and tag check, without joining the plaintext into a buffer of
+ * its own (ChaCha20-Poly1305's final() adds no bytes; its tag check is what counts).
+ */
+export function authenticateBlob(key: Uint8Array | KeyObject, kind: BlobKind, id: Uint8Array, sealed: Uint8Array): void {
+  if (sealed.length < SEAL_OVERHEAD) throw damaged(id);
+  const decipher = createDecipheriv('chacha20-poly1305', key, sealed.subarray(0, 12), { authTagLength: 16 });
+  const body = sealed.subarray(12, sealed.length - 16);
+  decipher.setAAD(associatedData(kind, id), { plaintextLength: body.length });
+  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+  try {
+    decipher.update(body);
+    decipher.final();
+  } catch {
+    throw damaged(id);
+  }
+}
+
 function damaged(id: Uint8Array): VaultError {
   return new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} is damaged: its bytes failed authentication.`);
 }

@@ -7,7 +7,7 @@ import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 import { checkChunkerParams, findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.ts';
 import { decode, encode } from '../codecs/index.ts';
 import { VaultError } from '../errors.ts';
-import { BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
+import { authenticateBlob, BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
 import { stripeCrcs } from '../heal/layout.ts';
 import { mulXor } from '../heal/rs/gf256.ts';
 import { readFileInto } from './read-files.ts';
@@ -138,7 +138,7 @@ export function checkItems(ctx: TaskContext, items: OpenItem[]): CheckResult[] {
   return items.map((item) => {
     try {
       checkBlobRef(item.id, item.kind);
-      openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
+      authenticateBlob(ctx.blobKey, item.kind, item.id, item.sealed);
       return null;
     } catch (err) {
       return err instanceof VaultError ? err.message : String(err);
