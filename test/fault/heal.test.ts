@@ -223,8 +223,11 @@ describe('detection', () => {
   );
 });
 
-describe('detection by reading every blob', () => {
-  const [name, run] = seeded('verify --read-data authenticates every blob of every pack and parity shard: one flipped byte inside a blob of each pack is each found');
+describe.each([
+  ['in the worker pool', false],
+  ['in the pool and on the main thread (the CLI)', true],
+])('detection by reading every blob, %s', (_where, mainThreadChecks) => {
+  const [name, run] = seeded(`verify --read-data authenticates every blob of every pack and checks every parity stripe: one flipped byte inside a blob of each pack is each found (main thread checks: ${mainThreadChecks})`);
   it(
     name,
     run(async (r, dir) => {
@@ -244,8 +247,9 @@ describe('detection by reading every blob', () => {
       const shardBytes = await readFile(shard);
       const shardLength = Math.max(...g.members.map((m) => m.length));
       await flipByte(shard, 4 + shardBytes.readUInt32LE(0) + r.int(0, shardLength), 0x80);
-      const target = await openForHealing(dir, PASSWORD, { threads: HEAL_THREADS });
+      const target = await openForHealing(dir, PASSWORD, { threads: HEAL_THREADS, mainThreadChecks });
       try {
+        expect(target.mainThread !== undefined).toBe(mainThreadChecks);
         const ins = await inspect(target, { readData: true });
         expect(ins.blobsChecked).toBe(target.catalog!.listPacks().reduce((n, p) => n + p.blobCount, 0));
         expect([...new Set(ins.blobProblems.map((b) => b.packId))].sort()).toEqual([...flipped.keys()].sort());

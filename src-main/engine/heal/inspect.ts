@@ -29,6 +29,7 @@ import { parityFileName, stripeCount } from './layout.ts';
 import type { GroupDescriptor } from './layout.ts';
 import { loadGroups, parityDir, unreadableGroupIds } from './parity-store.ts';
 import type { StoredGroup } from './parity-store.ts';
+import { CheckQueue } from './check-queue.ts';
 import type { HealTarget } from './target.ts';
 
 export interface ShardState {
@@ -118,7 +119,7 @@ export async function inspect(target: HealTarget, options: InspectOptions = {}):
 
   // Files are read one after another and checked while the next ones are read,
   // across groups and parity shards alike; rows are judged once all is checked.
-  const run = new CheckRun(options.signal);
+  const run = new CheckRun(new CheckQueue(target.pool, target.mainThread, options.signal), options.signal);
   for (const group of stored.values()) result.groups.push(await submitGroup(target, group, result, options, run, progress));
   for (const packId of result.unprotectedPacks) await submitUnprotected(target, packId, result, options, run, progress);
   await run.finished();
@@ -144,8 +145,8 @@ async function submitGroup(target: HealTarget, group: StoredGroup, result: Inspe
       continue;
     }
     shard.fileSize = file.length;
-    const checks: Promise<unknown>[] = [badStripes(target, file, m.length, d.memberCrcs[i]!, d.stripeBytes, run.signal).then((bad) => (shard.badStripes = bad))];
-    if (options.readData || options.readDataOf?.has(m.packId)) checks.push(checkBlobs(target, m.packId, file, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result, run.signal));
+    const checks: Promise<unknown>[] = [badStripes(run.checks, file, m.length, d.memberCrcs[i]!, d.stripeBytes).then((bad) => (shard.badStripes = bad))];
+    if (options.readData || options.readDataOf?.has(m.packId)) checks.push(checkBlobs(run.checks, m.packId, file, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result));
     run.add(file, checks, () => {
       result.bytesChecked += file.length;
       result.packsChecked++;
@@ -164,7 +165,7 @@ async function submitGroup(target: HealTarget, group: StoredGroup, result: Inspe
       continue;
     }
     shard.fileSize = file.length;
-    run.add(file, [badStripes(target, file, d.shardLength, d.parityCrcs[j]!, d.stripeBytes, run.signal).then((bad) => (shard.badStripes = bad))]);
+    run.add(file, [badStripes(run.checks, file, d.shardLength, d.parityCrcs[j]!, d.stripeBytes).then((bad) => (shard.badStripes = bad))]);
   }
   return { stored: group, shards, lostRows: [], damagedRows: 0 };
 }
@@ -184,7 +185,7 @@ async function submitUnprotected(target: HealTarget, packId: string, result: Ins
     progress('checking', packId);
   };
   const file = options.readData || options.readDataOf?.has(packId) ? await run.read(path).catch(() => undefined) : undefined;
-  if (file) run.add(file, [checkBlobs(target, packId, file, entries ?? catalogEntries(target, packId), result, run.signal)], done);
+  if (file) run.add(file, [checkBlobs(run.checks, packId, file, entries ?? catalogEntries(target, packId), result)], done);
   else done();
 }
 
@@ -197,9 +198,9 @@ export function rowsBeyondRepair(d: GroupDescriptor, shards: ShardState[]): { lo
 }
 
 /** Stripes of the first `length` bytes whose CRC differs, plus those the bytes no longer reach. */
-async function badStripes(target: HealTarget, file: SharedFile, length: number, expected: Uint32Array, stripeBytes: number, signal: AbortSignal | undefined): Promise<number[]> {
+async function badStripes(checks: CheckQueue, file: SharedFile, length: number, expected: Uint32Array, stripeBytes: number): Promise<number[]> {
   const usable = Math.min(file.length, length);
-  const actual = await target.pool.crc(file.sab, usable, stripeBytes, signal ? { signal } : {});
+  const actual = await checks.crc(file.sab, usable, stripeBytes);
   const bad: number[] = [];
   const total = stripeCount(length, stripeBytes);
   for (let r = 0; r < total; r++) {
@@ -234,13 +235,15 @@ const FILES_IN_CHECK = 2;
  * fails stops further reading, and `finished` throws it.
  */
 class CheckRun {
+  readonly checks: CheckQueue;
   readonly signal: AbortSignal | undefined;
   readonly #free: (SharedArrayBuffer | undefined)[] = Array.from({ length: FILES_IN_CHECK + 1 }, () => undefined);
   readonly #waiting: (() => void)[] = [];
   readonly #pending = new Set<Promise<void>>();
   #failure: { error: unknown } | undefined;
 
-  constructor(signal: AbortSignal | undefined) {
+  constructor(checks: CheckQueue, signal: AbortSignal | undefined) {
+    this.checks = checks;
     this.signal = signal;
   }
 
@@ -354,7 +357,7 @@ async function indexEntries(target: HealTarget, path: string): Promise<PackEntry
 const CHECK_BATCH_BYTES = 1024 * 1024;
 const CHECK_BATCH_ITEMS = 256;
 
-async function checkBlobs(target: HealTarget, packId: string, file: SharedFile, entries: readonly NewBlob[] | undefined, result: Inspection, signal: AbortSignal | undefined): Promise<void> {
+async function checkBlobs(checks: CheckQueue, packId: string, file: SharedFile, entries: readonly NewBlob[] | undefined, result: Inspection): Promise<void> {
   if (!entries) return;
   // The ids travel in shared memory too: one buffer per pack instead of a cloned one per blob.
   const ids = new Uint8Array(new SharedArrayBuffer(Math.max(1, entries.length * BLOB_ID_BYTES)));
@@ -364,21 +367,21 @@ async function checkBlobs(target: HealTarget, packId: string, file: SharedFile, 
   for (let i = 0; i < entries.length; i++) {
     bytes += entries[i]!.length;
     if (bytes < CHECK_BATCH_BYTES && i + 1 - first < CHECK_BATCH_ITEMS && i + 1 < entries.length) continue;
-    batches.push(checkBatch(target, packId, file, entries.slice(first, i + 1), ids.subarray(first * BLOB_ID_BYTES), result, signal));
+    batches.push(checkBatch(checks, packId, file, entries.slice(first, i + 1), ids.subarray(first * BLOB_ID_BYTES), result));
     first = i + 1;
     bytes = 0;
   }
   await Promise.all(batches);
 }
 
-async function checkBatch(target: HealTarget, packId: string, file: SharedFile, batch: readonly NewBlob[], ids: Uint8Array, result: Inspection, signal: AbortSignal | undefined): Promise<void> {
+async function checkBatch(checks: CheckQueue, packId: string, file: SharedFile, batch: readonly NewBlob[], ids: Uint8Array, result: Inspection): Promise<void> {
   const items = batch.map((e, n) => {
     let id = e.id;
     if (id.length === BLOB_ID_BYTES) (id = ids.subarray(n * BLOB_ID_BYTES, (n + 1) * BLOB_ID_BYTES)).set(e.id);
     const inside = e.offset + e.length <= file.length;
     return { sealed: inside ? new Uint8Array(file.sab, e.offset, e.length) : new Uint8Array(0), id, kind: e.kind, rawLength: e.rawLength };
   });
-  const outcomes = await target.pool.check(items, signal ? { signal } : {});
+  const outcomes = await checks.check(items);
   outcomes.forEach((message, n) => {
     result.blobsChecked++;
     const e = batch[n]!;
