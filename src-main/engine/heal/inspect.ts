@@ -10,7 +10,7 @@
  * - With `readData`, every blob is also decrypted and authenticated (in the
  *   workers; its AEAD tag binds its id and kind), which finds damage that
  *   predates the parity or lies in an unprotected pack.
- * A row is repairable when at most m of its shards are erased.
+ * A row is repairable when at most p · cells of its stripes are erased.
  *
  * Timeline: files are read one after another on the main thread into a few
  * reused shared buffers; each is checked by the workers while the next ones
@@ -25,7 +25,7 @@ import { VaultError } from '../errors.ts';
 import { errnoCode } from '../fsutil/index.ts';
 import { BLOB_ID_BYTES, listPacks, readPackIndex } from '../packs/index.ts';
 import type { PackEntry } from '../packs/index.ts';
-import { parityFileName, stripeCount } from './layout.ts';
+import { parityFileName, rowOf, stripeCount } from './layout.ts';
 import type { GroupDescriptor } from './layout.ts';
 import { loadGroups, parityDir, unreadableGroupIds } from './parity-store.ts';
 import type { StoredGroup } from './parity-store.ts';
@@ -51,7 +51,7 @@ export interface ShardState {
 export interface GroupState {
   stored: StoredGroup;
   shards: ShardState[];
-  /** Rows with more erasures than parity shards: beyond repair. */
+  /** Rows (layout.ts) with more erased stripes than parity symbols: beyond repair. */
   lostRows: number[];
   /** Rows with at least one erasure. */
   damagedRows: number;
@@ -189,11 +189,11 @@ async function submitUnprotected(target: HealTarget, packId: string, result: Ins
   else done();
 }
 
-/** Rows where more shards are erased than there are parity shards. */
+/** Rows with more erased stripes than the code has parity symbols (p · cells). */
 export function rowsBeyondRepair(d: GroupDescriptor, shards: ShardState[]): { lostRows: number[]; damagedRows: number } {
   const erasures = new Map<number, number>();
-  for (const s of shards) for (const r of s.badStripes) erasures.set(r, (erasures.get(r) ?? 0) + 1);
-  const lostRows = [...erasures].filter(([, n]) => n > d.parityCount).map(([r]) => r).sort((a, b) => a - b);
+  for (const s of shards) for (const stripe of s.badStripes) erasures.set(rowOf(d, stripe), (erasures.get(rowOf(d, stripe)) ?? 0) + 1);
+  const lostRows = [...erasures].filter(([, n]) => n > d.parityCount * d.cells).map(([r]) => r).sort((a, b) => a - b);
   return { lostRows, damagedRows: erasures.size };
 }
 
