@@ -48,6 +48,7 @@ import {
   seededCases,
   seedFor,
   snapshotIdentity,
+  STRIPE,
   sortAffected,
   truncateBy,
   truncateTo,
@@ -336,6 +337,28 @@ describe(`truncation (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
 });
 
 describe('deletion', () => {
+  {
+    const [name, run] = seeded('a deleted pack with a few bit flips in another member of its group: restore before repair rebuilds every file on the fly');
+    it(
+      name,
+      run(async (r, dir) => {
+        // The deleted pack takes both stripes of its rows, the whole budget of one parity
+        // file; the flips land past its end, where the flipped member is alone in its rows.
+        // Every file then heals as it is read, and no wrong byte is ever written.
+        const g = biggestGroup(t);
+        const [gone, flipped] = r.sample(g.members.map((m) => m.packId), 2) as [string, string];
+        await rm(join(dir, packRel(gone)));
+        const goneLength = g.members.find((m) => m.packId === gone)!.length;
+        const flippedLength = g.members.find((m) => m.packId === flipped)!.length;
+        const from = Math.ceil(goneLength / STRIPE) * STRIPE;
+        const offsets = from < flippedLength ? await flipBits(join(dir, packRel(flipped)), r, r.int(1, 4), [from, flippedLength]) : [];
+        const atRisk = filesWith(t, (c) => c.pack === gone || (c.pack === flipped && offsets.some((o) => o >= c.offset && o < c.offset + c.length)));
+        expect(await expectRestoreNeverWrong(t, dir, scratch, atRisk)).toEqual([]);
+        const damaged = offsets.length > 0 ? [packRel(gone), packRel(flipped)] : [packRel(gone)];
+        await healCycle(t, dir, scratch, { damaged, repairedPacks: damaged });
+      }),
+    );
+  }
   {
     const [name, run] = seeded('a deleted pack and a deleted parity shard file');
     it(
