@@ -16,7 +16,8 @@ export async function verifyCommand(argv: string[], io: CliIO): Promise<number> 
   const { values, positionals } = parseCommandArgs(argv, { 'password-file': { type: 'string' }, 'read-data': { type: 'boolean' }, json: { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing VAULT' : `unexpected argument '${positionals[1]}'`);
   const dir = positionals[0]!;
-  const target = await openForHealing(dir, await readPassword(io, values['password-file']));
+  // The main thread checks too: one worker thread fewer to start while Argon2id runs.
+  const target = await openForHealing(dir, await readPassword(io, values['password-file']), { mainThreadChecks: true });
   const lock = acquireLock(target.dir, 'verifying');
   const bar = io.isTTY ? new ProgressBar(io) : undefined;
   try {

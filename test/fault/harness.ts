@@ -22,7 +22,9 @@ import { afterAll, expect } from 'vitest';
 import type { Project, SnapshotRow } from '../../src-main/engine/catalog/index.ts';
 import { buildReport, catalogProblems, openForHealing, repair, verify } from '../../src-main/engine/heal/index.ts';
 import type { RepairReport, VerifyReport } from '../../src-main/engine/heal/index.ts';
-import { loadGroups } from '../../src-main/engine/heal/parity-store.ts';
+import type { GroupLayout } from '../../src-main/engine/heal/layout.ts';
+import { loadGroups, writeSettings } from '../../src-main/engine/heal/parity-store.ts';
+import { ParityProtector } from '../../src-main/engine/heal/protect.ts';
 import { BlobKind } from '../../src-main/engine/packs/seal.ts';
 import { Vault, backup, listPath, restore } from '../../src-main/engine/vault/index.ts';
 import type { ListedEntry, RestoreSummary, VaultOptions } from '../../src-main/engine/vault/index.ts';
@@ -42,6 +44,7 @@ export const PASSWORD = 'fault injection password';
 export const BASE_SEED = Number(process.env['MMRY_FAULT_SEED'] ?? 0xfa17);
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const mmryBin = join(repoRoot, 'bin/mmry.js');
+/** A row's bytes in every shard, in both layouts (version 1: one 1 KiB stripe; version 2: two of 512 B). */
 export const STRIPE = 1024;
 
 // ------------------------------------------------------------ seeds
@@ -221,6 +224,8 @@ export interface GroupInfo {
   groupId: string;
   sizeClass: 'small' | 'large';
   parityCount: number;
+  /** Stripes per row per shard (layout.ts): 1 in version 1, 2 in version 2. */
+  cells: number;
   members: { packId: string; length: number }[];
 }
 
@@ -260,7 +265,13 @@ export interface Template {
 }
 
 /** Generates the trees, backs them up twice and records everything a case compares against. */
-export async function buildTemplate(root: string, seed: number, options: { redundancy?: number; packTargetBytes?: number; scale?: number } = {}): Promise<Template> {
+/**
+ * `layout`: build the parity groups with this layout instead of today's
+ * (LAYOUT_V1: a vault as version 1 wrote it). The backups then run without
+ * parity and every pack is protected afterwards, in catalog order, as a
+ * backup would have done.
+ */
+export async function buildTemplate(root: string, seed: number, options: { redundancy?: number; packTargetBytes?: number; scale?: number; layout?: Readonly<GroupLayout> } = {}): Promise<Template> {
   const r = rng(seed);
   const src = join(root, 'src');
   const dir = join(root, 'vault');
@@ -269,13 +280,19 @@ export async function buildTemplate(root: string, seed: number, options: { redun
   await mkdir(src, { recursive: true });
   await writeTree(src, r, options.scale);
   const trees = [await contentMap(src)];
-  const vault = await Vault.create(dir, PASSWORD, { ...vopts, redundancy });
+  const vault = await Vault.create(dir, PASSWORD, { ...vopts, redundancy: options.layout ? 0 : redundancy });
   try {
     const first = await backup(vault, src, { project: 'fault' });
     await editTree(src, r, options.scale);
     trees.push(await contentMap(src));
     await backup(vault, src, { project: 'fault' });
     expect(first.files).toBeGreaterThan(20);
+    if (options.layout) {
+      await writeSettings(dir, { redundancy });
+      const protector = await ParityProtector.open(vault.dir, vault.packsDir, vault.pool, options.layout);
+      for (const p of vault.catalog.listPacks()) await protector.add(p.id, p.size);
+      await protector.finish();
+    }
   } finally {
     await vault.close();
   }
@@ -306,7 +323,7 @@ export async function buildTemplate(root: string, seed: number, options: { redun
   } finally {
     await v.close();
   }
-  const groups = [...(await loadGroups(dir)).values()].map((g) => ({ groupId: g.desc.groupId, sizeClass: g.desc.sizeClass, parityCount: g.desc.parityCount, members: g.desc.members.map((m) => ({ ...m })) }));
+  const groups = [...(await loadGroups(dir)).values()].map((g) => ({ groupId: g.desc.groupId, sizeClass: g.desc.sizeClass, parityCount: g.desc.parityCount, cells: g.desc.cells, members: g.desc.members.map((m) => ({ ...m })) }));
   const hashes = new Map([...(await vaultState(dir))].map(([k, s]) => [k, s.sha]));
   return { dir, options: vopts, redundancy, trees, snapshots: view.snapshots, project: 'fault', view, packs, groups, files, hashes };
 }
@@ -650,6 +667,18 @@ export function chunkOnly(t: Template, ids: readonly string[]): string[] {
     const kinds = t.packs.find((p) => p.id === id)?.kinds;
     return kinds !== undefined && kinds.size === 1 && kinds.has(BlobKind.chunk);
   });
+}
+
+/**
+ * A parity file whose loss, together with any damage to pack `packId`, stays
+ * within budget: of a group with 2 or more parity files, or else (one parity
+ * file, version 2) of a group the pack is not in.
+ */
+export function parityBesides(t: Template, r: Rng, packId: string): { g: GroupInfo; j: number } {
+  const groups = t.groups.filter((g) => g.parityCount >= 2 || !g.members.some((m) => m.packId === packId));
+  expect(groups.length).toBeGreaterThan(0);
+  const g = r.pick(groups);
+  return { g, j: r.int(0, g.parityCount) };
 }
 
 /** Files (per snapshot) whose content lives, even partly, in one of `packs`. */

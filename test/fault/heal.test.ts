@@ -5,19 +5,23 @@
  * both header copies damaged, truncated and deleted packs and parity files,
  * a deleted parity group, catalog and checkpoint, repair run twice, 100%
  * detection of single-byte flips, the CLI's --json reports; and, on the same
- * vault, three deleted packs of one group (beyond m = 2).
+ * vault, three deleted packs of one group (beyond one parity file); and a
+ * vault whose groups were written by layout version 1 (20 members, 2 parity
+ * files), still repaired, then grown with version 2 groups.
  *
  * Every case works on a fresh copy of one template vault (two snapshots,
- * ~15 packs of the small size class, one parity group with m = 2) and ends
- * with a byte-for-byte restore of every snapshot. See harness.ts.
+ * ~15 packs of the small size class, groups of today's layout: up to 10
+ * members, one parity file, rows of two stripes) and ends with a
+ * byte-for-byte restore of every snapshot. See harness.ts.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VaultError } from '../../src-main/engine/errors.ts';
-import { openForHealing, repair, verify } from '../../src-main/engine/heal/index.ts';
+import { inspect, openForHealing, repair, verify } from '../../src-main/engine/heal/index.ts';
 import { loadGroups } from '../../src-main/engine/heal/parity-store.ts';
-import { Vault } from '../../src-main/engine/vault/index.ts';
+import { LAYOUT_V1 } from '../../src-main/engine/heal/layout.ts';
+import { Vault, backup } from '../../src-main/engine/vault/index.ts';
 import {
   BASE_SEED,
   HEAL_THREADS,
@@ -38,11 +42,13 @@ import {
   healCycle,
   openView,
   packRel,
+  parityBesides,
   parityRel,
   runCli,
   seededCases,
   seedFor,
   snapshotIdentity,
+  STRIPE,
   sortAffected,
   truncateBy,
   truncateTo,
@@ -83,24 +89,33 @@ describe(`bit flips in each kind of vault file (MMRY_FAULT_SEED=${BASE_SEED})`, 
     );
   }
   {
-    const [name, run] = seeded('bit flips in a group\'s parity files: shard bytes, a shard\'s embedded descriptor, the .group descriptor');
+    const [name, run] = seeded("bit flips in a group's parity file bytes and in its .group descriptor");
     it(
       name,
       run(async (r, dir) => {
         const g = r.pick(t.groups);
-        expect(g.parityCount).toBeGreaterThanOrEqual(2);
-        const [a, b] = r.sample([...Array(g.parityCount).keys()], 2) as [number, number];
-        // Shard a: flips in its shard bytes; shard b: flips in its copy of the descriptor (the
-        // whole shard then counts as erased); the standalone descriptor: flips anywhere. One
-        // good descriptor copy is left, and at most two erased stripes per row, within m = 2.
-        const pathA = join(dir, parityRel(g.groupId, a));
-        const bytesA = await readFile(pathA);
-        await flipBits(pathA, r, r.int(1, 9), [4 + bytesA.readUInt32LE(0), bytesA.length]);
-        const path = join(dir, parityRel(g.groupId, b));
-        const descriptorEnd = 4 + (await readFile(path)).readUInt32LE(0);
-        await flipBits(path, r, r.int(1, 4), [0, descriptorEnd]);
+        expect(g.parityCount).toBe(1);
+        // The parity file's own descriptor copy stays good; its shard bytes have a few
+        // erased stripes, each alone in its row.
+        const path = join(dir, parityRel(g.groupId, 0));
+        const bytes = await readFile(path);
+        await flipBits(path, r, r.int(1, 9), [4 + bytes.readUInt32LE(0), bytes.length]);
         await flipBits(join(dir, groupRel(g.groupId)), r, r.int(1, 9));
-        await healCycle(t, dir, scratch, { damaged: [parityRel(g.groupId, a), parityRel(g.groupId, b), groupRel(g.groupId)], rewrittenGroups: [g.groupId] });
+        await healCycle(t, dir, scratch, { damaged: [parityRel(g.groupId, 0), groupRel(g.groupId)], rewrittenGroups: [g.groupId] });
+      }),
+    );
+  }
+  {
+    const [name, run] = seeded("bit flips in a parity file's embedded descriptor (the whole shard is then erased) and in a member of another group");
+    it(
+      name,
+      run(async (r, dir) => {
+        const pack = r.pick(t.packs).id;
+        const { g } = parityBesides(t, r, pack);
+        const path = join(dir, parityRel(g.groupId, 0));
+        await flipBits(path, r, r.int(1, 4), [0, 4 + (await readFile(path)).readUInt32LE(0)]);
+        await flipBits(join(dir, packRel(pack)), r, r.int(1, 5));
+        await healCycle(t, dir, scratch, { damaged: [parityRel(g.groupId, 0), packRel(pack)], repairedPacks: [packRel(pack)], rewrittenGroups: [g.groupId] });
       }),
     );
   }
@@ -223,6 +238,45 @@ describe('detection', () => {
   );
 });
 
+describe.each([
+  ['in the worker pool', false],
+  ['in the pool and on the main thread (the CLI)', true],
+])('detection by reading every blob, %s', (_where, mainThreadChecks) => {
+  const [name, run] = seeded(`verify --read-data authenticates every blob of every pack and checks every parity stripe: one flipped byte inside a blob of each pack is each found (main thread checks: ${mainThreadChecks})`);
+  it(
+    name,
+    run(async (r, dir) => {
+      // A byte in every pack, so every pack's blobs must be checked, in whatever order
+      // and overlap the checks run; each flip also fails a stripe CRC.
+      const flipped = new Map<string, string>();
+      for (const pack of t.packs) {
+        const chunks = t.files.flatMap((f) => f.chunks).filter((c) => c.pack === pack.id);
+        if (chunks.length === 0) continue; // a pack of trees and manifests only
+        const chunk = r.pick(chunks);
+        await flipByte(join(dir, packRel(pack.id)), chunk.offset + r.int(0, chunk.length), r.int(1, 256));
+        flipped.set(pack.id, packRel(pack.id));
+      }
+      expect(flipped.size).toBeGreaterThanOrEqual(8);
+      const g = r.pick(t.groups);
+      const shard = join(dir, parityRel(g.groupId, 0));
+      const shardBytes = await readFile(shard);
+      const shardLength = Math.max(...g.members.map((m) => m.length));
+      await flipByte(shard, 4 + shardBytes.readUInt32LE(0) + r.int(0, shardLength), 0x80);
+      const target = await openForHealing(dir, PASSWORD, { threads: HEAL_THREADS, mainThreadChecks });
+      try {
+        expect(target.mainThread !== undefined).toBe(mainThreadChecks);
+        const ins = await inspect(target, { readData: true });
+        expect(ins.blobsChecked).toBe(target.catalog!.listPacks().reduce((n, p) => n + p.blobCount, 0));
+        expect([...new Set(ins.blobProblems.map((b) => b.packId))].sort()).toEqual([...flipped.keys()].sort());
+        const bad = ins.groups.flatMap((gs) => gs.shards.filter((s) => s.badStripes.length > 0).map((s) => s.name));
+        expect(bad.sort()).toEqual([...flipped.keys(), `${g.groupId}.0`].sort());
+      } finally {
+        await target.close();
+      }
+    }),
+  );
+});
+
 describe('--json output of verify and repair', () => {
   const [name, run] = seeded('mmry verify/repair --json on a vault with a damaged pack and group descriptor');
   it(
@@ -262,16 +316,15 @@ const cuts: { label: string; cut: (path: string) => Promise<unknown> }[] = [
 ];
 
 describe(`truncation (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
-  // Each case cuts one pack and one parity shard file the same way (at most two erased
-  // stripes per row, within m = 2).
+  // Each case cuts one pack and a parity file the same way: the parity file of another
+  // group, since a cut pack alone erases both stripes of its rows (the whole budget).
   for (const { label, cut } of cuts) {
     const [name, run] = seeded(`a pack and a parity shard file truncated ${label}`);
     it(
       name,
       run(async (r, dir) => {
         const pack = r.pick(t.packs.filter((p) => p.size > 8192));
-        const g = r.pick(t.groups);
-        const j = r.int(0, g.parityCount);
+        const { g, j } = parityBesides(t, r, pack.id);
         const path = join(dir, packRel(pack.id));
         await cut(path);
         await cut(join(dir, parityRel(g.groupId, j)));
@@ -285,13 +338,34 @@ describe(`truncation (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
 
 describe('deletion', () => {
   {
+    const [name, run] = seeded('a deleted pack with a few bit flips in another member of its group: restore before repair rebuilds every file on the fly');
+    it(
+      name,
+      run(async (r, dir) => {
+        // The deleted pack takes both stripes of its rows, the whole budget of one parity
+        // file; the flips land past its end, where the flipped member is alone in its rows.
+        // Every file then heals as it is read, and no wrong byte is ever written.
+        const g = biggestGroup(t);
+        const [gone, flipped] = r.sample(g.members.map((m) => m.packId), 2) as [string, string];
+        await rm(join(dir, packRel(gone)));
+        const goneLength = g.members.find((m) => m.packId === gone)!.length;
+        const flippedLength = g.members.find((m) => m.packId === flipped)!.length;
+        const from = Math.ceil(goneLength / STRIPE) * STRIPE;
+        const offsets = from < flippedLength ? await flipBits(join(dir, packRel(flipped)), r, r.int(1, 4), [from, flippedLength]) : [];
+        const atRisk = filesWith(t, (c) => c.pack === gone || (c.pack === flipped && offsets.some((o) => o >= c.offset && o < c.offset + c.length)));
+        expect(await expectRestoreNeverWrong(t, dir, scratch, atRisk)).toEqual([]);
+        const damaged = offsets.length > 0 ? [packRel(gone), packRel(flipped)] : [packRel(gone)];
+        await healCycle(t, dir, scratch, { damaged, repairedPacks: damaged });
+      }),
+    );
+  }
+  {
     const [name, run] = seeded('a deleted pack and a deleted parity shard file');
     it(
       name,
       run(async (r, dir) => {
         const pack = r.pick(t.packs).id;
-        const g = r.pick(t.groups);
-        const j = r.int(0, g.parityCount);
+        const { g, j } = parityBesides(t, r, pack);
         await rm(join(dir, packRel(pack)));
         await rm(join(dir, parityRel(g.groupId, j)));
         const report = await engineVerify(dir);
@@ -316,10 +390,11 @@ describe('deletion', () => {
         expect(report.damage).toEqual([]);
 
         const first = await healCycleReprotect(dir, g.members.length);
-        const regrouped = [...(await loadGroups(dir)).values()].filter((x) => x.desc.members.some((m) => g.members.some((o) => o.packId === m.packId)));
-        expect(regrouped).toHaveLength(1);
-        expect(regrouped[0]!.desc.members.map((m) => m.packId).sort()).toEqual(g.members.map((m) => m.packId).sort());
-        expect(regrouped[0]!.desc.parityCount).toBe(g.parityCount);
+        // Each pack is in exactly one group again: the open group of its size class first, then new ones.
+        const ours = new Set(g.members.map((m) => m.packId));
+        const regrouped = [...(await loadGroups(dir)).values()].filter((x) => x.desc.members.some((m) => ours.has(m.packId)));
+        expect(regrouped.flatMap((x) => x.desc.members.map((m) => m.packId).filter((id) => ours.has(id))).sort()).toEqual([...ours].sort());
+        for (const x of regrouped) expect([x.desc.parityCount, x.desc.cells]).toEqual([g.parityCount, g.cells]);
         expect(first).toBe(g.members.length);
         await expectRestores(t, dir, scratch);
       }),
@@ -382,9 +457,9 @@ describe('repair twice', () => {
     name,
     run(async (r, dir) => {
       const pack = r.pick(t.packs).id;
-      const g = biggestGroup(t);
+      const { g, j } = parityBesides(t, r, pack);
       await flipBits(join(dir, packRel(pack)), r, 4);
-      await rm(join(dir, parityRel(g.groupId, r.int(0, g.parityCount))));
+      await rm(join(dir, parityRel(g.groupId, j)));
       const first = await engineRepair(dir);
       expect(first.result.repairedFiles).toEqual([packRel(pack)]);
       expect(first.result.rewrittenGroups).toEqual([g.groupId]);
@@ -403,7 +478,7 @@ describe('repair twice', () => {
 
 describe('damage beyond the parity budget', () => {
   {
-    const [name, run] = seeded('three packs of one group deleted with m = 2 (default redundancy)');
+    const [name, run] = seeded('three packs of one group deleted, with one parity file (default redundancy)');
     it(
       name,
       run(async (r, dir) => {
@@ -431,4 +506,41 @@ describe('damage beyond the parity budget', () => {
       }),
     );
   }
+});
+
+describe('a vault whose groups layout version 1 wrote (20 members, 2 parity files, one 1 KiB stripe per row)', () => {
+  let v1: Template;
+  const seededV1 = seededCases(() => v1, scratch);
+  beforeAll(async () => {
+    v1 = await buildTemplate(await scratch('template-v1'), seedFor('template:heal-v1'), { layout: LAYOUT_V1 });
+    expect(v1.groups.map((g) => [g.parityCount, g.cells])).toEqual([[2, 1]]);
+  });
+  const [name, run] = seededV1('a deleted pack and a deleted parity file of its group (m = 2) are repaired; a later backup adds version 2 groups beside it');
+  it(
+    name,
+    run(async (r, dir) => {
+      const g = v1.groups[0]!;
+      const pack = r.pick(g.members).packId;
+      const j = r.int(0, g.parityCount);
+      await rm(join(dir, packRel(pack)));
+      await rm(join(dir, parityRel(g.groupId, j)));
+      await healCycle(v1, dir, scratch, { damaged: [packRel(pack), parityRel(g.groupId, j)], repairedPacks: [packRel(pack)], rewrittenGroups: [g.groupId] });
+      // The repaired group is written as version 1 again, byte for byte as before (healCycle
+      // compared every parity file with the pristine vault's).
+      const src = await scratch('v1-more');
+      await writeFile(join(src, 'more.bin'), Buffer.alloc(300 * 1024, 7).map((_, i) => (i * 2654435761) >>> 24));
+      const vault = await Vault.open(dir, PASSWORD, v1.options);
+      try {
+        await backup(vault, src, { project: 'more' });
+      } finally {
+        await vault.close();
+      }
+      const groups = [...(await loadGroups(dir)).values()].map((x) => x.desc);
+      expect(groups.find((d) => d.groupId === g.groupId)).toMatchObject({ cells: 1, parityCount: 2, members: g.members });
+      expect(groups.filter((d) => d.groupId !== g.groupId).map((d) => [d.cells, d.parityCount, d.capacity])).toEqual([[2, 1, 10]]);
+      const report = await engineVerify(dir, true);
+      expect(report.damage).toEqual([]);
+      expect(report.healthy).toBe(true);
+    }),
+  );
 });

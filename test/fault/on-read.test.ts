@@ -37,6 +37,7 @@ import {
   vaultOptions,
   vaultState,
 } from './harness.ts';
+import { LAYOUT_V1 } from '../../src-main/engine/heal/layout.ts';
 import type { Rng, Template } from './harness.ts';
 
 const scratch = useScratch('on-read');
@@ -44,8 +45,11 @@ let t: Template;
 const seeded = seededCases(() => t, scratch);
 
 beforeAll(async () => {
-  t = await buildTemplate(await scratch('template'), seedFor('template:on-read'));
+  // Groups as layout version 1 wrote them (20 members, 2 parity files, one stripe per row): these
+  // cases count erasures against m = 2, and healing on read must keep working on such vaults.
+  t = await buildTemplate(await scratch('template'), seedFor('template:on-read'), { layout: LAYOUT_V1 });
   expect(biggestGroup(t).parityCount).toBe(2);
+  expect(biggestGroup(t).cells).toBe(1);
 });
 
 async function openVault(dir: string, options = t.options): Promise<Vault> {

@@ -2,15 +2,17 @@
  * Self-healing: find every damaged byte in a vault and put it back, bit for
  * bit, from Reed-Solomon parity; rebuild the catalog from the packs.
  *
- * Terms: a *parity group* protects up to 20 sealed packs (*members*) with m
- * *parity shards*; shards are cut into 1 KiB *stripes*, each with a CRC-32 in
- * the group's *descriptor*, and stripe r of every shard forms *row* r, an
- * independent RS codeword (layout.ts). A row with at most m erased stripes
+ * Terms: a *parity group* protects up to 10 sealed packs (*members*) with p
+ * *parity files* (one at 10% redundancy); every file of a group (a *shard*)
+ * is cut into 512-byte *stripes*, each with a CRC-32 in the group's
+ * *descriptor*, and the same 1 KiB of every shard (two stripes each) forms a
+ * *row*, an independent RS codeword (layout.ts, which also describes the
+ * version 1 layout older groups keep). A row with at most 2p erased stripes
  * is repairable.
  *
  * What heals what:
  * - bit rot, a lost sector, a truncated or deleted pack or parity file:
- *   parity (repair.ts), within m erased stripes per row;
+ *   parity (repair.ts), within 2p erased stripes per row;
  * - a damaged or deleted catalog: rebuilt from the encrypted checkpoint and
  *   the self-describing packs (catalog-heal.ts);
  * - a damaged header copy: rewritten from the other on unlock (keys/);

@@ -7,22 +7,29 @@
  *   damage in the rows they cover.
  * - Parity shards: the same; a missing or stale shard is erased in every row.
  * - Packs in no group ("unprotected"): their sealed header must authenticate.
- * - With `readData`, every blob is also authenticated, decompressed and its
- *   keyed id re-checked (in the workers), which finds damage that predates
- *   the parity or lies in an unprotected pack.
- * A row is repairable when at most m of its shards are erased.
+ * - With `readData`, every blob is also decrypted and authenticated (in the
+ *   workers; its AEAD tag binds its id and kind), which finds damage that
+ *   predates the parity or lies in an unprotected pack.
+ * A row is repairable when at most p · cells of its stripes are erased.
+ *
+ * Timeline: files are read one after another on the main thread into a few
+ * reused shared buffers; each is checked by the workers while the next ones
+ * are read, across groups and parity shards alike, so the threads are never
+ * left waiting for one file's last batch (CheckRun). Rows are judged once
+ * every check has settled.
  */
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NewBlob } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { errnoCode } from '../fsutil/index.ts';
-import { listPacks, readPackIndex } from '../packs/index.ts';
+import { BLOB_ID_BYTES, listPacks, readPackIndex } from '../packs/index.ts';
 import type { PackEntry } from '../packs/index.ts';
-import { stripeCount } from './layout.ts';
+import { parityFileName, rowOf, stripeCount } from './layout.ts';
 import type { GroupDescriptor } from './layout.ts';
-import { loadGroups, readParityShard, unreadableGroupIds } from './parity-store.ts';
+import { loadGroups, parityDir, unreadableGroupIds } from './parity-store.ts';
 import type { StoredGroup } from './parity-store.ts';
+import { CheckQueue } from './check-queue.ts';
 import type { HealTarget } from './target.ts';
 
 export interface ShardState {
@@ -44,7 +51,7 @@ export interface ShardState {
 export interface GroupState {
   stored: StoredGroup;
   shards: ShardState[];
-  /** Rows with more erasures than parity shards: beyond repair. */
+  /** Rows (layout.ts) with more erased stripes than parity symbols: beyond repair. */
   lostRows: number[];
   /** Rows with at least one erasure. */
   damagedRows: number;
@@ -93,108 +100,107 @@ export async function inspect(target: HealTarget, options: InspectOptions = {}):
   const protectedIds = new Set<string>();
   for (const g of stored.values()) for (const m of g.desc.members) protectedIds.add(m.packId);
   const catalogPacks = target.catalog ? target.catalog.listPacks() : [];
+  const catalogIds = new Set(catalogPacks.map((p) => p.id));
   const result: Inspection = {
     groups: [],
     unreadableGroups: await unreadableGroupIds(target.dir, new Set(stored.keys())),
     unprotectedPacks: onDisk.filter((p) => !protectedIds.has(p.packId)).map((p) => p.packId),
     damagedUnprotectedPacks: [],
     missingPacks: catalogPacks.filter((p) => !diskIds.has(p.id) && !protectedIds.has(p.id)).map((p) => p.id),
-    orphanPacks: target.catalog ? onDisk.filter((p) => !catalogPacks.some((c) => c.id === p.packId)).map((p) => p.packId) : [],
+    orphanPacks: target.catalog ? onDisk.filter((p) => !catalogIds.has(p.packId)).map((p) => p.packId) : [],
     blobProblems: [],
     packsChecked: 0,
     bytesChecked: 0,
     blobsChecked: 0,
   };
   const bytesTotal = onDisk.reduce((n, p) => n + p.size, 0);
-  const progress = (phase: string, current: string | null) =>
+  const progress: Progress = (phase, current) =>
     options.onProgress?.({ phase, packs: result.packsChecked, packsTotal: onDisk.length, bytes: result.bytesChecked, bytesTotal, current });
 
-  for (const group of stored.values()) {
-    checkCancelled(options.signal);
-    result.groups.push(await inspectGroup(target, group, result, options, progress));
-  }
-  const unprotected = new SharedReads();
-  for (const packId of result.unprotectedPacks) {
-    checkCancelled(options.signal);
-    const path = join(target.packsDir, `${packId}.pack`);
-    let entries: PackEntry[] | undefined;
-    try {
-      entries = (await readPackIndex(path, target.keys.blobKey)).entries;
-    } catch {
-      result.damagedUnprotectedPacks.push(packId);
-    }
-    if (options.readData || options.readDataOf?.has(packId)) {
-      const file = await unprotected.read(path).catch(() => undefined);
-      if (file) await checkBlobs(target, packId, file, entries ?? catalogEntries(target, packId), result, options.signal);
-    }
-    result.packsChecked++;
-    progress('checking', packId);
-  }
+  // Files are read one after another and checked while the next ones are read,
+  // across groups and parity shards alike; rows are judged once all is checked.
+  const run = new CheckRun(new CheckQueue(target.pool, target.mainThread, options.signal), options.signal);
+  for (const group of stored.values()) result.groups.push(await submitGroup(target, group, result, options, run, progress));
+  for (const packId of result.unprotectedPacks) await submitUnprotected(target, packId, result, options, run, progress);
+  await run.finished();
+  for (const g of result.groups) Object.assign(g, rowsBeyondRepair(g.stored.desc, g.shards));
   progress('done', null);
   return result;
 }
 
-async function inspectGroup(target: HealTarget, group: StoredGroup, result: Inspection, options: InspectOptions, progress: (phase: string, current: string | null) => void): Promise<GroupState> {
+/** Queues the checks of one group's members and parity shards; its rows are judged later. */
+async function submitGroup(target: HealTarget, group: StoredGroup, result: Inspection, options: InspectOptions, run: CheckRun, progress: Progress): Promise<GroupState> {
   const d = group.desc;
   const shards: ShardState[] = [];
-  // Each member is read once into shared memory, checked there by the workers (stripe CRCs and,
-  // with readData, every blob) while the next member is being read.
-  const reads = new SharedReads();
-  const load = (i: number) => {
-    const p = reads.read(join(target.packsDir, `${d.members[i]!.packId}.pack`));
-    p.catch(() => undefined);
-    return p;
-  };
-  let next = d.members.length > 0 ? load(0) : undefined;
   for (const [i, m] of d.members.entries()) {
-    checkCancelled(options.signal);
-    const path = join(target.packsDir, `${m.packId}.pack`);
     const shard: ShardState = { role: 'pack', name: m.packId, index: i, length: m.length, missing: false, fileSize: null, badStripes: [] };
-    const file = await next!;
-    next = i + 1 < d.members.length ? load(i + 1) : undefined;
-    if (file) {
-      shard.fileSize = file.length;
-      const checks: Promise<unknown>[] = [badStripes(target, file, m.length, d.memberCrcs[i]!, d.stripeBytes, options.signal).then((bad) => (shard.badStripes = bad))];
-      if (options.readData || options.readDataOf?.has(m.packId)) checks.push(checkBlobs(target, m.packId, file, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result, options.signal));
-      await Promise.all(checks);
-      result.bytesChecked += file.length;
-    } else {
+    shards.push(shard);
+    const path = join(target.packsDir, `${m.packId}.pack`);
+    const file = await run.read(path);
+    if (!file) {
       shard.missing = true;
       shard.badStripes = allStripes(m.length, d.stripeBytes);
+      result.packsChecked++;
+      progress('checking', m.packId);
+      continue;
     }
-    shards.push(shard);
-    result.packsChecked++;
-    progress('checking', m.packId);
+    shard.fileSize = file.length;
+    const checks: Promise<unknown>[] = [badStripes(run.checks, file, m.length, d.memberCrcs[i]!, d.stripeBytes).then((bad) => (shard.badStripes = bad))];
+    if (options.readData || options.readDataOf?.has(m.packId)) checks.push(checkBlobs(run.checks, m.packId, file, catalogEntries(target, m.packId) ?? (await indexEntries(target, path)), result));
+    run.add(file, checks, () => {
+      result.bytesChecked += file.length;
+      result.packsChecked++;
+      progress('checking', m.packId);
+    });
   }
   for (let j = 0; j < d.parityCount; j++) {
-    const name = `${d.groupId}.${j}`;
-    const shard: ShardState = { role: 'parity', name, index: d.capacity + j, length: d.shardLength, missing: false, fileSize: null, badStripes: [] };
-    const bytes = await readParityShard(target.dir, group, j).catch(() => undefined);
-    if (!bytes) {
+    const shard: ShardState = { role: 'parity', name: `${d.groupId}.${j}`, index: d.capacity + j, length: d.shardLength, missing: false, fileSize: null, badStripes: [] };
+    shards.push(shard);
+    // A stale shard (its file does not hold the winning descriptor) is erased whole; so is an unreadable one.
+    const path = join(parityDir(target.dir), parityFileName(d.groupId, j));
+    const file = group.shardCurrent[j] ? await run.read(path, { afterDescriptor: true, limit: d.shardLength }).catch(() => undefined) : undefined;
+    if (!file) {
       shard.missing = true;
       shard.badStripes = allStripes(d.shardLength, d.stripeBytes);
-    } else {
-      shard.fileSize = bytes.length;
-      shard.badStripes = await badStripes(target, sharedCopy(bytes), d.shardLength, d.parityCrcs[j]!, d.stripeBytes, options.signal);
+      continue;
     }
-    shards.push(shard);
+    shard.fileSize = file.length;
+    run.add(file, [badStripes(run.checks, file, d.shardLength, d.parityCrcs[j]!, d.stripeBytes).then((bad) => (shard.badStripes = bad))]);
   }
-  const { lostRows, damagedRows } = rowsBeyondRepair(d, shards);
-  return { stored: group, shards, lostRows, damagedRows };
+  return { stored: group, shards, lostRows: [], damagedRows: 0 };
 }
 
-/** Rows where more shards are erased than there are parity shards. */
+/** A pack no readable group protects: its sealed header must authenticate, and with readData its blobs. */
+async function submitUnprotected(target: HealTarget, packId: string, result: Inspection, options: InspectOptions, run: CheckRun, progress: Progress): Promise<void> {
+  run.throwIfCancelled();
+  const path = join(target.packsDir, `${packId}.pack`);
+  let entries: PackEntry[] | undefined;
+  try {
+    entries = (await readPackIndex(path, target.keys.blobKey)).entries;
+  } catch {
+    result.damagedUnprotectedPacks.push(packId);
+  }
+  const done = () => {
+    result.packsChecked++;
+    progress('checking', packId);
+  };
+  const file = options.readData || options.readDataOf?.has(packId) ? await run.read(path).catch(() => undefined) : undefined;
+  if (file) run.add(file, [checkBlobs(run.checks, packId, file, entries ?? catalogEntries(target, packId), result)], done);
+  else done();
+}
+
+/** Rows with more erased stripes than the code has parity symbols (p · cells). */
 export function rowsBeyondRepair(d: GroupDescriptor, shards: ShardState[]): { lostRows: number[]; damagedRows: number } {
   const erasures = new Map<number, number>();
-  for (const s of shards) for (const r of s.badStripes) erasures.set(r, (erasures.get(r) ?? 0) + 1);
-  const lostRows = [...erasures].filter(([, n]) => n > d.parityCount).map(([r]) => r).sort((a, b) => a - b);
+  for (const s of shards) for (const stripe of s.badStripes) erasures.set(rowOf(d, stripe), (erasures.get(rowOf(d, stripe)) ?? 0) + 1);
+  const lostRows = [...erasures].filter(([, n]) => n > d.parityCount * d.cells).map(([r]) => r).sort((a, b) => a - b);
   return { lostRows, damagedRows: erasures.size };
 }
 
 /** Stripes of the first `length` bytes whose CRC differs, plus those the bytes no longer reach. */
-async function badStripes(target: HealTarget, file: SharedFile, length: number, expected: Uint32Array, stripeBytes: number, signal: AbortSignal | undefined): Promise<number[]> {
+async function badStripes(checks: CheckQueue, file: SharedFile, length: number, expected: Uint32Array, stripeBytes: number): Promise<number[]> {
   const usable = Math.min(file.length, length);
-  const actual = await target.pool.crc(file.sab, usable, stripeBytes, signal ? { signal } : {});
+  const actual = await checks.crc(file.sab, usable, stripeBytes);
   const bad: number[] = [];
   const total = stripeCount(length, stripeBytes);
   for (let r = 0; r < total; r++) {
@@ -212,47 +218,116 @@ interface SharedFile {
   length: number;
 }
 
-function sharedCopy(bytes: Uint8Array): SharedFile {
-  const sab = new SharedArrayBuffer(Math.max(bytes.length, 1));
-  new Uint8Array(sab).set(bytes);
-  return { sab, length: bytes.length };
-}
+type Progress = (phase: string, current: string | null) => void;
 
 /**
- * Reads whole files into one of two shared buffers, alternately, so one file
- * can be read while the workers check the other; a buffer is reused (a fresh
- * SharedArrayBuffer per pack would live until the workers' heaps collect it).
- * Reading a third file reuses the first buffer: finish with a file before
- * reading the one after next. Undefined for a file that does not exist.
+ * Files being checked at once, while one more is read: the threads then
+ * always have the next file's batches queued behind the current file's,
+ * instead of idling while its last batch finishes.
  */
-class SharedReads {
-  readonly #buffers: (SharedArrayBuffer | undefined)[] = [undefined, undefined];
-  #turn = 0;
+const FILES_IN_CHECK = 2;
 
-  async read(path: string): Promise<SharedFile | undefined> {
-    let handle;
+/**
+ * One inspection's reads and checks. Every file is read once, whole, into one
+ * of FILES_IN_CHECK + 1 reused shared buffers (a fresh SharedArrayBuffer per
+ * file would live until the workers' heaps happen to collect it); a buffer is
+ * free again when the checks of its file have settled. The first check that
+ * fails stops further reading, and `finished` throws it.
+ */
+class CheckRun {
+  readonly checks: CheckQueue;
+  readonly signal: AbortSignal | undefined;
+  readonly #free: (SharedArrayBuffer | undefined)[] = Array.from({ length: FILES_IN_CHECK + 1 }, () => undefined);
+  readonly #waiting: (() => void)[] = [];
+  readonly #pending = new Set<Promise<void>>();
+  #failure: { error: unknown } | undefined;
+
+  constructor(checks: CheckQueue, signal: AbortSignal | undefined) {
+    this.checks = checks;
+    this.signal = signal;
+  }
+
+  /**
+   * Reads a file into a free buffer, waiting for one; undefined when the file
+   * does not exist. `afterDescriptor`: the bytes after a parity file's
+   * length-prefixed descriptor; `limit`: read at most this many.
+   */
+  async read(path: string, how: { afterDescriptor?: boolean; limit?: number } = {}): Promise<SharedFile | undefined> {
+    this.throwIfCancelled();
+    while (this.#free.length === 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    const slot = this.#free.pop();
+    let file: SharedFile | undefined;
     try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return undefined;
-      throw err;
-    }
-    try {
-      const size = (await handle.stat()).size;
-      let sab = this.#buffers[this.#turn];
-      if (!sab || sab.byteLength < size) this.#buffers[this.#turn] = sab = new SharedArrayBuffer(Math.max(size, 1));
-      this.#turn ^= 1;
-      const view = new Uint8Array(sab, 0, size);
-      let done = 0;
-      while (done < size) {
-        const { bytesRead } = await handle.read(view, done, size - done, done);
-        if (bytesRead === 0) break; // cut short while we read: what is there is what is checked
-        done += bytesRead;
-      }
-      return { sab, length: done };
+      this.throwIfCancelled();
+      file = await readShared(path, slot, how);
+      return file;
     } finally {
-      await handle.close();
+      if (!file) this.#release(slot);
     }
+  }
+
+  /** Tracks a file's checks: once they have all settled its buffer is free again, and on success `done` runs. */
+  add(file: SharedFile, checks: Promise<unknown>[], done?: () => void): void {
+    const tracked: Promise<void> = Promise.all(checks)
+      .then(
+        () => done?.(),
+        (err: unknown) => {
+          this.#failure ??= { error: err };
+        },
+      )
+      .finally(() => {
+        this.#pending.delete(tracked);
+        this.#release(file.sab);
+      });
+    this.#pending.add(tracked);
+  }
+
+  /** Waits for every check; throws the first failure. */
+  async finished(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all(this.#pending);
+    this.throwIfCancelled();
+  }
+
+  throwIfCancelled(): void {
+    if (this.#failure) throw this.#failure.error;
+    checkCancelled(this.signal);
+  }
+
+  #release(sab: SharedArrayBuffer | undefined): void {
+    this.#free.push(sab);
+    this.#waiting.shift()?.();
+  }
+}
+
+/** Reads a file into `reuse` when it is large enough, else into a new shared buffer. */
+async function readShared(path: string, reuse: SharedArrayBuffer | undefined, how: { afterDescriptor?: boolean; limit?: number }): Promise<SharedFile | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    let start = 0;
+    if (how.afterDescriptor) {
+      const prefix = Buffer.alloc(4);
+      if ((await handle.read(prefix, 0, 4, 0)).bytesRead < 4) return undefined;
+      start = Math.min(size, 4 + prefix.readUInt32LE(0));
+    }
+    const want = Math.min(size - start, how.limit ?? Infinity);
+    const sab = reuse && reuse.byteLength >= want ? reuse : new SharedArrayBuffer(Math.max(want, 1));
+    const view = new Uint8Array(sab, 0, want);
+    let done = 0;
+    while (done < want) {
+      const { bytesRead } = await handle.read(view, done, want - done, start + done);
+      if (bytesRead === 0) break; // cut short while we read: what is there is what is checked
+      done += bytesRead;
+    }
+    return { sab, length: done };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -274,30 +349,46 @@ async function indexEntries(target: HealTarget, path: string): Promise<PackEntry
   }
 }
 
-const CHECK_BATCH = 64;
+/**
+ * A batch of blobs for one check task closes at this many sealed bytes or
+ * items: few enough tasks that posting and answering them costs little, yet
+ * several per pack so both threads share every pack.
+ */
+const CHECK_BATCH_BYTES = 1024 * 1024;
+const CHECK_BATCH_ITEMS = 256;
 
-async function checkBlobs(target: HealTarget, packId: string, file: SharedFile, entries: readonly NewBlob[] | undefined, result: Inspection, signal: AbortSignal | undefined): Promise<void> {
+async function checkBlobs(checks: CheckQueue, packId: string, file: SharedFile, entries: readonly NewBlob[] | undefined, result: Inspection): Promise<void> {
   if (!entries) return;
+  // The ids travel in shared memory too: one buffer per pack instead of a cloned one per blob.
+  const ids = new Uint8Array(new SharedArrayBuffer(Math.max(1, entries.length * BLOB_ID_BYTES)));
   const batches: Promise<void>[] = [];
-  for (let i = 0; i < entries.length; i += CHECK_BATCH) {
-    const batch = entries.slice(i, i + CHECK_BATCH);
-    const items = batch.map((e) => {
-      const inside = e.offset + e.length <= file.length;
-      return { sealed: inside ? new Uint8Array(file.sab, e.offset, e.length) : new Uint8Array(0), id: e.id, kind: e.kind, rawLength: e.rawLength };
-    });
-    batches.push(
-      target.pool.check(items, signal ? { signal } : {}).then((outcomes) => {
-        outcomes.forEach((message, n) => {
-          result.blobsChecked++;
-          const e = batch[n]!;
-          if (message !== null || e.offset + e.length > file.length) {
-            result.blobProblems.push({ packId, blobId: Buffer.from(e.id).toString('hex'), kind: e.kind, offset: e.offset, length: e.length, message: message ?? 'the pack ends before this blob' });
-          }
-        });
-      }),
-    );
+  let first = 0;
+  let bytes = 0;
+  for (let i = 0; i < entries.length; i++) {
+    bytes += entries[i]!.length;
+    if (bytes < CHECK_BATCH_BYTES && i + 1 - first < CHECK_BATCH_ITEMS && i + 1 < entries.length) continue;
+    batches.push(checkBatch(checks, packId, file, entries.slice(first, i + 1), ids.subarray(first * BLOB_ID_BYTES), result));
+    first = i + 1;
+    bytes = 0;
   }
   await Promise.all(batches);
+}
+
+async function checkBatch(checks: CheckQueue, packId: string, file: SharedFile, batch: readonly NewBlob[], ids: Uint8Array, result: Inspection): Promise<void> {
+  const items = batch.map((e, n) => {
+    let id = e.id;
+    if (id.length === BLOB_ID_BYTES) (id = ids.subarray(n * BLOB_ID_BYTES, (n + 1) * BLOB_ID_BYTES)).set(e.id);
+    const inside = e.offset + e.length <= file.length;
+    return { sealed: inside ? new Uint8Array(file.sab, e.offset, e.length) : new Uint8Array(0), id, kind: e.kind, rawLength: e.rawLength };
+  });
+  const outcomes = await checks.check(items);
+  outcomes.forEach((message, n) => {
+    result.blobsChecked++;
+    const e = batch[n]!;
+    if (message !== null || e.offset + e.length > file.length) {
+      result.blobProblems.push({ packId, blobId: Buffer.from(e.id).toString('hex'), kind: e.kind, offset: e.offset, length: e.length, message: message ?? 'the pack ends before this blob' });
+    }
+  });
 }
 
 function checkCancelled(signal: AbortSignal | undefined): void {

@@ -7,7 +7,7 @@
  * Only the rows covering the blob are read, from every other member and
  * parity shard of the group, in windows of WINDOW_ROWS (memory is rows, not
  * packs). A stripe is trusted only when its CRC-32 matches the descriptor;
- * the others are erasures. A row with at most m erasures is decoded, and
+ * the others are erasures. A row with at most p · cells erasures is decoded, and
  * every rebuilt stripe must match its recorded CRC before a byte of it is
  * returned. The caller authenticates the result with the blob's AEAD
  * again: that is the final guard, so wrong bytes are never returned.
@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { VaultError } from '../errors.ts';
 import { packPath } from '../packs/files.ts';
-import { parityFileName, stripeCount } from './layout.ts';
+import { gatherCell, parityFileName, rowBytes, stripeCount } from './layout.ts';
 import type { GroupDescriptor } from './layout.ts';
 import { loadGroups, parityDir } from './parity-store.ts';
 import type { StoredGroup } from './parity-store.ts';
@@ -33,7 +33,7 @@ import type { HealTarget } from './target.ts';
 /** What healing on read needs of a vault: where its packs and parity are. A Vault is one. */
 export type HealSource = Pick<HealTarget, 'dir' | 'packsDir'>;
 
-/** Rows decoded at once: (K + m) × WINDOW_ROWS × stripe bytes, ~1.4 MiB for K = 20, m = 2. */
+/** Rows decoded at once: (K + p) × WINDOW_ROWS × row bytes, ~0.7 MiB for K = 10, p = 1 (1.4 MiB for version 1's 20 + 2). */
 const WINDOW_ROWS = 64;
 
 /** A pack's place in one parity group. */
@@ -50,7 +50,7 @@ interface GroupIndex {
   byPack: Map<string, Membership[]>;
 }
 
-/** One shard's stripes of a window of rows, and which of them match their CRCs. */
+/** One shard's bytes over a window of rows, and which of its stripes (cells per row) match their CRCs. */
 interface ShardRows {
   bytes: Uint8Array;
   good: boolean[];
@@ -113,8 +113,8 @@ async function loadIndex(vaultDir: string, stamp: string): Promise<GroupIndex> {
   const codes = new Map<string, ReedSolomon>();
   for (const { desc } of groups.values()) {
     if (desc.parityCount === 0 || desc.capacity === 0) continue;
-    const shape = `${desc.capacity}+${desc.parityCount}`;
-    const rs = codes.get(shape) ?? new ReedSolomon(desc.capacity, desc.parityCount);
+    const shape = `${desc.capacity * desc.cells}+${desc.parityCount * desc.cells}`;
+    const rs = codes.get(shape) ?? new ReedSolomon(desc.capacity * desc.cells, desc.parityCount * desc.cells);
     codes.set(shape, rs);
     desc.members.forEach((member, index) => byPack.set(member.packId, [...(byPack.get(member.packId) ?? []), { desc, index, rs }]));
   }
@@ -123,7 +123,7 @@ async function loadIndex(vaultDir: string, stamp: string): Promise<GroupIndex> {
 
 /** The range, window by window; undefined as soon as one window cannot be rebuilt. */
 async function rebuildRange(source: HealSource, m: Membership, offset: number, length: number): Promise<Uint8Array | undefined> {
-  const S = m.desc.stripeBytes;
+  const S = rowBytes(m.desc);
   const first = Math.floor(offset / S);
   const end = Math.ceil((offset + length) / S);
   const out = new Uint8Array(length);
@@ -146,9 +146,11 @@ async function rebuildRange(source: HealSource, m: Membership, offset: number, l
 async function rebuildWindow(source: HealSource, m: Membership, start: number, end: number): Promise<Uint8Array | undefined> {
   const d = m.desc;
   const S = d.stripeBytes;
+  const C = d.cells;
+  const R = rowBytes(d);
   const own = await readShardRows(source, d, m.index, start, end);
   const erasedRows: number[] = [];
-  for (let r = start; r < end; r++) if (!own.good[r - start]) erasedRows.push(r);
+  for (let r = start; r < end; r++) if (own.good.slice((r - start) * C, (r - start + 1) * C).includes(false)) erasedRows.push(r);
   if (erasedRows.length === 0) return own.bytes;
 
   // The other shards, only over the rows that need them.
@@ -156,34 +158,40 @@ async function rebuildWindow(source: HealSource, m: Membership, start: number, e
   const hi = erasedRows[erasedRows.length - 1]! + 1;
   const shards: ShardRows[] = await Promise.all(
     Array.from({ length: d.capacity + d.parityCount }, (_, index) =>
-      index === m.index ? sliceRows(own, start, lo, hi, S) : readShardRows(source, d, index, lo, hi),
+      index === m.index ? sliceRows(own, start, lo, hi, R, C) : readShardRows(source, d, index, lo, hi),
     ),
   );
 
   // Runs of rows with the same erasures decode together.
   for (let i = 0; i < erasedRows.length; ) {
     const runStart = erasedRows[i]!;
-    const erased = erasures(shards, runStart - lo);
+    const erased = erasures(shards, runStart - lo, C);
     let runEnd = runStart + 1;
-    for (i++; i < erasedRows.length && erasedRows[i] === runEnd && sameList(erasures(shards, runEnd - lo), erased); i++) runEnd++;
-    if (erased.length > d.parityCount) return undefined;
-    const codeword = shards.map((s, index) => (erased.includes(index) ? null : s.bytes.subarray((runStart - lo) * S, (runEnd - lo) * S)));
+    for (i++; i < erasedRows.length && erasedRows[i] === runEnd && sameList(erasures(shards, runEnd - lo, C), erased); i++) runEnd++;
+    if (erased.length > d.parityCount * C) return undefined;
+    const codeword = shards.flatMap((s, index) =>
+      Array.from({ length: C }, (_, c) => (erased.includes(index * C + c) ? null : gatherCell(s.bytes.subarray((runStart - lo) * R, (runEnd - lo) * R), c, C, S))),
+    );
     m.rs.reconstruct(codeword, { dataOnly: true });
-    const rebuilt = codeword[m.index]!;
-    for (let r = runStart; r < runEnd; r++) {
-      const stripe = rebuilt.subarray((r - runStart) * S, (r - runStart) * S + stripeLength(d, m.index, r));
-      if (crc32(stripe) !== d.memberCrcs[m.index]![r]) return undefined;
+    for (let c = 0; c < C; c++) {
+      const rebuilt = codeword[m.index * C + c];
+      if (!erased.includes(m.index * C + c) || !rebuilt) continue;
+      for (let r = runStart; r < runEnd; r++) {
+        const at = (r - runStart) * S;
+        const stripe = rebuilt.subarray(at, at + stripeLength(d, m.index, r * C + c));
+        if (crc32(stripe) !== d.memberCrcs[m.index]![r * C + c]) return undefined;
+        own.bytes.set(rebuilt.subarray(at, at + S), (r - start) * R + c * S);
+      }
     }
-    own.bytes.set(rebuilt, (runStart - start) * S);
   }
   return own.bytes;
 }
 
-/** Shard indices whose stripe in this row is not to be trusted. */
-function erasures(shards: readonly ShardRows[], row: number): number[] {
+/** Codeword symbols (shard index · cells + cell) whose stripe in this row is not to be trusted. */
+function erasures(shards: readonly ShardRows[], row: number, cells: number): number[] {
   const out: number[] = [];
   shards.forEach((s, index) => {
-    if (!s.good[row]) out.push(index);
+    for (let c = 0; c < cells; c++) if (!s.good[row * cells + c]) out.push(index * cells + c);
   });
   return out;
 }
@@ -192,14 +200,14 @@ function sameList(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function sliceRows(rows: ShardRows, start: number, lo: number, hi: number, S: number): ShardRows {
-  return { bytes: rows.bytes.subarray((lo - start) * S, (hi - start) * S), good: rows.good.slice(lo - start, hi - start) };
+function sliceRows(rows: ShardRows, start: number, lo: number, hi: number, R: number, cells: number): ShardRows {
+  return { bytes: rows.bytes.subarray((lo - start) * R, (hi - start) * R), good: rows.good.slice((lo - start) * cells, (hi - start) * cells) };
 }
 
-/** Bytes of shard `index` in row r: the stripe, shorter at the shard's end, 0 past it. */
-function stripeLength(d: GroupDescriptor, index: number, r: number): number {
+/** Bytes of shard `index` in stripe `stripe`: the stripe, shorter at the shard's end, 0 past it. */
+function stripeLength(d: GroupDescriptor, index: number, stripe: number): number {
   const length = shardLength(d, index);
-  return Math.max(0, Math.min(d.stripeBytes, length - r * d.stripeBytes));
+  return Math.max(0, Math.min(d.stripeBytes, length - stripe * d.stripeBytes));
 }
 
 function shardLength(d: GroupDescriptor, index: number): number {
@@ -221,17 +229,19 @@ function expectedCrcs(d: GroupDescriptor, index: number): Uint32Array {
  */
 async function readShardRows(source: HealSource, d: GroupDescriptor, index: number, start: number, end: number): Promise<ShardRows> {
   const S = d.stripeBytes;
-  const bytes = new Uint8Array((end - start) * S);
-  const good = new Array<boolean>(end - start).fill(true);
+  const R = rowBytes(d);
+  const bytes = new Uint8Array((end - start) * R);
+  const good = new Array<boolean>((end - start) * d.cells).fill(true);
   const length = shardLength(d, index);
   if (length === 0) return { bytes, good };
-  const wanted = Math.max(0, Math.min(end * S, length) - start * S);
+  const wanted = Math.max(0, Math.min(end * R, length) - start * R);
   if (wanted === 0) return { bytes, good };
-  const readable = await readStripes(shardPath(source, d, index), index >= d.capacity, start * S, bytes.subarray(0, wanted), S);
+  const readable = await readStripes(shardPath(source, d, index), index >= d.capacity, start * R, bytes.subarray(0, wanted), S);
   const crcs = expectedCrcs(d, index);
-  for (let r = start; r < end && r < stripeCount(length, S); r++) {
-    const at = (r - start) * S;
-    good[r - start] = readable[r - start] === true && crc32(bytes.subarray(at, at + stripeLength(d, index, r))) === crcs[r];
+  const first = start * d.cells;
+  for (let stripe = first; stripe < end * d.cells && stripe < stripeCount(length, S); stripe++) {
+    const at = (stripe - first) * S;
+    good[stripe - first] = readable[stripe - first] === true && crc32(bytes.subarray(at, at + stripeLength(d, index, stripe))) === crcs[stripe];
   }
   return { bytes, good };
 }

@@ -3,7 +3,8 @@
  *
  * During a backup, each pack is handed over right after it is sealed; its
  * bytes (just written, so read back from the page cache) are folded into the
- * open group's parity in a worker thread: parity_j ^= coef(j, i) · pack. At
+ * open group's parity in a worker thread: cell e of every row of parity file
+ * j ^= coef(j·cells + e, i·cells + c) · cell c of that row of the pack. At
  * the end of the run the touched groups are written once. Nothing already in
  * the vault is re-read, except the open groups' parity shards.
  *
@@ -18,8 +19,8 @@ import { open } from 'node:fs/promises';
 import { VaultError } from '../errors.ts';
 import { packPath } from '../packs/index.ts';
 import type { WorkerPool } from '../workers/index.ts';
-import { GROUP_MEMBERS, STRIPE_BYTES, parityShardsFor, sizeClassOf } from './layout.ts';
-import type { GroupDescriptor, SizeClass } from './layout.ts';
+import { LAYOUT, grownShardLength, parityShardsFor, sizeClassOf } from './layout.ts';
+import type { GroupDescriptor, GroupLayout, SizeClass } from './layout.ts';
 import { loadGroups, readParityShard, readSettings, writeGroup } from './parity-store.ts';
 import type { StoredGroup } from './parity-store.ts';
 import { ReedSolomon } from './rs/index.ts';
@@ -35,6 +36,7 @@ export class ParityProtector {
   readonly #vaultDir: string;
   readonly #packsDir: string;
   readonly #pool: WorkerPool;
+  readonly #layout: Readonly<GroupLayout>;
   readonly #parityCount: number;
   readonly #rs: ReedSolomon | undefined;
   readonly #open = new Map<SizeClass, OpenGroup>();
@@ -45,18 +47,19 @@ export class ParityProtector {
   #failure: unknown;
   readonly #scratch = new Map<SizeClass, SharedArrayBuffer>();
 
-  private constructor(vaultDir: string, packsDir: string, pool: WorkerPool, parityCount: number) {
+  private constructor(vaultDir: string, packsDir: string, pool: WorkerPool, layout: Readonly<GroupLayout>, parityCount: number) {
     this.#vaultDir = vaultDir;
     this.#packsDir = packsDir;
     this.#pool = pool;
+    this.#layout = layout;
     this.#parityCount = parityCount;
-    this.#rs = parityCount > 0 ? new ReedSolomon(GROUP_MEMBERS, parityCount) : undefined;
+    this.#rs = parityCount > 0 ? new ReedSolomon(layout.capacity * layout.cells, parityCount * layout.cells) : undefined;
   }
 
-  /** Loads the vault's redundancy and its open (not yet full) groups. */
-  static async open(vaultDir: string, packsDir: string, pool: WorkerPool): Promise<ParityProtector> {
+  /** Loads the vault's redundancy and its open (not yet full) groups of `layout` (today's, but for tests). */
+  static async open(vaultDir: string, packsDir: string, pool: WorkerPool, layout: Readonly<GroupLayout> = LAYOUT): Promise<ParityProtector> {
     const { redundancy } = await readSettings(vaultDir);
-    const protector = new ParityProtector(vaultDir, packsDir, pool, parityShardsFor(redundancy));
+    const protector = new ParityProtector(vaultDir, packsDir, pool, layout, parityShardsFor(redundancy, layout.capacity, layout.cells));
     if (protector.enabled) await protector.#findOpenGroups();
     return protector;
   }
@@ -108,7 +111,10 @@ export class ParityProtector {
     this.#stored = new Map();
     for (const stored of (await loadGroups(this.#vaultDir)).values()) {
       const d = stored.desc;
-      if (d.members.length >= d.capacity || d.parityCount !== this.#parityCount || d.capacity !== GROUP_MEMBERS || this.#stored.has(d.sizeClass)) continue;
+      // Only groups of today's layout grow; an older group stays as it is, verified and repaired by its own descriptor.
+      const l = this.#layout;
+      const current = d.capacity === l.capacity && d.parityCount === this.#parityCount && d.cells === l.cells && d.stripeBytes === l.stripeBytes;
+      if (d.members.length >= d.capacity || !current || this.#stored.has(d.sizeClass)) continue;
       // Only a group whose every parity shard is current can grow; a damaged one waits for repair.
       if (stored.shardCurrent.every(Boolean)) this.#stored.set(d.sizeClass, stored);
     }
@@ -140,9 +146,10 @@ export class ParityProtector {
         desc: {
           groupId: randomBytes(16).toString('hex'),
           sizeClass,
-          capacity: GROUP_MEMBERS,
+          capacity: this.#layout.capacity,
           parityCount: this.#parityCount,
-          stripeBytes: STRIPE_BYTES,
+          stripeBytes: this.#layout.stripeBytes,
+          cells: this.#layout.cells,
           shardLength: 0,
           members: [],
           memberCrcs: [],
@@ -165,12 +172,15 @@ export class ParityProtector {
     let data = this.#scratch.get(d.sizeClass);
     if (!data || data.byteLength < length) this.#scratch.set(d.sizeClass, (data = new SharedArrayBuffer(length)));
     await readPackInto(packPath(this.#packsDir, packId), new Uint8Array(data, 0, length), packId);
-    if (length > d.shardLength) {
-      group.parity = group.parity.map((old) => grow(old, d.shardLength, length));
-      d.shardLength = length;
+    const shardLength = grownShardLength(d, length);
+    if (shardLength > d.shardLength) {
+      group.parity = group.parity.map((old) => grow(old, d.shardLength, shardLength));
+      d.shardLength = shardLength;
     }
-    const coefs = Array.from({ length: d.parityCount }, (_, j) => this.#rs!.coefficient(j, index));
-    const crcs = await this.#pool.parity({ buffer: data, length, parity: group.parity, coefs, stripeBytes: d.stripeBytes });
+    // Cell c of the member's rows is symbol index·cells + c; cell e of parity file j's rows is parity symbol j·cells + e.
+    const C = d.cells;
+    const coefs = Array.from({ length: d.parityCount * C * C }, (_, n) => this.#rs!.coefficient(Math.floor(n / C), index * C + (n % C)));
+    const crcs = await this.#pool.parity({ buffer: data, length, parity: group.parity, coefs, stripeBytes: d.stripeBytes, cells: C });
     d.members.push({ packId, length });
     d.memberCrcs.push(crcs);
     group.dirty = true;

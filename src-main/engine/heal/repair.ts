@@ -21,13 +21,13 @@ import { catalogProblems, rebuildCatalog, writeCheckpoint } from './catalog-heal
 import type { RebuildReport } from './catalog-heal.ts';
 import { inspect } from './inspect.ts';
 import type { GroupState, Inspection, ShardState } from './inspect.ts';
-import { stripeCrcs } from './layout.ts';
+import { gatherCell, rowBytes, rowOf, stripeCrcs, symbolOf } from './layout.ts';
 import { readParityShard, writeGroup } from './parity-store.ts';
 import { ParityProtector, sameCrcs } from './protect.ts';
 import { ReedSolomon } from './rs/index.ts';
 import type { HealTarget } from './target.ts';
 
-/** Rows decoded at once: (K + m) × WINDOW_ROWS × stripe bytes of memory. */
+/** Rows decoded at once: (K + p) × WINDOW_ROWS × row bytes of memory (twice that while cells are gathered). */
 const WINDOW_ROWS = 1024;
 
 export interface RepairReport {
@@ -103,12 +103,16 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
   const damaged = group.shards.filter((s) => s.badStripes.length > 0 || s.missing || (s.fileSize !== null && s.fileSize !== s.length && s.role === 'pack'));
   const staleCopies = group.stored.badCopies.length > 0;
   if (damaged.length === 0 && !staleCopies) return;
-  const rs = new ReedSolomon(d.capacity, d.parityCount);
+  const rs = new ReedSolomon(d.capacity * d.cells, d.parityCount * d.cells);
   const lost = new Set(group.lostRows);
-  /** Repaired stripes per shard index: row → bytes. */
+  const isLost = (stripe: number) => lost.has(rowOf(d, stripe));
+  /** Repaired stripes per shard index: stripe → bytes. */
   const patches = new Map<number, Map<number, Uint8Array>>();
+  /** Per row, the erased codeword symbols (shard index · cells + cell), in order. */
   const erasedByRow = new Map<number, number[]>();
-  for (const s of group.shards) for (const r of s.badStripes) if (!lost.has(r)) erasedByRow.set(r, [...(erasedByRow.get(r) ?? []), s.index]);
+  for (const s of group.shards) {
+    for (const stripe of s.badStripes) if (!isLost(stripe)) erasedByRow.set(rowOf(d, stripe), [...(erasedByRow.get(rowOf(d, stripe)) ?? []), symbolOf(d, s.index, stripe)]);
+  }
 
   // Runs of consecutive rows with the same erasure pattern, cut into windows.
   const rows = [...erasedByRow.keys()].sort((a, b) => a - b);
@@ -128,7 +132,7 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
     const shardPatches = patches.get(shard.index);
     const needsRewrite = shardPatches !== undefined || (shard.role === 'pack' && shard.fileSize !== null && shard.fileSize !== shard.length);
     if (shard.role !== 'pack' || !needsRewrite) continue;
-    if (shard.badStripes.some((r) => lost.has(r))) continue; // beyond repair: leave it for the report
+    if (shard.badStripes.some(isLost)) continue; // beyond repair: leave it for the report
     const bytes = await assemble(target, group, shard, shardPatches);
     if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.memberCrcs[shard.index]!)) {
       throw new VaultError('internal', `The rebuilt pack ${shard.name.slice(0, 8)} does not match its checksums; nothing was replaced.`);
@@ -141,7 +145,7 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
   const parityShards = group.shards.filter((s) => s.role === 'parity');
   const parityDamaged = parityShards.some((s) => patches.has(s.index) || s.missing);
   if (parityDamaged || staleCopies) {
-    if (parityShards.some((s) => s.badStripes.some((r) => lost.has(r)))) return;
+    if (parityShards.some((s) => s.badStripes.some(isLost))) return;
     const parity: Uint8Array[] = [];
     for (const s of parityShards) {
       const bytes = await assemble(target, group, s, patches.get(s.index));
@@ -156,28 +160,29 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
   }
 }
 
-/** Decodes rows [start, end) where the shards in `erased` are lost. */
+/** Decodes rows [start, end) where the codeword symbols in `erased` are lost. */
 async function decodeRun(target: HealTarget, group: GroupState, rs: ReedSolomon, start: number, end: number, erased: number[], patches: Map<number, Map<number, Uint8Array>>): Promise<void> {
   const d = group.stored.desc;
   const S = d.stripeBytes;
-  const from = start * S;
-  const length = (end - start) * S;
-  const shards: (Uint8Array | null)[] = [];
+  const C = d.cells;
+  const from = start * rowBytes(d);
+  const length = (end - start) * rowBytes(d);
+  const symbols: (Uint8Array | null)[] = [];
   const byIndex = new Map(group.shards.map((s) => [s.index, s]));
   for (let index = 0; index < d.capacity + d.parityCount; index++) {
-    if (erased.includes(index)) {
-      shards.push(null);
-      continue;
-    }
+    const wanted = Array.from({ length: C }, (_, c) => !erased.includes(index * C + c));
     const s = byIndex.get(index);
     // Slots without a member are zero shards: known, never erased.
-    shards.push(s ? await readRange(target, group, s, from, length) : new Uint8Array(length));
+    const bytes = !wanted.some(Boolean) ? undefined : s ? await readRange(target, group, s, from, length) : new Uint8Array(length);
+    for (let c = 0; c < C; c++) symbols.push(wanted[c] ? gatherCell(bytes!, c, C, S) : null);
   }
-  rs.reconstruct(shards);
-  for (const index of erased) {
-    const bytes = shards[index]!;
+  rs.reconstruct(symbols);
+  for (const symbol of erased) {
+    const index = Math.floor(symbol / C);
+    const cell = symbol % C;
+    const bytes = symbols[symbol]!;
     const map = patches.get(index) ?? new Map<number, Uint8Array>();
-    for (let r = start; r < end; r++) map.set(r, bytes.subarray((r - start) * S, (r - start + 1) * S));
+    for (let r = start; r < end; r++) map.set(r * C + cell, bytes.subarray((r - start) * S, (r - start + 1) * S));
     patches.set(index, map);
   }
 }
@@ -231,8 +236,8 @@ async function assemble(target: HealTarget, group: GroupState, s: ShardState, sh
       bytes?.copy(out, 0, 0, Math.min(bytes.length, s.length));
     }
   }
-  for (const [row, bytes] of shardPatches ?? []) {
-    const at = row * S;
+  for (const [stripe, bytes] of shardPatches ?? []) {
+    const at = stripe * S;
     out.set(bytes.subarray(0, Math.max(0, Math.min(S, s.length - at))), at);
   }
   return out;

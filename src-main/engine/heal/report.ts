@@ -11,6 +11,7 @@ import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeTree } from '../snapshot/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
 import type { Inspection } from './inspect.ts';
+import { rowOf } from './layout.ts';
 import { healRange } from './on-read.ts';
 import type { HealTarget } from './target.ts';
 
@@ -52,7 +53,7 @@ export async function buildReport(target: HealTarget, ins: Inspection, readData:
       const where = s.role === 'pack' ? `packs/${s.name}.pack` : `parity/${d.groupId}.${s.index - d.capacity}.parity`;
       const overlong = s.role === 'pack' && s.fileSize !== null && s.fileSize > s.length;
       if (s.badStripes.length === 0 && !overlong) continue;
-      const lostHere = s.badStripes.filter((r) => lost.has(r));
+      const lostHere = s.badStripes.filter((stripe) => lost.has(rowOf(d, stripe)));
       const what = s.missing ? 'missing' : s.fileSize !== null && s.fileSize < s.length ? `truncated to ${s.fileSize} of ${s.length} bytes` : overlong ? `${(s.fileSize ?? 0) - s.length} unexpected bytes at the end` : `${s.badStripes.length} damaged ${s.badStripes.length === 1 ? 'stripe' : 'stripes'} of ${d.stripeBytes} bytes`;
       damage.push({ where, what, repairable: lostHere.length === 0 });
       if (s.role === 'pack' && lostHere.length === 0) repairablePacks.add(s.name);

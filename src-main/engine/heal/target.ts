@@ -5,14 +5,17 @@
  * report and repair.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { CATALOG_FILE, openCatalog } from '../catalog/index.ts';
+import { CATALOG_FILE, loadCatalogDriver, openCatalog } from '../catalog/index.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { unlockHeader } from '../keys/index.ts';
 import type { VaultKeys } from '../keys/index.ts';
 import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import { WorkerPool } from '../workers/index.ts';
+import { makeContext } from '../workers/tasks.ts';
+import type { TaskContext } from '../workers/tasks.ts';
 
 export interface HealTarget {
   dir: string;
@@ -24,16 +27,28 @@ export interface HealTarget {
   catalogError: string | null;
   /** Set when unlocking found one header copy damaged and rewrote it from the other. */
   headerRepaired: string | null;
+  /** Keys for checks on the main thread, where it may do CPU work (see check-queue.ts); else checks run in the pool only. */
+  mainThread?: TaskContext;
 }
 
 export interface HealOpenOptions {
   threads?: number;
+  /**
+   * The main thread checks too, in place of one worker thread (the CLI: its
+   * main thread otherwise only reads files and waits). Never in a process
+   * whose event loop must stay responsive.
+   */
+  mainThreadChecks?: boolean;
   workerFile?: string | URL;
 }
 
 export async function openForHealing(dir: string, password: string, options: HealOpenOptions = {}): Promise<HealTarget & { close(): Promise<void> }> {
+  // Before any thread starts: loading the SQLite driver takes a process report, which waits for every thread.
+  loadCatalogDriver();
   // The worker threads load while Argon2id runs.
-  const pool = WorkerPool.warm({ ...(options.threads ? { threads: options.threads } : {}), ...(options.workerFile ? { workerFile: options.workerFile } : {}) });
+  const cores = options.threads ?? availableParallelism();
+  const threads = options.mainThreadChecks ? Math.max(1, cores - 1) : cores;
+  const pool = WorkerPool.warm({ threads, ...(options.workerFile ? { workerFile: options.workerFile } : {}) });
   let unlocked;
   try {
     unlocked = await unlockHeader(dir, password);
@@ -42,8 +57,10 @@ export async function openForHealing(dir: string, password: string, options: Hea
     throw err;
   }
   const { keys, repairedCopy } = unlocked;
-  pool.setKeys({ blobKey: keys.blobKey, idKey: keys.idKey, gearSeed: keys.gearSeed, chunker: DEFAULT_CHUNKER_PARAMS });
+  const workerKeys = { blobKey: keys.blobKey, idKey: keys.idKey, gearSeed: keys.gearSeed, chunker: DEFAULT_CHUNKER_PARAMS };
+  pool.setKeys(workerKeys);
   const target = healTargetFor(dir, keys, pool, repairedCopy ?? null);
+  if (options.mainThreadChecks) target.mainThread = makeContext(workerKeys);
   const closeCatalog = target.close;
   target.close = async () => {
     await pool.close();

@@ -115,7 +115,11 @@ export interface OpenItem {
   rawLength: number;
 }
 
-/** Adds coefs[j] · data to parity shard j (over data's length), and returns data's stripe CRCs. */
+/**
+ * Adds the data to every parity shard and returns the data's stripe CRCs.
+ * Rows of `cells` stripes (heal/layout.ts; 1 when absent): coefs[(j·cells + e)·cells + c]
+ * multiplies cell c of each row of the data into cell e of that row of parity shard j.
+ */
 export interface ParityTask {
   kind: 'parity';
   buffer: SharedArrayBuffer;
@@ -123,6 +127,7 @@ export interface ParityTask {
   parity: SharedArrayBuffer[];
   coefs: number[];
   stripeBytes: number;
+  cells?: number;
 }
 
 /** One file for the `write-files` task: where it goes and where its blobs are. */

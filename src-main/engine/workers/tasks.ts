@@ -7,9 +7,8 @@ import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 import { checkChunkerParams, findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.ts';
 import { decode, encode } from '../codecs/index.ts';
 import { VaultError } from '../errors.ts';
-import { BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
-import { stripeCrcs } from '../heal/layout.ts';
-import { mulXor } from '../heal/rs/gf256.ts';
+import { authenticateBlob, BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
+import { foldCell, stripeCrcs } from '../heal/layout.ts';
 import { readFileInto } from './read-files.ts';
 import { writeFiles } from './write-files.ts';
 import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, SealItem, SealResult, Task, WorkerKeys } from './protocol.ts';
@@ -138,7 +137,7 @@ export function checkItems(ctx: TaskContext, items: OpenItem[]): CheckResult[] {
   return items.map((item) => {
     try {
       checkBlobRef(item.id, item.kind);
-      openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
+      authenticateBlob(ctx.blobKey, item.kind, item.id, item.sealed);
       return null;
     } catch (err) {
       return err instanceof VaultError ? err.message : String(err);
@@ -153,10 +152,11 @@ function crcTask(buffer: SharedArrayBuffer, length: number, stripeBytes: number)
 
 function parityTask(task: ParityTask): TaskOutput {
   const data = view(task.buffer, 0, task.length);
+  const cells = task.cells ?? 1;
   task.parity.forEach((shard, j) => {
-    const coef = task.coefs[j]!;
     if (shard.byteLength < task.length) throw new VaultError('internal', 'A parity shard is shorter than the data added to it.');
-    if (coef !== 0) mulXor(new Uint8Array(shard, 0, task.length), data, coef);
+    const parity = new Uint8Array(shard);
+    for (let e = 0; e < cells; e++) for (let c = 0; c < cells; c++) foldCell(parity, data, e, c, cells, task.stripeBytes, task.coefs[(j * cells + e) * cells + c]!);
   });
   return crcTask(task.buffer, task.length, task.stripeBytes);
 }

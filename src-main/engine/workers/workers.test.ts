@@ -157,6 +157,25 @@ describe('the check task (verify --read-data)', () => {
     expect(outcomes[0]).toBeNull();
     for (const o of outcomes.slice(1)) expect(o).toMatch(/failed authentication/);
   });
+
+  it('fails a flip in the nonce, the codec byte or the tag, and a blob cut short, read from shared memory', () => {
+    const ctx = makeContext(keys);
+    const items = [{ offset: 0, length: random.length, id: idOf(random), kind: BlobKind.chunk, strategy: undefined }];
+    const [sealed] = (sealItems(ctx, shared(random), items).value as SealResult[]).map((r) => r.sealed);
+    const copies = [0, 12, sealed!.length - 1].map((at) => {
+      const copy = new Uint8Array(shared(sealed!));
+      copy[at]! ^= 0x01;
+      return copy;
+    });
+    const id = new Uint8Array(shared(idOf(random)));
+    const outcomes = checkItems(ctx, [
+      { sealed: new Uint8Array(shared(sealed!)), id, kind: BlobKind.chunk, rawLength: random.length },
+      ...[...copies, sealed!.subarray(0, sealed!.length - 1), sealed!.subarray(0, 20)].map((bytes) => ({ sealed: bytes, id, kind: BlobKind.chunk, rawLength: random.length })),
+    ]);
+    expect(outcomes[0]).toBeNull();
+    expect(outcomes.slice(1)).toHaveLength(5);
+    for (const o of outcomes.slice(1)) expect(o).toMatch(/failed authentication/);
+  });
 });
 
 describe('a pool warmed before its keys', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isVaultError } from '../../errors.ts';
-import { gfDiv, gfExp, gfInv, gfMul, mulXor, xorInto } from './gf256.ts';
+import { gfDiv, gfExp, gfInv, gfMul, mulXor, mulXorRuns, xorInto } from './gf256.ts';
 import { naiveMul } from './naive.ts';
 
 describe('GF(256) arithmetic', () => {
@@ -104,3 +104,26 @@ function mulberry32(seed: number): () => number {
     return (t ^ (t >>> 14)) >>> 0;
   };
 }
+
+describe('mulXorRuns', () => {
+  it('equals mulXor run by run, on the word path (long, aligned) and the byte path (short or unaligned)', () => {
+    for (const [run, stride, count, dstAt, srcAt, shift] of [
+      [512, 1024, 80, 512, 0, 0],
+      [512, 1024, 3, 0, 512, 0],
+      [12, 40, 7, 4, 8, 0],
+      [512, 1024, 80, 0, 0, 1],
+    ] as const) {
+      const size = (count - 1) * stride + run + 1024;
+      const src = new Uint8Array(size + shift).subarray(shift).map((_, i) => (i * 37 + 11) & 0xff);
+      const dst = new Uint8Array(size).map((_, i) => (i * 91 + 5) & 0xff);
+      const want = new Uint8Array(dst);
+      for (let k = 0; k < count; k++) mulXor(want.subarray(dstAt + k * stride, dstAt + k * stride + run), src.subarray(srcAt + k * stride, srcAt + k * stride + run), 0x53);
+      mulXorRuns(dst, dstAt, src, srcAt, run, stride, count, 0x53);
+      expect(Buffer.from(dst).equals(Buffer.from(want))).toBe(true);
+    }
+  });
+
+  it('refuses runs past the end of either array', () => {
+    expect(() => mulXorRuns(new Uint8Array(1000), 0, new Uint8Array(2000), 0, 512, 1024, 2, 7)).toThrow(/past the end/);
+  });
+});

@@ -163,6 +163,35 @@ export function mulXor(dst: Uint8Array, src: Uint8Array, c: number): void {
   mulXorBytes(dst, src, c, head + words * 4, n);
 }
 
+/**
+ * dst[dstAt + k·stride ..+ run] ^= c · src[srcAt + k·stride ..+ run] for
+ * k < count: one coefficient over many evenly spaced runs (the cells of a
+ * parity row, layout.ts), its table loaded once. Every run must lie inside
+ * both arrays.
+ */
+export function mulXorRuns(dst: Uint8Array, dstAt: number, src: Uint8Array, srcAt: number, run: number, stride: number, count: number, c: number): void {
+  c &= 0xff;
+  if (c === 0 || count <= 0 || run <= 0) return;
+  if (dstAt + (count - 1) * stride + run > dst.length || srcAt + (count - 1) * stride + run > src.length) {
+    throw new VaultError('internal', 'GF(256) runs reach past the end of their arrays.');
+  }
+  const wide = wideTable(c, run * count >= WORD_BUILD_MIN_BYTES);
+  if (wide === undefined || ((dst.byteOffset | src.byteOffset | dstAt | srcAt | run | stride) & 3) !== 0) {
+    for (let k = 0; k < count; k++) mulXor(dst.subarray(dstAt + k * stride, dstAt + k * stride + run), src.subarray(srcAt + k * stride, srcAt + k * stride + run), c);
+    return;
+  }
+  const d32 = new Uint32Array(dst.buffer, dst.byteOffset, dst.length >>> 2);
+  const s32 = new Uint32Array(src.buffer, src.byteOffset, src.length >>> 2);
+  const words = run >>> 2;
+  const step = stride >>> 2;
+  for (let k = 0, d = dstAt >>> 2, s = srcAt >>> 2; k < count; k++, d += step, s += step) {
+    for (let i = 0; i < words; i++) {
+      const w = s32[s + i]!;
+      d32[d + i]! ^= wide[w & 0xffff]! | (wide[w >>> 16]! << 16);
+    }
+  }
+}
+
 function mulXorBytes(dst: Uint8Array, src: Uint8Array, c: number, from: number, to: number): void {
   const row = c << 8;
   for (let i = from; i < to; i++) dst[i]! ^= PRODUCT[row | src[i]!]!;
