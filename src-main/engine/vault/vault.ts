@@ -13,7 +13,7 @@ import type { KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CATALOG_FILE, openCatalog } from '../catalog/index.ts';
+import { CATALOG_FILE, loadCatalogDriver, openCatalog } from '../catalog/index.ts';
 import type { BlobLocation, Catalog, Project, SnapshotRow } from '../catalog/index.ts';
 import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import type { ChunkerParams } from '../chunking/index.ts';
@@ -105,7 +105,9 @@ export class Vault {
   static async open(dir: string, password: string, options: VaultOptions = {}): Promise<Vault> {
     const root = resolve(dir);
     await assertVaultDir(root);
-    // Loading the threads takes about as long as Argon2id: the two overlap.
+    // Loading the threads takes about as long as Argon2id: the two overlap. The SQLite driver
+    // loads first: its first use asks for a process report, which waits for every live thread.
+    if (options.warmPool) loadCatalogDriver();
     const pool = options.warmPool ? WorkerPool.warm(poolShape(options)) : undefined;
     try {
       const vault = await Vault.#unlock(root, password, options);
