@@ -1,7 +1,7 @@
 /**
  * Paging a snapshot folder in the UI's order, against a real vault.
  */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,10 @@ describe('listPage', () => {
       writeFileSync(p, 'x'.repeat((i * 37) % 101));
       utimesSync(p, 1_600_000_000, 1_600_000_000 + ((i * 7919) % 250));
     }
+    // Names the index must read as decodeTree does: unicode, NFD, and bytes that are not UTF-8.
+    for (const name of ['Ärger.txt', 'zebra', 'cafe\u0301', '\u{1F600} smile']) writeFileSync(join(source, 'big', name), 'u');
+    writeFileSync(Buffer.concat([Buffer.from(join(source, 'big', 'raw-')), Buffer.of(0xff)]), 'b');
+    symlinkSync('file 1.txt', join(source, 'big', 'link'));
     vault = await Vault.create(join(root, 'vault'), 'correct horse', { kdf: { memoryKiB: 8, passes: 1, parallelism: 1 }, threads: 1 });
     await backup(vault, source);
   });
@@ -37,7 +41,7 @@ describe('listPage', () => {
       const pages = [];
       for (let offset = 0; offset < all.length; offset += 40) {
         const page = await listPage(vault, s, 'big', { sort, dir, offset, limit: 40 });
-        expect(page.total).toBe(252);
+        expect(page.total).toBe(258);
         expect(page.offset).toBe(offset);
         pages.push(...page.entries);
       }
@@ -45,13 +49,13 @@ describe('listPage', () => {
       expect(pages.slice(0, 2).map((e) => e.type)).toEqual(['dir', 'dir']);
     }
     // Natural order: "file 2" before "file 10".
-    const names = (await listPage(vault, s, 'big', { offset: 2, limit: 3 })).entries.map((e) => e.name);
-    expect(names).toEqual(['file 0.txt', 'file 1.txt', 'file 2.txt']);
+    const names = (await listPage(vault, s, 'big', { limit: 20 })).entries.map((e) => e.name).filter((n) => n.startsWith('file '));
+    expect(names.slice(0, 3)).toEqual(['file 0.txt', 'file 1.txt', 'file 2.txt']);
   });
 
   it('clamps an offset past the end, and lists a file path as its one entry', async () => {
     const s = vault.catalog.latestSnapshot()!;
-    expect(await listPage(vault, s, 'big', { offset: 10_000, limit: 10 })).toEqual({ entries: [], total: 252, offset: 252 });
+    expect(await listPage(vault, s, 'big', { offset: 10_000, limit: 10 })).toEqual({ entries: [], total: 258, offset: 258 });
     const file = await listPage(vault, s, 'big/file 7.txt');
     expect(file.total).toBe(1);
     expect(file.entries[0]!.path).toBe('big/file 7.txt');
