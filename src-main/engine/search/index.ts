@@ -20,7 +20,7 @@
  *   last one seen.
  */
 import type { SnapshotRow } from '../catalog/index.ts';
-import type { TreeEntry } from '../snapshot/index.ts';
+import type { TreeEntry, TreeIndex } from '../snapshot/index.ts';
 
 export interface PathRecord {
   project: string;
@@ -42,11 +42,16 @@ export interface SearchResult {
 
 export class PathIndex {
   readonly records: PathRecord[] = [];
-  readonly #byKey = new Map<string, number>();
+  /** Per project: path → record index; built when first asked (see `addNew`). */
+  readonly #byPath = new Map<string, Map<string, number>>();
+  /** Projects with records that `addNew` added and `#byPath` does not know yet. */
+  readonly #unmapped = new Set<string>();
+  readonly #projects = new Set<string>();
   readonly #seenSnapshots = new Set<string>();
+  /** Every record's lowercased path followed by '\n', for the records before `#built`. */
   #hay = '';
   #starts = new Int32Array(0);
-  #dirty = false;
+  #built = 0;
 
   get size(): number {
     return this.records.length;
@@ -60,10 +65,14 @@ export class PathIndex {
     this.#seenSnapshots.add(id);
   }
 
+  /** True once any path of `project` is in the index. */
+  hasProject(project: string): boolean {
+    return this.#projects.has(project);
+  }
+
   /** Adds or refreshes one path as seen in a snapshot; returns its record's index. */
   add(project: string, path: string, type: PathRecord['type'], size: number, snapshotId: string, createdAt: number): number {
-    const key = `${project}\u0000${path}`;
-    const at = this.#byKey.get(key);
+    const at = this.#pathsOf(project).get(path);
     if (at !== undefined) {
       const r = this.records[at]!;
       this.touch(at, snapshotId, createdAt);
@@ -71,10 +80,34 @@ export class PathIndex {
       r.size = size;
       return at;
     }
+    const i = this.addNew(project, path, type, size, snapshotId, createdAt);
+    this.#byPath.get(project)!.set(path, i);
+    this.#unmapped.delete(project);
+    return i;
+  }
+
+  /**
+   * Adds a path the caller knows is not in the index for `project` (the
+   * paths of a project's first snapshot: names are unique in a folder). No
+   * lookup and no map entry now: a million paths cost a million records, and
+   * the project's path map is built only if a later `add` needs it.
+   */
+  addNew(project: string, path: string, type: PathRecord['type'], size: number, snapshotId: string, createdAt: number): number {
     this.records.push({ project, path, type, size, snapshotId, createdAt, versions: 1 });
-    this.#byKey.set(key, this.records.length - 1);
-    this.#dirty = true;
+    this.#projects.add(project);
+    this.#unmapped.add(project);
     return this.records.length - 1;
+  }
+
+  #pathsOf(project: string): Map<string, number> {
+    let paths = this.#byPath.get(project);
+    if (!paths) this.#byPath.set(project, (paths = new Map()));
+    if (this.#unmapped.delete(project)) {
+      this.records.forEach((r, i) => {
+        if (r.project === project) paths.set(r.path, i);
+      });
+    }
+    return paths;
   }
 
   /** Marks an existing record as present, unchanged, in a newer snapshot. */
@@ -98,16 +131,17 @@ export class PathIndex {
     this.#build();
     const hay = this.#hay;
     const starts = this.#starts;
+    const count = this.#built;
     const hits: number[] = [];
     let total = 0;
     let pos = hay.indexOf(q);
     while (pos !== -1) {
-      const i = recordAt(starts, pos);
+      const i = recordAt(starts, count, pos);
       total++;
       if (hits.length < limit * 4) hits.push(i);
       if (total >= countLimit) break;
       // Next record: each path counts once, however often it contains the query.
-      pos = i + 1 < starts.length ? hay.indexOf(q, starts[i + 1]!) : -1;
+      pos = i + 1 < count ? hay.indexOf(q, starts[i + 1]!) : -1;
     }
     const rank = (i: number) => {
       const r = this.records[i]!;
@@ -119,27 +153,33 @@ export class PathIndex {
     return { results: ranked.slice(0, limit).map((h) => this.records[h.i]!), total, more: total >= countLimit };
   }
 
+  /** Appends the records added since the last build to the haystack: paths never change, so it only grows. */
   #build(): void {
-    if (!this.#dirty) return;
-    const parts: string[] = new Array(this.records.length);
-    const starts = new Int32Array(this.records.length);
-    let at = 0;
-    for (const [i, r] of this.records.entries()) {
-      starts[i] = at;
-      const p = r.path.toLowerCase();
-      parts[i] = p;
+    const records = this.records;
+    if (this.#built === records.length) return;
+    if (this.#starts.length < records.length) {
+      const grown = new Int32Array(Math.max(records.length, this.#starts.length * 2));
+      grown.set(this.#starts.subarray(0, this.#built));
+      this.#starts = grown;
+    }
+    const parts: string[] = new Array(records.length - this.#built);
+    let at = this.#hay.length;
+    for (let i = this.#built; i < records.length; i++) {
+      this.#starts[i] = at;
+      const p = records[i]!.path.toLowerCase();
+      parts[i - this.#built] = p;
       at += p.length + 1;
     }
-    this.#hay = parts.join('\n');
-    this.#starts = starts;
-    this.#dirty = false;
+    parts.push('');
+    this.#hay += parts.join('\n');
+    this.#built = records.length;
   }
 }
 
-/** The record whose path holds haystack offset `pos`: the last start <= pos. */
-function recordAt(starts: Int32Array, pos: number): number {
+/** The record whose path holds haystack offset `pos`: the last of the first `count` starts <= pos. */
+function recordAt(starts: Int32Array, count: number, pos: number): number {
   let lo = 0;
-  let hi = starts.length - 1;
+  let hi = count - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
     if (starts[mid]! <= pos) lo = mid;
@@ -150,23 +190,36 @@ function recordAt(starts: Int32Array, pos: number): number {
 
 /** What indexing needs from a vault: trees by id. */
 export interface TreeSource {
-  loadTree(id: Uint8Array): Promise<TreeEntry[]>;
-  /** Many listings in one go (the vault opens them in its worker pool); used to load a folder's subfolders ahead. */
-  loadTrees?(ids: readonly Uint8Array[]): Promise<TreeEntry[][]>;
+  /** Many listings at once, located (`indexTree`), in the order asked; the vault opens them in its worker pool. */
+  loadTreeIndexes(ids: readonly Uint8Array[]): Promise<TreeIndex[]>;
 }
+
+/** Listings a pass over several snapshots keeps, by tree id in hex: a tree shared by snapshots or projects is read once. */
+export type Listings = Map<string, TreeIndex>;
+
+/** Trees per `loadTreeIndexes` call, and calls in flight: enough to keep every worker busy while this thread indexes. */
+const LOAD_BATCH = 256;
+const LOADS_IN_FLIGHT = 4;
 
 /**
  * Adds one snapshot's paths. A subtree already indexed at the same place
  * (same tree id, same path) is not read again: its records are only touched.
- * `memo` carries that knowledge between snapshots of one project. The
- * listings of a folder's subfolders are loaded together, ahead of the walk,
- * so memory holds at most one folder's worth of them per level.
+ * `memo` carries that knowledge between snapshots of one project.
+ *
+ * Two steps: every listing the snapshot needs is loaded first, one folder
+ * level at a time in large batches (the worker pool decrypts them in
+ * parallel, and no await waits on a single folder), then the paths are added
+ * in one synchronous depth-first walk, in the same order as ever.
  */
-export async function indexSnapshot(index: PathIndex, source: TreeSource, project: string, snapshot: Pick<SnapshotRow, 'id' | 'createdAt' | 'treeId'>, memo: Map<string, number[]>): Promise<void> {
+export async function indexSnapshot(index: PathIndex, source: TreeSource, project: string, snapshot: Pick<SnapshotRow, 'id' | 'createdAt' | 'treeId'>, memo: Map<string, number[]>, listings: Listings = new Map()): Promise<void> {
   if (index.hasSnapshot(snapshot.id)) return;
-  const memoKey = (treeId: Uint8Array, prefix: string) => `${Buffer.from(treeId).toString('hex')}\u0000${prefix}`;
-  const walk = async (treeId: Uint8Array, prefix: string, into: number[], listing: Promise<TreeEntry[]> | undefined): Promise<void> => {
-    const known = memo.get(memoKey(treeId, prefix));
+  await loadListings(source, snapshot.treeId, memo, listings);
+  // A project's first snapshot: every path is new.
+  const fresh = !index.hasProject(project);
+  const add = fresh ? index.addNew.bind(index) : index.add.bind(index);
+  const walk = (treeId: Uint8Array, prefix: string, into: number[]): void => {
+    const hex = Buffer.from(treeId).toString('hex');
+    const known = memo.get(memoKey(hex, prefix));
     if (known) {
       for (const i of known) {
         index.touch(i, snapshot.id, snapshot.createdAt);
@@ -174,27 +227,55 @@ export async function indexSnapshot(index: PathIndex, source: TreeSource, projec
       }
       return;
     }
-    const entries = await (listing ?? source.loadTree(treeId));
-    const subdirs = entries.flatMap((e) => {
-      if (e.type !== 'dir' || !e.subtree) return [];
-      const path = prefix ? `${prefix}/${e.name}` : e.name;
-      return memo.has(memoKey(e.subtree, path)) ? [] : [e.subtree];
-    });
-    const ahead = new Map<Uint8Array, Promise<TreeEntry[]>>();
-    if (source.loadTrees && subdirs.length > 1) {
-      const loading = source.loadTrees(subdirs);
-      loading.catch(() => undefined); // a damaged listing fails where the walk reaches it
-      subdirs.forEach((id, n) => ahead.set(id, loading.then((trees) => trees[n]!)));
-    }
+    const tree = listings.get(hex)!;
     const mine: number[] = [];
-    for (const e of entries) {
-      const path = prefix ? `${prefix}/${e.name}` : e.name;
-      mine.push(index.add(project, path, e.type, e.size, snapshot.id, snapshot.createdAt));
-      if (e.type === 'dir' && e.subtree) await walk(e.subtree, path, mine, ahead.get(e.subtree));
+    for (let i = 0; i < tree.count; i++) {
+      const name = tree.names[i]!;
+      const path = prefix ? `${prefix}/${name}` : name;
+      mine.push(add(project, path, tree.type(i), tree.sizes[i]!, snapshot.id, snapshot.createdAt));
+      const subtree = tree.subtree(i);
+      if (subtree) walk(subtree, path, mine);
     }
-    memo.set(memoKey(treeId, prefix), mine);
+    memo.set(memoKey(hex, prefix), mine);
     for (const i of mine) into.push(i);
   };
-  await walk(snapshot.treeId, '', [], undefined);
+  walk(snapshot.treeId, '', []);
   index.markSnapshot(snapshot.id);
+}
+
+function memoKey(treeHex: string, prefix: string): string {
+  return `${treeHex}\u0000${prefix}`;
+}
+
+/** Loads into `listings` every tree of the snapshot that `memo` does not already cover, level by level. */
+async function loadListings(source: TreeSource, root: Uint8Array, memo: Map<string, number[]>, listings: Listings): Promise<void> {
+  let level: { id: Uint8Array; hex: string; prefix: string }[] = [{ id: root, hex: Buffer.from(root).toString('hex'), prefix: '' }];
+  while (level.length > 0) {
+    level = level.filter((t) => !memo.has(memoKey(t.hex, t.prefix)));
+    const missing = new Map<string, Uint8Array>();
+    for (const t of level) if (!listings.has(t.hex)) missing.set(t.hex, t.id);
+    await loadMany(source, [...missing], listings);
+    const next: typeof level = [];
+    for (const t of level) {
+      const tree = listings.get(t.hex)!;
+      for (let i = 0; i < tree.count; i++) {
+        const subtree = tree.subtree(i);
+        if (!subtree) continue;
+        next.push({ id: subtree, hex: Buffer.from(subtree).toString('hex'), prefix: t.prefix ? `${t.prefix}/${tree.names[i]!}` : tree.names[i]! });
+      }
+    }
+    level = next;
+  }
+}
+
+async function loadMany(source: TreeSource, trees: [string, Uint8Array][], listings: Listings): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < trees.length) {
+      const batch = trees.slice(next, (next += LOAD_BATCH));
+      const loaded = await source.loadTreeIndexes(batch.map(([, id]) => id));
+      batch.forEach(([hex], n) => listings.set(hex, loaded[n]!));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOADS_IN_FLIGHT, Math.ceil(trees.length / LOAD_BATCH)) }, worker));
 }

@@ -54,11 +54,11 @@ function expectDamaged(bytes: Uint8Array): void {
 function indexed(bytes: Uint8Array): { entries: TreeEntry[]; fields: unknown[] } {
   const index = indexTree(bytes);
   const entries = Array.from({ length: index.count }, (_, i) => index.entry(i));
-  const fields = entries.map((_, i) => ({ name: index.names[i], type: index.type(i), size: index.sizes[i], mtimeMs: index.mtimeMs[i] }));
+  const fields = entries.map((_, i) => ({ name: index.names[i], type: index.type(i), size: index.sizes[i], mtimeMs: index.mtimeMs[i], subtree: index.subtree(i) }));
   return { entries, fields };
 }
 
-const fieldsOf = (entries: TreeEntry[]): unknown[] => entries.map((e) => ({ name: e.name, type: e.type, size: e.size, mtimeMs: Number(e.mtimeNs / 1_000_000n) }));
+const fieldsOf = (entries: TreeEntry[]): unknown[] => entries.map((e) => ({ name: e.name, type: e.type, size: e.size, mtimeMs: Number(e.mtimeNs / 1_000_000n), subtree: e.subtree }));
 
 describe('encodeTree / decodeTree', () => {
   it('round-trips every entry type, sorted by name bytes', () => {

@@ -322,6 +322,13 @@ export class TreeIndex {
     return TYPE_OF_CODE[this.types[i]!]!;
   }
 
+  /** A directory entry's subtree id (a view into the tree's bytes: its last 32 bytes), else undefined. */
+  subtree(i: number): Uint8Array | undefined {
+    if (this.types[i] !== TYPE_DIR) return undefined;
+    const end = i + 1 < this.count ? this.#starts[i + 1]! : this.#buf.length;
+    return new Uint8Array(this.#buf.buffer, this.#buf.byteOffset + end - BLOB_ID_LENGTH, BLOB_ID_LENGTH);
+  }
+
   /** The whole entry at position `i` (0 ≤ i < count), decoded from the tree's bytes. */
   entry(i: number): TreeEntry {
     if (!(i >= 0 && i < this.count)) throw new RangeError(`entry ${i} of a tree of ${this.count}`);
