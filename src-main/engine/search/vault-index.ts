@@ -17,6 +17,8 @@ export interface IndexProgress {
   /** Snapshots indexed so far in this refresh, of `snapshots`. */
   indexed: number;
   snapshots: number;
+  /** Folder listings read from the vault so far in this refresh. */
+  folders: number;
   /** Path records in the index. */
   paths: number;
 }
@@ -35,7 +37,7 @@ export class VaultPathIndex {
 
   /** How far the refresh under way has got, or null when none is. */
   get progress(): IndexProgress | null {
-    return this.#progress;
+    return this.#progress && { ...this.#progress };
   }
 
   /** Indexes every snapshot not indexed yet, oldest first; concurrent calls share one pass. */
@@ -44,16 +46,18 @@ export class VaultPathIndex {
       const names = new Map(this.#vault.catalog.listProjects().map((p) => [p.id, p.name]));
       const todo = this.#vault.catalog.listSnapshots().filter((s) => !this.index.hasSnapshot(s.id));
       if (todo.length === 0) return;
-      const source = treeIndexes(this.#vault);
+      const progress: IndexProgress = { indexed: 0, snapshots: todo.length, folders: 0, paths: this.index.size };
+      const source = treeIndexes(this.#vault, (n) => (progress.folders += n));
       const listings: Listings = new Map();
-      this.#progress = { indexed: 0, snapshots: todo.length, paths: this.index.size };
+      this.#progress = progress;
       try {
         for (const s of todo) {
           let memo = this.#memos.get(s.projectId);
           if (!memo) this.#memos.set(s.projectId, (memo = new Map()));
           await indexSnapshot(this.index, source, names.get(s.projectId) ?? '?', s, memo, listings);
           if (entriesOf(listings) > KEPT_LISTING_ENTRIES) listings.clear();
-          this.#progress = { indexed: this.#progress.indexed + 1, snapshots: todo.length, paths: this.index.size };
+          progress.indexed++;
+          progress.paths = this.index.size;
         }
       } finally {
         this.#progress = null;
@@ -75,7 +79,7 @@ function entriesOf(listings: Listings): number {
  * damaged, as `Vault.openBlobs` does), then indexed here without building
  * an entry object per name.
  */
-export function treeIndexes(vault: Vault): TreeSource {
+export function treeIndexes(vault: Vault, onLoaded?: (trees: number) => void): TreeSource {
   return {
     async loadTreeIndexes(ids: readonly Uint8Array[]): Promise<TreeIndex[]> {
       const blobs = ids.map((id) => {
@@ -86,6 +90,7 @@ export function treeIndexes(vault: Vault): TreeSource {
         return { id, place };
       });
       const plains = await vault.openBlobs(blobs);
+      onLoaded?.(plains.length);
       return plains.map((plain, n) => indexTree(plain, `tree ${Buffer.from(ids[n]!).toString('hex').slice(0, 12)}`, { adopt: true }));
     },
   };

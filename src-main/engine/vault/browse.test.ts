@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sortEntries } from '../../../src-shared/listing.ts';
 import { VaultPathIndex } from '../search/vault-index.ts';
+import type { IndexProgress } from '../search/vault-index.ts';
 import { backup, listPage, listPath, restore, Vault } from './index.ts';
 
 describe('listPage', () => {
@@ -95,7 +96,13 @@ describe('a snapshot with more folders than the tree cache holds', () => {
     expect(summary.files).toBe(DIRS);
     expect(summary.problems).toEqual([]);
     const index = new VaultPathIndex(vault);
+    // What the Search screen polls while it waits: the folders read so far, then nothing once built.
+    const seen: (IndexProgress | null)[] = [];
+    const sampler = setInterval(() => seen.push(index.progress), 0);
     await index.refresh();
+    clearInterval(sampler);
+    expect(seen.some((p) => p !== null && p.snapshots === 1 && p.indexed === 0 && p.folders > 0)).toBe(true);
+    expect(index.progress).toBeNull();
     expect(index.index.search('f.txt', 10_000).total).toBe(DIRS);
   });
 });
