@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeTree, indexTree } from '../snapshot/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
 import { indexSnapshot, PathIndex } from './index.ts';
-import type { Listings } from './index.ts';
+import type { Listings, SubtreeMemo } from './index.ts';
 
 const id = (n: number) => new Uint8Array(32).fill(n);
 const hex = (t: Uint8Array) => Buffer.from(t).toString('hex');
@@ -55,7 +56,7 @@ describe('PathIndex', () => {
     ]);
     const source = treeSource(trees);
     const ix = new PathIndex();
-    const memo = new Map<string, number[]>();
+    const memo: SubtreeMemo = new Map();
     await indexSnapshot(ix, source, 'p', { id: 's1', createdAt: 1, treeId: Buffer.from(id(1)) }, memo);
     await indexSnapshot(ix, source, 'p', { id: 's2', createdAt: 2, treeId: Buffer.from(id(3)) }, memo);
     await indexSnapshot(ix, source, 'p', { id: 's2', createdAt: 2, treeId: Buffer.from(id(3)) }, memo);
@@ -65,6 +66,26 @@ describe('PathIndex', () => {
     expect(byPath.get('src/main.ts')).toMatchObject({ versions: 2, snapshotId: 's2' });
     expect(byPath.get('a.txt')).toMatchObject({ versions: 2, size: 2 });
     expect(byPath.get('b.txt')).toMatchObject({ versions: 1, snapshotId: 's2' });
+    // The first snapshot's root again: every record it held is touched, without a read.
+    await indexSnapshot(ix, source, 'p', { id: 's3', createdAt: 3, treeId: Buffer.from(id(1)) }, memo);
+    expect(source.loads).toHaveLength(3);
+    expect(ix.records.map((r) => `${r.path}:${r.versions}:${r.snapshotId}`)).toEqual(['a.txt:3:s3', 'src:3:s3', 'src/main.ts:3:s3', 'b.txt:1:s2']);
+  });
+
+  it('finds every path by its whole lowercased self, whatever its letters (final sigma, marks, dots)', async () => {
+    const segment = fc.stringMatching(/^[AaΣσςΟΔ.'·\u0301İI-]{1,5}$/).filter((n) => n !== '.' && n !== '..');
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(segment, { minLength: 1, maxLength: 4 }), fc.uniqueArray(segment, { minLength: 1, maxLength: 4 }), async (top, inner) => {
+        const trees = new Map<string, TreeEntry[]>([
+          [hex(id(1)), top.map((n) => dir(n, id(2)))],
+          [hex(id(2)), inner.map((n) => file(n, 1))],
+        ]);
+        const ix = new PathIndex();
+        await indexSnapshot(ix, treeSource(trees), 'p', { id: 's1', createdAt: 1, treeId: Buffer.from(id(1)) }, new Map());
+        for (const r of ix.records) expect(ix.search(r.path.toLowerCase(), 1000).results, r.path).toContain(r);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('reads a tree shared by two projects once per pass, and gives each project its own records', async () => {

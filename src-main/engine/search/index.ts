@@ -52,6 +52,8 @@ export class PathIndex {
   #hay = '';
   #starts = new Int32Array(0);
   #built = 0;
+  /** The lowercased paths of the records from `#built` on, for the next `#build`. */
+  #pending: string[] = [];
 
   get size(): number {
     return this.records.length;
@@ -70,8 +72,11 @@ export class PathIndex {
     return this.#projects.has(project);
   }
 
-  /** Adds or refreshes one path as seen in a snapshot; returns its record's index. */
-  add(project: string, path: string, type: PathRecord['type'], size: number, snapshotId: string, createdAt: number): number {
+  /**
+   * Adds or refreshes one path as seen in a snapshot; returns its record's
+   * index. `lowerPath`, when the caller has it, is `path.toLowerCase()`.
+   */
+  add(project: string, path: string, type: PathRecord['type'], size: number, snapshotId: string, createdAt: number, lowerPath?: string): number {
     const at = this.#pathsOf(project).get(path);
     if (at !== undefined) {
       const r = this.records[at]!;
@@ -80,7 +85,7 @@ export class PathIndex {
       r.size = size;
       return at;
     }
-    const i = this.addNew(project, path, type, size, snapshotId, createdAt);
+    const i = this.addNew(project, path, type, size, snapshotId, createdAt, lowerPath);
     this.#byPath.get(project)!.set(path, i);
     this.#unmapped.delete(project);
     return i;
@@ -92,8 +97,9 @@ export class PathIndex {
    * lookup and no map entry now: a million paths cost a million records, and
    * the project's path map is built only if a later `add` needs it.
    */
-  addNew(project: string, path: string, type: PathRecord['type'], size: number, snapshotId: string, createdAt: number): number {
+  addNew(project: string, path: string, type: PathRecord['type'], size: number, snapshotId: string, createdAt: number, lowerPath?: string): number {
     this.records.push({ project, path, type, size, snapshotId, createdAt, versions: 1 });
+    this.#pending.push(lowerPath ?? path.toLowerCase());
     this.#projects.add(project);
     this.#unmapped.add(project);
     return this.records.length - 1;
@@ -155,24 +161,23 @@ export class PathIndex {
 
   /** Appends the records added since the last build to the haystack: paths never change, so it only grows. */
   #build(): void {
-    const records = this.records;
-    if (this.#built === records.length) return;
-    if (this.#starts.length < records.length) {
-      const grown = new Int32Array(Math.max(records.length, this.#starts.length * 2));
+    const pending = this.#pending;
+    if (pending.length === 0) return;
+    const count = this.#built + pending.length;
+    if (this.#starts.length < count) {
+      const grown = new Int32Array(Math.max(count, this.#starts.length * 2));
       grown.set(this.#starts.subarray(0, this.#built));
       this.#starts = grown;
     }
-    const parts: string[] = new Array(records.length - this.#built);
     let at = this.#hay.length;
-    for (let i = this.#built; i < records.length; i++) {
-      this.#starts[i] = at;
-      const p = records[i]!.path.toLowerCase();
-      parts[i - this.#built] = p;
-      at += p.length + 1;
+    for (let k = 0; k < pending.length; k++) {
+      this.#starts[this.#built + k] = at;
+      at += pending[k]!.length + 1;
     }
-    parts.push('');
-    this.#hay += parts.join('\n');
-    this.#built = records.length;
+    pending.push('');
+    this.#hay += pending.join('\n');
+    this.#built = count;
+    this.#pending = [];
   }
 }
 
@@ -197,9 +202,27 @@ export interface TreeSource {
 /** Listings a pass over several snapshots keeps, by tree id in hex: a tree shared by snapshots or projects is read once. */
 export type Listings = Map<string, TreeIndex>;
 
+/**
+ * Per project, the records each indexed subtree (tree id and path) holds:
+ * an array, or for a subtree that a project's first snapshot added, the
+ * range of record indices it filled (a depth-first walk adds a subtree's
+ * paths one after the other), so a million paths do not cost a copy of
+ * their indices per folder level.
+ */
+export type SubtreeMemo = Map<string, number[] | { from: number; to: number }>;
+
 /** Trees per `loadTreeIndexes` call, and calls in flight: enough to keep every worker busy while this thread indexes. */
 const LOAD_BATCH = 256;
 const LOADS_IN_FLIGHT = 4;
+
+/** Lowercased names per listing, made once per tree however many places and projects hold it. */
+const lowerNames = new WeakMap<TreeIndex, string[]>();
+
+function lowerNamesOf(tree: TreeIndex): string[] {
+  let lower = lowerNames.get(tree);
+  if (!lower) lowerNames.set(tree, (lower = tree.names.map((n) => n.toLowerCase())));
+  return lower;
+}
 
 /**
  * Adds one snapshot's paths. A subtree already indexed at the same place
@@ -209,37 +232,48 @@ const LOADS_IN_FLIGHT = 4;
  * Two steps: every listing the snapshot needs is loaded first, one folder
  * level at a time in large batches (the worker pool decrypts them in
  * parallel, and no await waits on a single folder), then the paths are added
- * in one synchronous depth-first walk, in the same order as ever.
+ * in one synchronous depth-first walk, in the same order as ever. A path's
+ * lowercased form (for the haystack) is its folder's lowercased path and its
+ * lowercased name joined by '/': '/' is neither cased nor case-ignorable, so
+ * that is `path.toLowerCase()` (final sigma included), at the cost of names,
+ * not of paths.
  */
-export async function indexSnapshot(index: PathIndex, source: TreeSource, project: string, snapshot: Pick<SnapshotRow, 'id' | 'createdAt' | 'treeId'>, memo: Map<string, number[]>, listings: Listings = new Map()): Promise<void> {
+export async function indexSnapshot(index: PathIndex, source: TreeSource, project: string, snapshot: Pick<SnapshotRow, 'id' | 'createdAt' | 'treeId'>, memo: SubtreeMemo, listings: Listings = new Map()): Promise<void> {
   if (index.hasSnapshot(snapshot.id)) return;
   await loadListings(source, snapshot.treeId, memo, listings);
-  // A project's first snapshot: every path is new.
+  // A project's first snapshot: every path is new, and each subtree's records are one range.
   const fresh = !index.hasProject(project);
-  const add = fresh ? index.addNew.bind(index) : index.add.bind(index);
-  const walk = (treeId: Uint8Array, prefix: string, into: number[]): void => {
-    const hex = Buffer.from(treeId).toString('hex');
-    const known = memo.get(memoKey(hex, prefix));
-    if (known) {
-      for (const i of known) {
-        index.touch(i, snapshot.id, snapshot.createdAt);
-        into.push(i);
-      }
-      return;
-    }
+  const touchKnown = (known: number[] | { from: number; to: number }, into: number[] | undefined): void => {
+    const each = (i: number) => {
+      index.touch(i, snapshot.id, snapshot.createdAt);
+      into?.push(i);
+    };
+    if (Array.isArray(known)) known.forEach(each);
+    else for (let i = known.from; i < known.to; i++) each(i);
+  };
+  /** `into` collects the records of this subtree for the parent's memo (not needed for a fresh walk's ranges). */
+  const walk = (treeId: Uint8Array, prefix: string, lowerPrefix: string, into: number[] | undefined): void => {
+    const hex = hexOf(treeId);
+    const key = memoKey(hex, prefix);
+    const known = memo.get(key);
+    if (known) return touchKnown(known, into);
     const tree = listings.get(hex)!;
-    const mine: number[] = [];
+    const lower = lowerNamesOf(tree);
+    const from = index.size;
+    const mine: number[] | undefined = fresh ? undefined : [];
     for (let i = 0; i < tree.count; i++) {
       const name = tree.names[i]!;
       const path = prefix ? `${prefix}/${name}` : name;
-      mine.push(add(project, path, tree.type(i), tree.sizes[i]!, snapshot.id, snapshot.createdAt));
+      const lowerPath = prefix ? `${lowerPrefix}/${lower[i]!}` : lower[i]!;
+      if (fresh) index.addNew(project, path, tree.type(i), tree.sizes[i]!, snapshot.id, snapshot.createdAt, lowerPath);
+      else mine!.push(index.add(project, path, tree.type(i), tree.sizes[i]!, snapshot.id, snapshot.createdAt, lowerPath));
       const subtree = tree.subtree(i);
-      if (subtree) walk(subtree, path, mine);
+      if (subtree) walk(subtree, path, lowerPath, mine);
     }
-    memo.set(memoKey(hex, prefix), mine);
-    for (const i of mine) into.push(i);
+    memo.set(key, mine ?? { from, to: index.size });
+    if (mine && into) for (const i of mine) into.push(i);
   };
-  walk(snapshot.treeId, '', []);
+  walk(snapshot.treeId, '', '', fresh ? undefined : []);
   index.markSnapshot(snapshot.id);
 }
 
@@ -247,35 +281,65 @@ function memoKey(treeHex: string, prefix: string): string {
   return `${treeHex}\u0000${prefix}`;
 }
 
-/** Loads into `listings` every tree of the snapshot that `memo` does not already cover, level by level. */
-async function loadListings(source: TreeSource, root: Uint8Array, memo: Map<string, number[]>, listings: Listings): Promise<void> {
-  let level: { id: Uint8Array; hex: string; prefix: string }[] = [{ id: root, hex: Buffer.from(root).toString('hex'), prefix: '' }];
-  while (level.length > 0) {
-    level = level.filter((t) => !memo.has(memoKey(t.hex, t.prefix)));
-    const missing = new Map<string, Uint8Array>();
-    for (const t of level) if (!listings.has(t.hex)) missing.set(t.hex, t.id);
-    await loadMany(source, [...missing], listings);
-    const next: typeof level = [];
-    for (const t of level) {
-      const tree = listings.get(t.hex)!;
-      for (let i = 0; i < tree.count; i++) {
-        const subtree = tree.subtree(i);
-        if (!subtree) continue;
-        next.push({ id: subtree, hex: Buffer.from(subtree).toString('hex'), prefix: t.prefix ? `${t.prefix}/${tree.names[i]!}` : tree.names[i]! });
-      }
+/**
+ * Loads into `listings` every tree of the snapshot that `memo` does not
+ * already cover. A queue, not a walk: a listing's subfolders join the queue
+ * as soon as it arrives, and up to LOADS_IN_FLIGHT batches of LOAD_BATCH
+ * trees are always out, so the pool never waits for one folder level to end.
+ */
+function loadListings(source: TreeSource, root: Uint8Array, memo: SubtreeMemo, listings: Listings): Promise<void> {
+  /** Trees asked for and not yet here → the paths they sit at, to expand when they arrive. */
+  const awaited = new Map<string, string[]>();
+  const queue: [string, Uint8Array][] = [];
+  const visit = (id: Uint8Array, prefix: string): void => {
+    const hex = hexOf(id);
+    if (memo.has(memoKey(hex, prefix))) return;
+    const tree = listings.get(hex);
+    if (tree) return expand(tree, prefix);
+    let at = awaited.get(hex);
+    if (!at) {
+      awaited.set(hex, (at = []));
+      queue.push([hex, id]);
     }
-    level = next;
-  }
-}
-
-async function loadMany(source: TreeSource, trees: [string, Uint8Array][], listings: Listings): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < trees.length) {
-      const batch = trees.slice(next, (next += LOAD_BATCH));
-      const loaded = await source.loadTreeIndexes(batch.map(([, id]) => id));
-      batch.forEach(([hex], n) => listings.set(hex, loaded[n]!));
+    at.push(prefix);
+  };
+  const expand = (tree: TreeIndex, prefix: string): void => {
+    for (let i = 0; i < tree.count; i++) {
+      const subtree = tree.subtree(i);
+      if (subtree) visit(subtree, prefix ? `${prefix}/${tree.names[i]!}` : tree.names[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(LOADS_IN_FLIGHT, Math.ceil(trees.length / LOAD_BATCH)) }, worker));
+  return new Promise<void>((resolve, reject) => {
+    let inFlight = 0;
+    let failed = false;
+    const pump = (): void => {
+      while (!failed && inFlight < LOADS_IN_FLIGHT && queue.length > 0) {
+        const batch = queue.splice(0, LOAD_BATCH);
+        inFlight++;
+        source.loadTreeIndexes(batch.map(([, id]) => id)).then(
+          (loaded) => {
+            inFlight--;
+            batch.forEach(([hex], n) => {
+              listings.set(hex, loaded[n]!);
+              for (const prefix of awaited.get(hex)!) expand(loaded[n]!, prefix);
+              awaited.delete(hex);
+            });
+            pump();
+          },
+          (err: unknown) => {
+            failed = true;
+            reject(err);
+          },
+        );
+      }
+      if (!failed && inFlight === 0 && queue.length === 0) resolve();
+    };
+    visit(root, '');
+    pump();
+  });
+}
+
+/** A tree id in hex, without copying the id. */
+function hexOf(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 }

@@ -8,7 +8,7 @@ import { indexTree } from '../snapshot/index.ts';
 import type { TreeIndex } from '../snapshot/index.ts';
 import type { Vault } from '../vault/vault.ts';
 import { indexSnapshot, PathIndex } from './index.ts';
-import type { Listings, TreeSource } from './index.ts';
+import type { Listings, SubtreeMemo, TreeSource } from './index.ts';
 
 /** Entries of the listings one refresh keeps for trees shared between snapshots and projects; past it they are dropped and read again if met again. */
 const KEPT_LISTING_ENTRIES = 4_000_000;
@@ -27,7 +27,7 @@ export class VaultPathIndex {
   readonly index = new PathIndex();
   readonly #vault: Vault;
   /** Per project: subtrees already indexed (see indexSnapshot). */
-  readonly #memos = new Map<number, Map<string, number[]>>();
+  readonly #memos = new Map<number, SubtreeMemo>();
   #updating: Promise<void> = Promise.resolve();
   #progress: IndexProgress | null = null;
 
