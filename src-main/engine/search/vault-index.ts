@@ -47,7 +47,7 @@ export class VaultPathIndex {
       const todo = this.#vault.catalog.listSnapshots().filter((s) => !this.index.hasSnapshot(s.id));
       if (todo.length === 0) return;
       const progress: IndexProgress = { indexed: 0, snapshots: todo.length, folders: 0, paths: this.index.size };
-      const source = treeIndexes(this.#vault, (n) => (progress.folders += n));
+      const source = treeIndexes(this.#vault, { onLoaded: (n) => (progress.folders += n) });
       const listings: Listings = new Map();
       this.#progress = progress;
       try {
@@ -79,7 +79,8 @@ function entriesOf(listings: Listings): number {
  * damaged, as `Vault.openBlobs` does), then indexed here without building
  * an entry object per name.
  */
-export function treeIndexes(vault: Vault, onLoaded?: (trees: number) => void): TreeSource {
+export function treeIndexes(vault: Vault, options: { onLoaded?: (trees: number) => void; openBytes?: number } = {}): TreeSource {
+  const { onLoaded, openBytes = OPEN_BYTES } = options;
   return {
     async loadTreeIndexes(ids: readonly Uint8Array[]): Promise<TreeIndex[]> {
       const blobs = ids.map((id) => {
@@ -89,9 +90,34 @@ export function treeIndexes(vault: Vault, onLoaded?: (trees: number) => void): T
         if (place.kind !== BlobKind.tree) throw new VaultError('damaged-data', `Blob ${short} is not of the expected kind.`);
         return { id, place };
       });
-      const plains = await vault.openBlobs(blobs);
-      onLoaded?.(plains.length);
-      return plains.map((plain, n) => indexTree(plain, `tree ${Buffer.from(ids[n]!).toString('hex').slice(0, 12)}`, { adopt: true }));
+      const out: TreeIndex[] = [];
+      for (const part of byPlainBytes(blobs, openBytes)) {
+        const plains = await vault.openBlobs(part);
+        onLoaded?.(plains.length);
+        plains.forEach((plain, n) => out.push(indexTree(plain, `tree ${Buffer.from(part[n]!.id).toString('hex').slice(0, 12)}`, { adopt: true })));
+      }
+      return out;
     },
   };
+}
+
+/** Plaintext bytes opened at once by default: a batch of huge folders is opened a few at a time, not all together. */
+const OPEN_BYTES = 32 * 1024 * 1024;
+
+/** Consecutive runs of `blobs` whose plaintext adds up to at most `limit` bytes (or one blob larger than it). */
+function byPlainBytes<T extends { place: { rawLength: number } }>(blobs: readonly T[], limit: number): T[][] {
+  const parts: T[][] = [];
+  let part: T[] = [];
+  let bytes = 0;
+  for (const b of blobs) {
+    if (part.length > 0 && bytes + b.place.rawLength > limit) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(b);
+    bytes += b.place.rawLength;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }

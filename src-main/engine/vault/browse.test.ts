@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sortEntries } from '../../../src-shared/listing.ts';
-import { VaultPathIndex } from '../search/vault-index.ts';
+import { treeIndexes, VaultPathIndex } from '../search/vault-index.ts';
 import type { IndexProgress } from '../search/vault-index.ts';
 import { backup, listPage, listPath, restore, Vault } from './index.ts';
 
@@ -95,6 +95,11 @@ describe('a snapshot with more folders than the tree cache holds', () => {
     const summary = await restore(vault, s, target);
     expect(summary.files).toBe(DIRS);
     expect(summary.problems).toEqual([]);
+    // The search index's loader, opening a few listings at a time: all of them, in the order asked.
+    let opened = 0;
+    const located = await treeIndexes(vault, { openBytes: 1000, onLoaded: (n) => (opened += n) }).loadTreeIndexes(ids);
+    expect(opened).toBe(DIRS);
+    expect(located.map((t) => `${t.count}:${t.names[0]!}:${t.entry(0).size}`)).toEqual(trees.map((t) => `1:f.txt:${t[0]!.size}`));
     const index = new VaultPathIndex(vault);
     // What the Search screen polls while it waits: the folders read so far, then nothing once built.
     const seen: (IndexProgress | null)[] = [];
