@@ -20,6 +20,7 @@
  *   last one seen.
  */
 import type { SnapshotRow } from '../catalog/index.ts';
+import { BLOB_ID_LENGTH, ENTRY_TYPE_CODE } from '../snapshot/index.ts';
 import type { TreeEntry, TreeIndex } from '../snapshot/index.ts';
 
 export interface PathRecord {
@@ -199,8 +200,58 @@ export interface TreeSource {
   loadTreeIndexes(ids: readonly Uint8Array[]): Promise<TreeIndex[]>;
 }
 
+/**
+ * What indexing keeps of a folder's tree: names, types, sizes and the ids of
+ * its subfolders, not the tree's bytes (file content ids are most of them),
+ * so holding every listing of a snapshot for the walk costs about what its
+ * names do.
+ */
+export class FolderListing {
+  readonly count: number;
+  readonly names: readonly string[];
+  readonly types: Uint8Array;
+  readonly sizes: Float64Array;
+  /** Lowercased names, made when first asked, once however many places and projects hold this folder. */
+  #lower: string[] | undefined;
+  /** Entry position → its subtree id's slot in `#ids`, or -1; absent when the folder has no subfolders. */
+  readonly #slots: Int32Array | undefined;
+  readonly #ids: Buffer;
+
+  constructor(tree: TreeIndex) {
+    this.count = tree.count;
+    this.names = tree.names;
+    this.types = tree.types;
+    this.sizes = tree.sizes;
+    let dirs = 0;
+    for (let i = 0; i < tree.count; i++) if (tree.types[i] === DIR_CODE) dirs++;
+    this.#ids = Buffer.allocUnsafe(dirs * BLOB_ID_LENGTH);
+    this.#slots = dirs === 0 ? undefined : new Int32Array(tree.count).fill(-1);
+    for (let i = 0, slot = 0; dirs > 0 && i < tree.count; i++) {
+      const id = tree.subtree(i);
+      if (!id) continue;
+      this.#ids.set(id, slot * BLOB_ID_LENGTH);
+      this.#slots![i] = slot++;
+    }
+  }
+
+  type(i: number): PathRecord['type'] {
+    return this.types[i] === DIR_CODE ? 'dir' : this.types[i] === ENTRY_TYPE_CODE.symlink ? 'symlink' : 'file';
+  }
+
+  subtree(i: number): Uint8Array | undefined {
+    const slot = this.#slots?.[i] ?? -1;
+    return slot < 0 ? undefined : this.#ids.subarray(slot * BLOB_ID_LENGTH, (slot + 1) * BLOB_ID_LENGTH);
+  }
+
+  lowerNames(): string[] {
+    return (this.#lower ??= this.names.map((n) => n.toLowerCase()));
+  }
+}
+
+const DIR_CODE = ENTRY_TYPE_CODE.dir;
+
 /** Listings a pass over several snapshots keeps, by tree id in hex: a tree shared by snapshots or projects is read once. */
-export type Listings = Map<string, TreeIndex>;
+export type Listings = Map<string, FolderListing>;
 
 /**
  * Per project, the records each indexed subtree (tree id and path) holds:
@@ -214,15 +265,6 @@ export type SubtreeMemo = Map<string, number[] | { from: number; to: number }>;
 /** Trees per `loadTreeIndexes` call, and calls in flight: enough to keep every worker busy while this thread indexes. */
 const LOAD_BATCH = 256;
 const LOADS_IN_FLIGHT = 4;
-
-/** Lowercased names per listing, made once per tree however many places and projects hold it. */
-const lowerNames = new WeakMap<TreeIndex, string[]>();
-
-function lowerNamesOf(tree: TreeIndex): string[] {
-  let lower = lowerNames.get(tree);
-  if (!lower) lowerNames.set(tree, (lower = tree.names.map((n) => n.toLowerCase())));
-  return lower;
-}
 
 /**
  * Adds one snapshot's paths. A subtree already indexed at the same place
@@ -258,7 +300,7 @@ export async function indexSnapshot(index: PathIndex, source: TreeSource, projec
     const known = memo.get(key);
     if (known) return touchKnown(known, into);
     const tree = listings.get(hex)!;
-    const lower = lowerNamesOf(tree);
+    const lower = tree.lowerNames();
     const from = index.size;
     const mine: number[] | undefined = fresh ? undefined : [];
     for (let i = 0; i < tree.count; i++) {
@@ -303,7 +345,7 @@ function loadListings(source: TreeSource, root: Uint8Array, memo: SubtreeMemo, l
     }
     at.push(prefix);
   };
-  const expand = (tree: TreeIndex, prefix: string): void => {
+  const expand = (tree: FolderListing, prefix: string): void => {
     for (let i = 0; i < tree.count; i++) {
       const subtree = tree.subtree(i);
       if (subtree) visit(subtree, prefix ? `${prefix}/${tree.names[i]!}` : tree.names[i]!);
@@ -320,8 +362,9 @@ function loadListings(source: TreeSource, root: Uint8Array, memo: SubtreeMemo, l
           (loaded) => {
             inFlight--;
             batch.forEach(([hex], n) => {
-              listings.set(hex, loaded[n]!);
-              for (const prefix of awaited.get(hex)!) expand(loaded[n]!, prefix);
+              const listing = new FolderListing(loaded[n]!);
+              listings.set(hex, listing);
+              for (const prefix of awaited.get(hex)!) expand(listing, prefix);
               awaited.delete(hex);
             });
             pump();

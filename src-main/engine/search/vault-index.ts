@@ -11,7 +11,7 @@ import { indexSnapshot, PathIndex } from './index.ts';
 import type { Listings, SubtreeMemo, TreeSource } from './index.ts';
 
 /** Entries of the listings one refresh keeps for trees shared between snapshots and projects; past it they are dropped and read again if met again. */
-const KEPT_LISTING_ENTRIES = 4_000_000;
+const KEPT_LISTING_ENTRIES = 1_000_000;
 
 export interface IndexProgress {
   /** Snapshots indexed so far in this refresh, of `snapshots`. */
