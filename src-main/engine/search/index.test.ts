@@ -91,7 +91,7 @@ describe('PathIndex', () => {
   it('reads a tree shared by two projects once per pass, and gives each project its own records', async () => {
     const trees = new Map<string, TreeEntry[]>([
       [hex(id(1)), [dir('lib', id(2)), dir('vendor', id(2))]],
-      [hex(id(2)), [file('x.js', 1)]],
+      [hex(id(2)), [file('x.js', 1), { name: 'to-x', type: 'symlink', mode: 0o777, mtimeNs: 0n, size: 4, target: 'x.js' }]],
       [hex(id(3)), [dir('lib', id(2))]],
     ]);
     const source = treeSource(trees);
@@ -101,6 +101,17 @@ describe('PathIndex', () => {
     await indexSnapshot(ix, source, 'two', { id: 's2', createdAt: 2, treeId: Buffer.from(id(3)) }, new Map(), listings);
     expect(source.loads.sort()).toEqual([hex(id(1)), hex(id(2)), hex(id(3))]);
     expect(ix.search('x.js').results.map((r) => `${r.project}:${r.path}:${r.snapshotId}`)).toEqual(['one:lib/x.js:s1', 'two:lib/x.js:s2', 'one:vendor/x.js:s1']);
+    expect(ix.records.map((r) => `${r.project}:${r.path}:${r.type}:${r.size}`)).toEqual([
+      'one:lib:dir:0',
+      'one:lib/to-x:symlink:4',
+      'one:lib/x.js:file:1',
+      'one:vendor:dir:0',
+      'one:vendor/to-x:symlink:4',
+      'one:vendor/x.js:file:1',
+      'two:lib:dir:0',
+      'two:lib/to-x:symlink:4',
+      'two:lib/x.js:file:1',
+    ]);
   });
 
   it('finds the paths a first snapshot added without a lookup when a later one adds them again', () => {
