@@ -8,7 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sortEntries } from '../../../src-shared/listing.ts';
 import { treeIndexes, VaultPathIndex } from '../search/vault-index.ts';
 import type { IndexProgress } from '../search/vault-index.ts';
+import { VaultError } from '../errors.ts';
 import { backup, listPage, listPath, restore, Vault } from './index.ts';
+
+const DEEP = Array.from({ length: 70 }, (_, i) => `level ${i}`).join('/');
 
 describe('listPage', () => {
   const root = mkdtempSync(join(tmpdir(), 'mmry-browse-'));
@@ -27,6 +30,9 @@ describe('listPage', () => {
     for (const name of ['Ärger.txt', 'zebra', 'cafe\u0301', '\u{1F600} smile']) writeFileSync(join(source, 'big', name), 'u');
     writeFileSync(Buffer.concat([Buffer.from(join(source, 'big', 'raw-')), Buffer.of(0xff)]), 'b');
     symlinkSync('file 1.txt', join(source, 'big', 'link'));
+    // Deeper than the folder cache holds folders: every page finds its folder from the root again.
+    mkdirSync(join(source, DEEP), { recursive: true });
+    writeFileSync(join(source, DEEP, 'bottom.txt'), 'deep');
     vault = await Vault.create(join(root, 'vault'), 'correct horse', { kdf: { memoryKiB: 8, passes: 1, parallelism: 1 }, threads: 1 });
     await backup(vault, source);
   });
@@ -52,6 +58,23 @@ describe('listPage', () => {
     // Natural order: "file 2" before "file 10".
     const names = (await listPage(vault, s, 'big', { limit: 20 })).entries.map((e) => e.name).filter((n) => n.startsWith('file '));
     expect(names.slice(0, 3)).toEqual(['file 0.txt', 'file 1.txt', 'file 2.txt']);
+  });
+
+  it('finds folders, files and links along a path as Vault.entryAt does, and refuses the same paths', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    for (let round = 0; round < 2; round++) {
+      const deep = await listPage(vault, s, DEEP);
+      expect(deep.entries.map((e) => e.path)).toEqual([`${DEEP}/bottom.txt`]);
+    }
+    expect((await listPage(vault, s, `/${DEEP}/bottom.txt/`)).entries[0]).toMatchObject({ path: `${DEEP}/bottom.txt`, size: 4, type: 'file' });
+    expect((await listPage(vault, s, 'big/link')).entries[0]).toMatchObject({ path: 'big/link', type: 'symlink', target: 'file 1.txt' });
+    expect((await listPage(vault, s, 'big/raw-\uFFFD')).entries[0]).toMatchObject({ name: 'raw-\uFFFD', type: 'file', size: 1 });
+    expect(await listPage(vault, s, 'big/sub b')).toEqual({ entries: [], total: 0, offset: 0 });
+    for (const path of ['nope', 'big/nope', 'big/file 7.txt/x', 'big/link/x', 'big/../big']) {
+      const theirs = await vault.entryAt(s, path).then(() => null, (err: unknown) => err);
+      expect(theirs, path).toBeInstanceOf(VaultError);
+      await expect(listPage(vault, s, path), path).rejects.toThrow(expect.objectContaining({ kind: (theirs as VaultError).kind, message: (theirs as VaultError).message }));
+    }
   });
 
   it('clamps an offset past the end, and lists a file path as its one entry', async () => {

@@ -13,7 +13,9 @@ import type { TreeEntry, TreeIndex } from '../snapshot/index.ts';
 import { BlobKind } from '../packs/index.ts';
 import { orderOf } from '../../../src-shared/listing.ts';
 import type { SortDir, SortKey } from '../../../src-shared/listing.ts';
+import { splitPath } from './vault.ts';
 import type { Vault } from './vault.ts';
+import { VaultError } from '../errors.ts';
 
 export interface ListedEntry {
   name: string;
@@ -57,7 +59,9 @@ export interface ListPage {
  * its own entries. Most recently used last.
  */
 const folderCache = new WeakMap<Vault, Map<string, Folder>>();
-const CACHED_FOLDERS = 8;
+/** Enough for the parents of a deep folder (every page finds its folder from the root) and a few huge folders. */
+const CACHED_FOLDERS = 64;
+const CACHED_ENTRIES = 400_000;
 
 interface Folder {
   index: TreeIndex;
@@ -73,10 +77,11 @@ interface Folder {
  * entries are built from the tree's bytes.
  */
 export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', options: ListPageOptions = {}): Promise<ListPage> {
-  const { entry, segments } = await vault.entryAt(snapshot, path);
+  const segments = splitPath(path);
   const prefix = segments.join('/');
-  if (entry && entry.type !== 'dir') return { entries: [listed(entry, prefix.split('/').slice(0, -1).join('/'))], total: 1, offset: 0 };
-  const folder = await cachedFolder(vault, entry ? entry.subtree! : snapshot.treeId);
+  const at = await folderAt(vault, snapshot, segments);
+  if ('entry' in at) return { entries: [listed(at.entry, segments.slice(0, -1).join('/'))], total: 1, offset: 0 };
+  const { folder } = at;
   const sort = options.sort ?? 'name';
   const dir = options.dir ?? 'asc';
   const key = `${sort}:${dir}`;
@@ -90,6 +95,27 @@ export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', o
   return { entries, total, offset };
 }
 
+/**
+ * The folder at `segments` (or the file or link there), as `Vault.entryAt`
+ * finds it, but through the folder cache: the parents of a folder inside a
+ * huge one are located, not decoded, and only the entry on the path is built.
+ */
+async function folderAt(vault: Vault, snapshot: SnapshotRow, segments: readonly string[]): Promise<{ folder: Folder } | { entry: TreeEntry }> {
+  let folder = await cachedFolder(vault, snapshot.treeId);
+  for (const [i, name] of segments.entries()) {
+    const where = `'${segments.slice(0, i + 1).join('/')}'`;
+    const at = folder.index.names.indexOf(name);
+    if (at < 0) throw new VaultError('not-found', `${where} is not in snapshot ${snapshot.id.slice(0, 8)}.`);
+    const subtree = folder.index.subtree(at);
+    if (!subtree) {
+      if (i === segments.length - 1) return { entry: folder.index.entry(at) };
+      throw new VaultError('not-found', `${where} is not a folder in snapshot ${snapshot.id.slice(0, 8)}.`);
+    }
+    folder = await cachedFolder(vault, subtree);
+  }
+  return { folder };
+}
+
 async function cachedFolder(vault: Vault, treeId: Uint8Array): Promise<Folder> {
   const key = Buffer.from(treeId).toString('hex');
   let cache = folderCache.get(vault);
@@ -98,7 +124,14 @@ async function cachedFolder(vault: Vault, treeId: Uint8Array): Promise<Folder> {
   if (folder) cache.delete(key);
   else folder = { index: indexTree(await vault.readBlob(treeId, BlobKind.tree), `tree ${key.slice(0, 12)}`, { adopt: true }), orders: new Map() };
   cache.set(key, folder);
-  if (cache.size > CACHED_FOLDERS) cache.delete(cache.keys().next().value!);
+  let entries = 0;
+  for (const f of cache.values()) entries += f.index.count;
+  // The oldest go first; the folder just asked for stays, however large.
+  for (const [k, f] of cache) {
+    if (cache.size <= 1 || (cache.size <= CACHED_FOLDERS && entries <= CACHED_ENTRIES)) break;
+    cache.delete(k);
+    entries -= f.index.count;
+  }
   return folder;
 }
 
