@@ -10,6 +10,7 @@ import { treeIndexes, VaultPathIndex } from '../search/vault-index.ts';
 import type { IndexProgress } from '../search/vault-index.ts';
 import { VaultError } from '../errors.ts';
 import { backup, listPage, listPath, restore, Vault } from './index.ts';
+import { readFileRange } from './preview.ts';
 
 const DEEP = Array.from({ length: 70 }, (_, i) => `level ${i}`).join('/');
 
@@ -74,6 +75,22 @@ describe('listPage', () => {
       const theirs = await vault.entryAt(s, path).then(() => null, (err: unknown) => err);
       expect(theirs, path).toBeInstanceOf(VaultError);
       await expect(listPage(vault, s, path), path).rejects.toThrow(expect.objectContaining({ kind: (theirs as VaultError).kind, message: (theirs as VaultError).message }));
+    }
+  });
+
+  it('previews a file of a listed folder from the folder cache, without decoding the folder', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    await listPage(vault, s, 'big', { limit: 10 });
+    const decoded: string[] = [];
+    const loadTree = vault.loadTree.bind(vault);
+    vault.loadTree = (id) => (decoded.push(Buffer.from(id).toString('hex')), loadTree(id));
+    try {
+      const r = await readFileRange(vault, s, 'big/file 7.txt', 0, 100);
+      expect(Buffer.from(r.bytes).toString()).toBe('x'.repeat((7 * 37) % 101));
+      await expect(readFileRange(vault, s, 'big/sub b', 0, 10)).rejects.toThrow(expect.objectContaining({ kind: 'invalid-argument' }));
+      expect(decoded).toEqual([]);
+    } finally {
+      vault.loadTree = loadTree;
     }
   });
 

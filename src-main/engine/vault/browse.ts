@@ -96,6 +96,17 @@ export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', o
 }
 
 /**
+ * The file or link at `path` of a snapshot, or null when a folder is there;
+ * found as `Vault.entryAt` finds it (same errors), through the folder cache,
+ * so previewing a file of a 100,000-entry folder just listed decodes nothing
+ * but that one entry.
+ */
+export async function nonFolderAt(vault: Vault, snapshot: SnapshotRow, path: string): Promise<TreeEntry | null> {
+  const at = await folderAt(vault, snapshot, splitPath(path));
+  return 'entry' in at ? at.entry : null;
+}
+
+/**
  * The folder at `segments` (or the file or link there), as `Vault.entryAt`
  * finds it, but through the folder cache: the parents of a folder inside a
  * huge one are located, not decoded, and only the entry on the path is built.
