@@ -311,6 +311,11 @@ export const calls = {
     args: z.object({ query: z.string().max(1024), limit: z.number().int().min(1).max(1000).optional() }).strict(),
     result: z.object({ results: z.array(SearchHit), total: z.number(), more: z.boolean(), tookMs: z.number() }),
   },
+  /** How far the search index is being built (the first search after unlock, or after a backup); null when no build is under way. */
+  'search.status': {
+    args: empty,
+    result: z.object({ building: z.object({ indexed: z.number(), snapshots: z.number(), folders: z.number(), paths: z.number() }).nullable() }),
+  },
   /** Restore a snapshot, or some of its paths, into a folder. Long operation. */
   'restore.start': {
     args: z.object({ snapshotId, paths: z.array(snapshotPath.min(1)).max(1000).optional(), target: absolutePath, conflict: ConflictChoice }).strict(),

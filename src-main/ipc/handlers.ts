@@ -154,6 +154,7 @@ export function createHandlers(ctx: AppContext): Handlers {
       const found = index.index.search(query, limit ?? 200);
       return { results: found.results.map((r) => ({ ...r })), total: found.total, more: found.more, tookMs: performance.now() - t0 };
     },
+    'search.status': () => ({ building: indexes.get(ctx.session.vault)?.progress ?? null }),
     'restore.start': ({ snapshotId, paths, target, conflict }) => {
       if (!isAbsolute(target)) throw new VaultError('invalid-argument', 'Give the full path of the folder to restore into.');
       checkRestoreFolder(target);

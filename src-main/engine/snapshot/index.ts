@@ -48,7 +48,7 @@
  *   }
  *   const rootTree = await storeDir(ctx.root, '');
  */
-export { BLOB_ID_LENGTH, TREE_FORMAT_VERSION, decodeTree, encodeTree, targetBytesOf } from './tree.ts';
+export { BLOB_ID_LENGTH, ENTRY_TYPE_CODE, TREE_FORMAT_VERSION, TreeIndex, decodeTree, encodeTree, indexTree, targetBytesOf } from './tree.ts';
 export type { EntryType, TreeEntry } from './tree.ts';
 export { decodeManifest, encodeManifest } from './manifest.ts';
 export type { SnapshotCounts, SnapshotManifest, SnapshotWarning } from './manifest.ts';

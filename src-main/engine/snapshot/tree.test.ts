@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isVaultError } from '../errors.ts';
-import { decodeTree, encodeTree } from './tree.ts';
+import { decodeTree, encodeTree, indexTree } from './tree.ts';
 import type { TreeEntry } from './tree.ts';
 
 const id = (n: number): Uint8Array => new Uint8Array(32).fill(n);
@@ -37,15 +37,28 @@ function fileBody(size: bigint, ids: number): Buffer {
   return Buffer.concat([b, Buffer.alloc(32 * ids)]);
 }
 
+/** Both readers of tree bytes refuse them as damaged data. */
 function expectDamaged(bytes: Uint8Array): void {
-  let caught: unknown;
-  try {
-    decodeTree(bytes);
-  } catch (err) {
-    caught = err;
+  for (const read of [decodeTree, indexTree]) {
+    let caught: unknown;
+    try {
+      read(bytes);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isVaultError(caught, 'damaged-data'), `${read.name}: ${String(caught)}`).toBe(true);
   }
-  expect(isVaultError(caught, 'damaged-data'), String(caught)).toBe(true);
 }
+
+/** What `indexTree` tells of each entry, as decodeTree's entries would tell it. */
+function indexed(bytes: Uint8Array): { entries: TreeEntry[]; fields: unknown[] } {
+  const index = indexTree(bytes);
+  const entries = Array.from({ length: index.count }, (_, i) => index.entry(i));
+  const fields = entries.map((_, i) => ({ name: index.names[i], type: index.type(i), size: index.sizes[i], mtimeMs: index.mtimeMs[i], subtree: index.subtree(i) }));
+  return { entries, fields };
+}
+
+const fieldsOf = (entries: TreeEntry[]): unknown[] => entries.map((e) => ({ name: e.name, type: e.type, size: e.size, mtimeMs: Number(e.mtimeNs / 1_000_000n), subtree: e.subtree }));
 
 describe('encodeTree / decodeTree', () => {
   it('round-trips every entry type, sorted by name bytes', () => {
@@ -119,7 +132,53 @@ describe('encodeTree / decodeTree', () => {
   });
 });
 
-describe('decodeTree on untrusted bytes', () => {
+describe('indexTree', () => {
+  const mixed: TreeEntry[] = [
+    file('b.txt', 10, { content: [id(1), id(2)], ino: 42n, ctimeNs: -5n }),
+    { name: 'A-dir', type: 'dir', mode: 0o2755, mtimeNs: 0n, size: 0, subtree: id(3) },
+    { name: 'link', type: 'symlink', mode: 0o777, mtimeNs: -1_999_999n, size: 9, target: '../../etc' },
+    { name: 'l2', type: 'symlink', mode: 0o777, mtimeNs: 1n, size: 4, target: '', targetBytes: Buffer.from([0x2e, 0x2e, 0x2f, 0xc3]) },
+    file('empty', 0, { mode: 0o4755, mtimeNs: -(2n ** 63n) }),
+    file('huge', Number.MAX_SAFE_INTEGER, { mtimeNs: 2n ** 63n - 1n }),
+    file('f\uFFFDo', 3, { nameBytes: Buffer.from([0x66, 0xff, 0x6f]) }),
+    file('Ärger-\u{1F600}.txt'),
+    file('cafe\u0301'),
+  ];
+
+  it('locates every entry as decodeTree decodes it, without decoding the rest', () => {
+    const bytes = encodeTree(mixed);
+    const decoded = decodeTree(bytes);
+    const { entries, fields } = indexed(bytes);
+    expect(entries).toEqual(decoded);
+    expect(fields).toEqual(fieldsOf(decoded));
+    expect(indexTree(bytes).count).toBe(mixed.length);
+  });
+
+  it('turns any int64 of nanoseconds into the milliseconds BigInt division gives', () => {
+    const edges = [0n, 1n, -1n, 999_999n, 1_000_000n, -999_999n, -1_000_000n, -1_000_001n, 2n ** 32n, -(2n ** 32n), 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+    const ns = fc.oneof(fc.constantFrom(...edges), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: -(10n ** 7n), max: 10n ** 7n }));
+    fc.assert(
+      fc.property(ns, (mtimeNs) => {
+        const index = indexTree(encodeTree([file('x', 1, { mtimeNs })]));
+        expect(Object.is(index.mtimeMs[0], Number(mtimeNs / 1_000_000n) + 0)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps its own copy of the bytes unless told to adopt them', () => {
+    const bytes = Buffer.from(encodeTree([file('a'), file('b')]));
+    const copied = indexTree(bytes);
+    const adopted = indexTree(bytes, undefined, { adopt: true });
+    bytes.fill(0x7a, 9, 10); // the first entry's name: "a" becomes "z"
+    expect(copied.entry(0).name).toBe('a');
+    expect(adopted.entry(0).name).toBe('z');
+    expect(() => copied.entry(2)).toThrow(RangeError);
+    expect(() => copied.entry(-1)).toThrow(RangeError);
+  });
+});
+
+describe('decodeTree and indexTree on untrusted bytes', () => {
   it('rejects illegal names', () => {
     for (const name of ['', '.', '..', 'a/b', '/', 'a\0']) expectDamaged(rawTree([rawEntry({ name: Buffer.from(name) })]));
   });
@@ -187,6 +246,10 @@ describe('decodeTree on untrusted bytes', () => {
           }
           // Accepted bytes are exactly what the encoder writes for those entries.
           expect(Buffer.from(encodeTree(entries))).toEqual(Buffer.from(input));
+          // And the index accepts them too, telling the same entries.
+          const { entries: located, fields } = indexed(input);
+          expect(located).toEqual(entries);
+          expect(fields).toEqual(fieldsOf(entries));
         }
       }),
       { numRuns: 500 },

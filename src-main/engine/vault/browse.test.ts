@@ -1,13 +1,18 @@
 /**
  * Paging a snapshot folder in the UI's order, against a real vault.
  */
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sortEntries } from '../../../src-shared/listing.ts';
-import { VaultPathIndex } from '../search/vault-index.ts';
+import { treeIndexes, VaultPathIndex } from '../search/vault-index.ts';
+import type { IndexProgress } from '../search/vault-index.ts';
+import { VaultError } from '../errors.ts';
 import { backup, listPage, listPath, restore, Vault } from './index.ts';
+import { readFileRange } from './preview.ts';
+
+const DEEP = Array.from({ length: 70 }, (_, i) => `level ${i}`).join('/');
 
 describe('listPage', () => {
   const root = mkdtempSync(join(tmpdir(), 'mmry-browse-'));
@@ -22,6 +27,13 @@ describe('listPage', () => {
       writeFileSync(p, 'x'.repeat((i * 37) % 101));
       utimesSync(p, 1_600_000_000, 1_600_000_000 + ((i * 7919) % 250));
     }
+    // Names the index must read as decodeTree does: unicode, NFD, and bytes that are not UTF-8.
+    for (const name of ['Ärger.txt', 'zebra', 'cafe\u0301', '\u{1F600} smile']) writeFileSync(join(source, 'big', name), 'u');
+    writeFileSync(Buffer.concat([Buffer.from(join(source, 'big', 'raw-')), Buffer.of(0xff)]), 'b');
+    symlinkSync('file 1.txt', join(source, 'big', 'link'));
+    // Deeper than the folder cache holds folders: every page finds its folder from the root again.
+    mkdirSync(join(source, DEEP), { recursive: true });
+    writeFileSync(join(source, DEEP, 'bottom.txt'), 'deep');
     vault = await Vault.create(join(root, 'vault'), 'correct horse', { kdf: { memoryKiB: 8, passes: 1, parallelism: 1 }, threads: 1 });
     await backup(vault, source);
   });
@@ -37,7 +49,7 @@ describe('listPage', () => {
       const pages = [];
       for (let offset = 0; offset < all.length; offset += 40) {
         const page = await listPage(vault, s, 'big', { sort, dir, offset, limit: 40 });
-        expect(page.total).toBe(252);
+        expect(page.total).toBe(258);
         expect(page.offset).toBe(offset);
         pages.push(...page.entries);
       }
@@ -45,13 +57,46 @@ describe('listPage', () => {
       expect(pages.slice(0, 2).map((e) => e.type)).toEqual(['dir', 'dir']);
     }
     // Natural order: "file 2" before "file 10".
-    const names = (await listPage(vault, s, 'big', { offset: 2, limit: 3 })).entries.map((e) => e.name);
-    expect(names).toEqual(['file 0.txt', 'file 1.txt', 'file 2.txt']);
+    const names = (await listPage(vault, s, 'big', { limit: 20 })).entries.map((e) => e.name).filter((n) => n.startsWith('file '));
+    expect(names.slice(0, 3)).toEqual(['file 0.txt', 'file 1.txt', 'file 2.txt']);
+  });
+
+  it('finds folders, files and links along a path as Vault.entryAt does, and refuses the same paths', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    for (let round = 0; round < 2; round++) {
+      const deep = await listPage(vault, s, DEEP);
+      expect(deep.entries.map((e) => e.path)).toEqual([`${DEEP}/bottom.txt`]);
+    }
+    expect((await listPage(vault, s, `/${DEEP}/bottom.txt/`)).entries[0]).toMatchObject({ path: `${DEEP}/bottom.txt`, size: 4, type: 'file' });
+    expect((await listPage(vault, s, 'big/link')).entries[0]).toMatchObject({ path: 'big/link', type: 'symlink', target: 'file 1.txt' });
+    expect((await listPage(vault, s, 'big/raw-\uFFFD')).entries[0]).toMatchObject({ name: 'raw-\uFFFD', type: 'file', size: 1 });
+    expect(await listPage(vault, s, 'big/sub b')).toEqual({ entries: [], total: 0, offset: 0 });
+    for (const path of ['nope', 'big/nope', 'big/file 7.txt/x', 'big/link/x', 'big/../big']) {
+      const theirs = await vault.entryAt(s, path).then(() => null, (err: unknown) => err);
+      expect(theirs, path).toBeInstanceOf(VaultError);
+      await expect(listPage(vault, s, path), path).rejects.toThrow(expect.objectContaining({ kind: (theirs as VaultError).kind, message: (theirs as VaultError).message }));
+    }
+  });
+
+  it('previews a file of a listed folder from the folder cache, without decoding the folder', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    await listPage(vault, s, 'big', { limit: 10 });
+    const decoded: string[] = [];
+    const loadTree = vault.loadTree.bind(vault);
+    vault.loadTree = (id) => (decoded.push(Buffer.from(id).toString('hex')), loadTree(id));
+    try {
+      const r = await readFileRange(vault, s, 'big/file 7.txt', 0, 100);
+      expect(Buffer.from(r.bytes).toString()).toBe('x'.repeat((7 * 37) % 101));
+      await expect(readFileRange(vault, s, 'big/sub b', 0, 10)).rejects.toThrow(expect.objectContaining({ kind: 'invalid-argument' }));
+      expect(decoded).toEqual([]);
+    } finally {
+      vault.loadTree = loadTree;
+    }
   });
 
   it('clamps an offset past the end, and lists a file path as its one entry', async () => {
     const s = vault.catalog.latestSnapshot()!;
-    expect(await listPage(vault, s, 'big', { offset: 10_000, limit: 10 })).toEqual({ entries: [], total: 252, offset: 252 });
+    expect(await listPage(vault, s, 'big', { offset: 10_000, limit: 10 })).toEqual({ entries: [], total: 258, offset: 258 });
     const file = await listPage(vault, s, 'big/file 7.txt');
     expect(file.total).toBe(1);
     expect(file.entries[0]!.path).toBe('big/file 7.txt');
@@ -90,8 +135,19 @@ describe('a snapshot with more folders than the tree cache holds', () => {
     const summary = await restore(vault, s, target);
     expect(summary.files).toBe(DIRS);
     expect(summary.problems).toEqual([]);
+    // The search index's loader, opening a few listings at a time: all of them, in the order asked.
+    let opened = 0;
+    const located = await treeIndexes(vault, { openBytes: 1000, onLoaded: (n) => (opened += n) }).loadTreeIndexes(ids);
+    expect(opened).toBe(DIRS);
+    expect(located.map((t) => `${t.count}:${t.names[0]!}:${t.entry(0).size}`)).toEqual(trees.map((t) => `1:f.txt:${t[0]!.size}`));
     const index = new VaultPathIndex(vault);
+    // What the Search screen polls while it waits: the folders read so far, then nothing once built.
+    const seen: (IndexProgress | null)[] = [];
+    const sampler = setInterval(() => seen.push(index.progress), 0);
     await index.refresh();
+    clearInterval(sampler);
+    expect(seen.some((p) => p !== null && p.snapshots === 1 && p.indexed === 0 && p.folders > 0)).toBe(true);
+    expect(index.progress).toBeNull();
     expect(index.index.search('f.txt', 10_000).total).toBe(DIRS);
   });
 });

@@ -8,10 +8,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PARITY_DIR } from '../heal/layout.ts';
 import type { SnapshotRow } from '../catalog/index.ts';
-import type { TreeEntry } from '../snapshot/index.ts';
+import { ENTRY_TYPE_CODE, indexTree } from '../snapshot/index.ts';
+import type { TreeEntry, TreeIndex } from '../snapshot/index.ts';
+import { BlobKind } from '../packs/index.ts';
 import { orderOf } from '../../../src-shared/listing.ts';
 import type { SortDir, SortKey } from '../../../src-shared/listing.ts';
+import { splitPath } from './vault.ts';
 import type { Vault } from './vault.ts';
+import { VaultError } from '../errors.ts';
 
 export interface ListedEntry {
   name: string;
@@ -48,45 +52,108 @@ export interface ListPage {
   offset: number;
 }
 
-/** Sorted listings of the folders browsed last, per vault: paging a 100,000-entry folder sorts it once. */
-const sortedCache = new WeakMap<Vault, Map<string, { entries: TreeEntry[]; order: number[] }>>();
-const SORTED_CACHE_FOLDERS = 8;
+/**
+ * The folders browsed last, per vault, as located trees (`TreeIndex`) with
+ * the orders asked of them so far: a 100,000-entry folder is read and
+ * indexed once, sorted once per order, and every page after that builds only
+ * its own entries. Most recently used last.
+ */
+const folderCache = new WeakMap<Vault, Map<string, Folder>>();
+/** Enough for the parents of a deep folder (every page finds its folder from the root) and a few huge folders. */
+const CACHED_FOLDERS = 64;
+const CACHED_ENTRIES = 400_000;
+
+interface Folder {
+  index: TreeIndex;
+  /** `${sort}:${dir}` → positions in the tree, in that order. */
+  orders: Map<string, number[]>;
+}
 
 /**
  * One page of a folder of a snapshot, in the order the UI shows
  * (src-shared/listing.ts): the first rows of a huge folder travel, not all
- * of them, and the sorted folder is kept for the next pages. The folder is
- * sorted as an array of positions, and only the page's entries are built.
+ * of them. The folder's tree is indexed (`indexTree`), not decoded: the sort
+ * reads names, types, sizes and times from flat arrays, and only the page's
+ * entries are built from the tree's bytes.
  */
 export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', options: ListPageOptions = {}): Promise<ListPage> {
-  const { entry, segments } = await vault.entryAt(snapshot, path);
+  const segments = splitPath(path);
   const prefix = segments.join('/');
-  if (entry && entry.type !== 'dir') return { entries: [listed(entry, prefix.split('/').slice(0, -1).join('/'))], total: 1, offset: 0 };
-  const treeId = entry ? entry.subtree! : snapshot.treeId;
+  const at = await folderAt(vault, snapshot, segments);
+  if ('entry' in at) return { entries: [listed(at.entry, segments.slice(0, -1).join('/'))], total: 1, offset: 0 };
+  const { folder } = at;
   const sort = options.sort ?? 'name';
   const dir = options.dir ?? 'asc';
-  const key = `${Buffer.from(treeId).toString('hex')}:${sort}:${dir}`;
-  let cache = sortedCache.get(vault);
-  if (!cache) sortedCache.set(vault, (cache = new Map()));
-  let sorted = cache.get(key);
-  if (sorted) cache.delete(key);
-  else sorted = sortedPositions(await vault.loadTree(treeId), sort, dir);
-  cache.set(key, sorted); // most recent last
-  if (cache.size > SORTED_CACHE_FOLDERS) cache.delete(cache.keys().next().value!);
-  const total = sorted.order.length;
+  const key = `${sort}:${dir}`;
+  let order = folder.orders.get(key);
+  if (!order) folder.orders.set(key, (order = sortedPositions(folder.index, sort, dir)));
+  const total = order.length;
   const offset = Math.min(Math.max(0, options.offset ?? 0), total);
   const end = options.limit === undefined ? total : Math.min(total, offset + Math.max(0, options.limit));
   const entries: ListedEntry[] = [];
-  for (let i = offset; i < end; i++) entries.push(listed(sorted.entries[sorted.order[i]!]!, prefix));
+  for (let i = offset; i < end; i++) entries.push(listed(folder.index.entry(order[i]!), prefix));
   return { entries, total, offset };
 }
 
-function sortedPositions(entries: TreeEntry[], sort: SortKey, dir: SortDir): { entries: TreeEntry[]; order: number[] } {
-  const ms = sort === 'date' ? Float64Array.from(entries, (e) => Number(e.mtimeNs / 1_000_000n)) : undefined;
+/**
+ * The file or link at `path` of a snapshot, or null when a folder is there;
+ * found as `Vault.entryAt` finds it (same errors), through the folder cache,
+ * so previewing a file of a 100,000-entry folder just listed decodes nothing
+ * but that one entry.
+ */
+export async function nonFolderAt(vault: Vault, snapshot: SnapshotRow, path: string): Promise<TreeEntry | null> {
+  const at = await folderAt(vault, snapshot, splitPath(path));
+  return 'entry' in at ? at.entry : null;
+}
+
+/**
+ * The folder at `segments` (or the file or link there), as `Vault.entryAt`
+ * finds it, but through the folder cache: the parents of a folder inside a
+ * huge one are located, not decoded, and only the entry on the path is built.
+ */
+async function folderAt(vault: Vault, snapshot: SnapshotRow, segments: readonly string[]): Promise<{ folder: Folder } | { entry: TreeEntry }> {
+  let folder = await cachedFolder(vault, snapshot.treeId);
+  for (const [i, name] of segments.entries()) {
+    const where = `'${segments.slice(0, i + 1).join('/')}'`;
+    const at = folder.index.names.indexOf(name);
+    if (at < 0) throw new VaultError('not-found', `${where} is not in snapshot ${snapshot.id.slice(0, 8)}.`);
+    const subtree = folder.index.subtree(at);
+    if (!subtree) {
+      if (i === segments.length - 1) return { entry: folder.index.entry(at) };
+      throw new VaultError('not-found', `${where} is not a folder in snapshot ${snapshot.id.slice(0, 8)}.`);
+    }
+    folder = await cachedFolder(vault, subtree);
+  }
+  return { folder };
+}
+
+async function cachedFolder(vault: Vault, treeId: Uint8Array): Promise<Folder> {
+  const key = Buffer.from(treeId).toString('hex');
+  let cache = folderCache.get(vault);
+  if (!cache) folderCache.set(vault, (cache = new Map()));
+  let folder = cache.get(key);
+  if (folder) cache.delete(key);
+  else folder = { index: indexTree(await vault.readBlob(treeId, BlobKind.tree), `tree ${key.slice(0, 12)}`, { adopt: true }), orders: new Map() };
+  cache.set(key, folder);
+  let entries = 0;
+  for (const f of cache.values()) entries += f.index.count;
+  // The oldest go first; the folder just asked for stays, however large.
+  for (const [k, f] of cache) {
+    if (cache.size <= 1 || (cache.size <= CACHED_FOLDERS && entries <= CACHED_ENTRIES)) break;
+    cache.delete(k);
+    entries -= f.index.count;
+  }
+  return folder;
+}
+
+const DIR_CODE = ENTRY_TYPE_CODE.dir;
+
+function sortedPositions(index: TreeIndex, sort: SortKey, dir: SortDir): number[] {
+  const { names, types, sizes, mtimeMs } = index;
   // A plain array: V8 sorts it far faster with a comparator than a typed array.
-  const order = Array.from(entries, (_, i) => i);
-  order.sort(orderOf<number>(sort, dir, { name: (i) => entries[i]!.name, isDir: (i) => entries[i]!.type === 'dir', size: (i) => entries[i]!.size, time: (i) => ms![i]! }));
-  return { entries, order };
+  const order = Array.from(names, (_, i) => i);
+  order.sort(orderOf<number>(sort, dir, { name: (i) => names[i]!, isDir: (i) => types[i] === DIR_CODE, size: (i) => sizes[i]!, time: (i) => mtimeMs[i]! }));
+  return order;
 }
 
 function listed(e: TreeEntry, parent: string): ListedEntry {

@@ -11,6 +11,7 @@
 import type { SnapshotRow } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
+import { nonFolderAt } from './browse.ts';
 import type { Vault } from './vault.ts';
 
 /** The most one call returns; previews ask for more as the user scrolls. */
@@ -24,7 +25,7 @@ export interface FileRange {
 }
 
 export async function readFileRange(vault: Vault, snapshot: SnapshotRow, path: string, offset: number, length: number, signal?: AbortSignal): Promise<FileRange> {
-  const { entry } = await vault.entryAt(snapshot, path);
+  const entry = await nonFolderAt(vault, snapshot, path);
   if (!entry || entry.type !== 'file') throw new VaultError('invalid-argument', `'${path}' is not a file in snapshot ${snapshot.id.slice(0, 8)}.`);
   const size = entry.size;
   const start = Math.min(Math.max(0, offset), size);

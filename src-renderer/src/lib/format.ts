@@ -37,8 +37,17 @@ export function formatEta(seconds: number | null): string {
 }
 
 export function formatDate(ms: number, locale?: string): string {
-  return new Date(ms).toLocaleString(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  // toLocaleString with options builds a formatter per call; a list of 30 rows, or of 200 results, shares one.
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return date.toLocaleString(locale, DATE_TIME); // "Invalid Date", where format() would throw
+  const key = locale ?? '';
+  let format = dateTimeFormats.get(key);
+  if (!format) dateTimeFormats.set(key, (format = new Intl.DateTimeFormat(locale, DATE_TIME)));
+  return format.format(date);
 }
+
+const DATE_TIME: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' };
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** "just now", "5 min ago", "3 h ago", "2 days ago", else the date. */
 export function formatRelative(ms: number, now: number, locale?: string): string {

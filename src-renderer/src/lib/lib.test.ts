@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { hexRows, looksLikeText, previewKind, trimPartialUtf8 } from './content.ts';
-import { formatBytes, formatDelta, formatEta, formatRelative } from './format.ts';
+import { formatBytes, formatDate, formatDelta, formatEta, formatRelative } from './format.ts';
 import { passwordStrength } from './password.ts';
 import { breadcrumbs, keyAction, nextSort, pagesCovering, parentPath, sortEntries, typeAhead } from './tree-model.ts';
 import type { Entry } from './tree-model.ts';
 
 describe('format', () => {
+  it('formats dates as toLocaleString does, with one formatter per locale', () => {
+    const options = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' } as const;
+    for (const ms of [0, 1_700_000_000_123, -86_400_000, 8.64e15, 8.64e15 + 1, NaN, Infinity]) {
+      for (const locale of [undefined, 'en-US', 'de-DE', 'ja-JP']) expect(formatDate(ms, locale)).toBe(new Date(ms).toLocaleString(locale, options));
+    }
+  });
+
   it('formats sizes, deltas, ETAs and relative times', () => {
     expect(formatBytes(0)).toBe('0 B');
     expect(formatBytes(999)).toBe('999 B');

@@ -12,6 +12,10 @@ export function Search({ query, setQuery, go }: { query: string; setQuery: (q: s
   const found = useCall('search.paths', { query: deferred, limit: 200 }, { enabled: deferred.length > 0, placeholderData: keepPreviousData });
   const id = useId();
   const data = deferred ? found.data : undefined;
+  // No answer yet: the first search after unlock (or after a backup) waits for the index; say how far it has got.
+  const waiting = deferred.length > 0 && found.isFetching && (!data || found.isPlaceholderData);
+  const status = useCall('search.status', {}, { enabled: waiting, refetchInterval: 250 });
+  const building = waiting ? status.data?.building : undefined;
   return (
     <div className="screen">
       <header className="screen-head">
@@ -25,6 +29,16 @@ export function Search({ query, setQuery, go }: { query: string; setQuery: (q: s
         <input id={id} type="search" placeholder="Name or path, in every snapshot of every project" value={query} onChange={(e) => setQuery(e.target.value)} autoFocus spellCheck={false} />
       </div>
       {found.error && <p className="form-error">{errorText(found.error)}</p>}
+      {building && (
+        <div className="search-building" aria-live="polite">
+          <p className="muted">
+            Building the search index: {building.indexed} of {plural(building.snapshots, 'snapshot')} read ({plural(building.folders, 'folder')}, {plural(building.paths, 'path')} so far)
+          </p>
+          <div className="progress" role="progressbar" aria-label="Search index built" aria-valuemin={0} aria-valuemax={building.snapshots} aria-valuenow={building.indexed}>
+            <span style={{ width: `${(100 * building.indexed) / Math.max(1, building.snapshots)}%` }} />
+          </div>
+        </div>
+      )}
       {data && (
         <p className="muted" role="status">
           {data.total === 0 ? 'Nothing matches.' : `${plural(data.total, 'match', 'matches')}${data.more ? '+' : ''}${data.total > data.results.length ? `, showing ${data.results.length}` : ''} · ${data.tookMs.toFixed(1)} ms`}
