@@ -282,3 +282,33 @@ describe('BlobIdSet', () => {
     expect(new BlobIdSet().has(ids[0]!)).toBe(false);
   });
 });
+
+describe('copyTo (the checkpoint)', () => {
+  it('leaves out the blobs-by-pack index, which opening the copy makes again', () => {
+    const c = openIt();
+    const packs = Array.from({ length: 20 }, () => packId());
+    for (const p of packs) c.addPack({ id: p, size: 1 << 20 }, Array.from({ length: 200 }, (_, i) => blob(BlobKind.chunk, 25 + i * 100)));
+    c.checkpoint();
+    const copy = join(dir, 'copy.db');
+    c.copyTo(copy);
+    const indexes = (file: string): string[] => {
+      const raw = new Database(file, { readonly: true });
+      try {
+        applyCatalogKey(raw, key);
+        return (raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'blobs'").all() as { name: string }[]).map((r) => r.name);
+      } finally {
+        raw.close();
+      }
+    };
+    expect(indexes(path)).toContain('blobs_by_pack');
+    expect(indexes(copy)).not.toContain('blobs_by_pack');
+    expect(readFileSync(copy).length).toBeLessThan(0.8 * readFileSync(path).length);
+    expect(readFileSync(copy).includes('SQLite format 3')).toBe(false); // still encrypted
+
+    const reopened = openCatalog(copy, key);
+    open.push(reopened);
+    expect(indexes(copy)).toContain('blobs_by_pack');
+    expect(reopened.blobsInPack(packs[7]!).map((b) => b.offset)).toEqual(c.blobsInPack(packs[7]!).map((b) => b.offset));
+    expect(reopened.blobIdSet().size).toBe(4000);
+  });
+});

@@ -241,9 +241,13 @@ export class Catalog {
   /** Compression measurements waiting for `flushStrategyStats`, keyed by type key and strategy. */
   readonly #pendingStrategies = new Map<string, { typeKey: string; stats: StrategyStats }>();
 
-  constructor(db: Database.Database, path: string) {
+  /** Drops from a fresh copy what an open rebuilds (see openCatalog). */
+  readonly #compactCopy: ((path: string) => void) | undefined;
+
+  constructor(db: Database.Database, path: string, compactCopy?: (path: string) => void) {
     this.#db = db;
     this.path = path;
+    this.#compactCopy = compactCopy;
     this.#sql = guard(path, () => prepareStatements(db));
   }
 
@@ -448,11 +452,14 @@ export class Catalog {
   /**
    * Writes a consistent, encrypted copy of the catalog (same cipher and key)
    * to `path`, which must not exist: the checkpoint a damaged catalog is
-   * rebuilt from.
+   * rebuilt from. The copy leaves out the indexes an open makes again.
    */
   copyTo(path: string): void {
     this.flushStrategyStats();
-    this.#guard(() => this.#db.prepare('VACUUM INTO ?').run(path));
+    this.#guard(() => {
+      this.#db.prepare('VACUUM INTO ?').run(path);
+      this.#compactCopy?.(path);
+    });
   }
 
   /** SQLite's own structural check of every page; a damaged page fails authentication. */
