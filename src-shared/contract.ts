@@ -287,6 +287,20 @@ export const calls = {
       .strict(),
     result: z.object({ path: z.string(), entries: z.array(ListedEntry), total: z.number(), offset: z.number() }),
   },
+  /** Type-ahead over a whole folder in one order: the row of the next entry after `from` (-1: the top) whose name starts with `prefix`, wrapping; null when none. */
+  'snapshot.find-in-dir': {
+    args: z
+      .object({
+        snapshotId,
+        path: snapshotPath,
+        sort: z.enum(['name', 'size', 'date']).optional(),
+        dir: z.enum(['asc', 'desc']).optional(),
+        from: z.number().int().min(-1),
+        prefix: z.string().min(1).max(255),
+      })
+      .strict(),
+    result: z.object({ row: z.number().int().nullable() }),
+  },
   /** A bounded byte range of a file in a snapshot, as base64; large files are read range by range. */
   'snapshot.read-file': {
     args: z.object({ snapshotId, path: snapshotPath.min(1), offset: z.number().int().min(0), length: z.number().int().min(0).max(MAX_READ_BYTES) }).strict(),

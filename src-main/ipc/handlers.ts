@@ -11,7 +11,7 @@ import { chooseStrategy } from '../engine/codecs/index.ts';
 import type { StrategyStats } from '../engine/codecs/index.ts';
 import { VaultError } from '../engine/errors.ts';
 import { VaultPathIndex } from '../engine/search/vault-index.ts';
-import { backup, diffSnapshots, exportZip, listPage, readFileRange, restore, vaultStats } from '../engine/vault/index.ts';
+import { backup, diffSnapshots, exportZip, findInFolder, listPage, readFileRange, restore, vaultStats } from '../engine/vault/index.ts';
 import type { Vault } from '../engine/vault/index.ts';
 import type { Handlers } from './dispatch.ts';
 import type { Operations } from './operations.ts';
@@ -136,6 +136,9 @@ export function createHandlers(ctx: AppContext): Handlers {
       const page = await listPage(ctx.session.vault, snapshot(snapshotId), path, { sort, dir, offset, limit });
       return { path, entries: page.entries, total: page.total, offset: page.offset };
     },
+    'snapshot.find-in-dir': async ({ snapshotId, path, sort, dir, from, prefix }) => ({
+      row: await findInFolder(ctx.session.vault, snapshot(snapshotId), path, { ...(sort ? { sort } : {}), ...(dir ? { dir } : {}), from, prefix }),
+    }),
     'snapshot.read-file': async ({ snapshotId, path, offset, length }) => {
       const r = await readFileRange(ctx.session.vault, snapshot(snapshotId), path, offset, length);
       return { size: r.size, offset: r.offset, base64: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('base64') };

@@ -9,7 +9,7 @@ import { sortEntries } from '../../../src-shared/listing.ts';
 import { treeIndexes, VaultPathIndex } from '../search/vault-index.ts';
 import type { IndexProgress } from '../search/vault-index.ts';
 import { VaultError } from '../errors.ts';
-import { backup, listPage, listPath, restore, Vault } from './index.ts';
+import { backup, findInFolder, listPage, listPath, restore, Vault } from './index.ts';
 import { readFileRange } from './preview.ts';
 
 const DEEP = Array.from({ length: 70 }, (_, i) => `level ${i}`).join('/');
@@ -59,6 +59,26 @@ describe('listPage', () => {
     // Natural order: "file 2" before "file 10".
     const names = (await listPage(vault, s, 'big', { limit: 20 })).entries.map((e) => e.name).filter((n) => n.startsWith('file '));
     expect(names.slice(0, 3)).toEqual(['file 0.txt', 'file 1.txt', 'file 2.txt']);
+  });
+
+  it('finds the next name with a prefix over the whole folder, in any order, wrapping round', async () => {
+    const s = vault.catalog.latestSnapshot()!;
+    const all = await listPath(vault, s, 'big');
+    for (const [sort, dir] of [['name', 'asc'], ['size', 'desc']] as const) {
+      const rows = sortEntries(all, sort, dir);
+      const expected = (from: number, prefix: string) => {
+        for (let k = 1; k <= rows.length; k++) {
+          const row = (from + k + rows.length) % rows.length;
+          if (rows[row]!.name.toLowerCase().startsWith(prefix.toLowerCase())) return row;
+        }
+        return null;
+      };
+      for (const [from, prefix] of [[-1, 'f'], [5, 'F'], [rows.length - 1, 's'], [100, 'file 24'], [0, 'x']] as const) {
+        expect(await findInFolder(vault, s, 'big', { sort, dir, from, prefix })).toBe(expected(from, prefix));
+      }
+    }
+    expect(await findInFolder(vault, s, 'big', { from: -1, prefix: 'zzz' })).toBeNull();
+    await expect(findInFolder(vault, s, 'big/file 7.txt', { from: -1, prefix: 'f' })).rejects.toThrow(/is a file/);
   });
 
   it('finds folders, files and links along a path as Vault.entryAt does, and refuses the same paths', async () => {

@@ -82,17 +82,44 @@ export async function listPage(vault: Vault, snapshot: SnapshotRow, path = '', o
   const at = await folderAt(vault, snapshot, segments);
   if ('entry' in at) return { entries: [listed(at.entry, segments.slice(0, -1).join('/'))], total: 1, offset: 0 };
   const { folder } = at;
-  const sort = options.sort ?? 'name';
-  const dir = options.dir ?? 'asc';
-  const key = `${sort}:${dir}`;
-  let order = folder.orders.get(key);
-  if (!order) folder.orders.set(key, (order = sortedPositions(folder.index, sort, dir)));
+  const order = orderIn(folder, options.sort ?? 'name', options.dir ?? 'asc');
   const total = order.length;
   const offset = Math.min(Math.max(0, options.offset ?? 0), total);
   const end = options.limit === undefined ? total : Math.min(total, offset + Math.max(0, options.limit));
   const entries: ListedEntry[] = [];
   for (let i = offset; i < end; i++) entries.push(listed(folder.index.entry(order[i]!), prefix));
   return { entries, total, offset };
+}
+
+/**
+ * Type-ahead over a whole folder, loaded pages or not: the row (in the UI's
+ * order) of the first entry after row `from` whose name starts with
+ * `prefix`, case aside, wrapping round; null when none does. `from` -1
+ * searches from the top. The renderer holds only the pages it has asked for,
+ * so in a 100,000-entry folder its own search would miss most names.
+ */
+export async function findInFolder(vault: Vault, snapshot: SnapshotRow, path: string, options: { sort?: SortKey; dir?: SortDir; from: number; prefix: string }): Promise<number | null> {
+  const at = await folderAt(vault, snapshot, splitPath(path));
+  if ('entry' in at) throw new VaultError('invalid-argument', `'${path}' is a file, not a folder.`);
+  const { folder } = at;
+  const order = orderIn(folder, options.sort ?? 'name', options.dir ?? 'asc');
+  const prefix = options.prefix.toLowerCase();
+  const names = folder.index.names;
+  const n = order.length;
+  const from = Math.min(Math.max(-1, Math.trunc(options.from)), n - 1);
+  for (let k = 1; k <= n; k++) {
+    const row = (from + k + n) % n;
+    if (names[order[row]!]!.toLowerCase().startsWith(prefix)) return row;
+  }
+  return null;
+}
+
+/** The folder's positions in one order, sorted once and kept with the folder. */
+function orderIn(folder: Folder, sort: SortKey, dir: SortDir): number[] {
+  const key = `${sort}:${dir}`;
+  let order = folder.orders.get(key);
+  if (!order) folder.orders.set(key, (order = sortedPositions(folder.index, sort, dir)));
+  return order;
 }
 
 /**

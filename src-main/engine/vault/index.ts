@@ -18,7 +18,7 @@ export { backup, prepareSource } from './backup.ts';
 export type { BackupOptions, BackupProgress, BackupSummary, PreparedSource } from './backup.ts';
 export { restore, planRestore } from './restore-run.ts';
 export type { RestoreOptions, RestoreProgress, RestoreSummary } from './restore-run.ts';
-export { diffSnapshots, listPage, listPath, vaultStats } from './browse.ts';
+export { diffSnapshots, findInFolder, listPage, listPath, vaultStats } from './browse.ts';
 export type { DiffEntry, ListedEntry, SnapshotDiff, VaultStats } from './browse.ts';
 export { defaultVaultDir, userDataDir } from './location.ts';
 export { readFileRange, fileContent, MAX_RANGE_BYTES } from './preview.ts';

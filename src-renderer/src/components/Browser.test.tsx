@@ -79,11 +79,29 @@ async function until<T>(find: () => T | null | undefined): Promise<T> {
 let asked: CallArgs<'snapshot.list-dir'>[] = [];
 let chosen: string | null = null;
 
+/** What the engine answers a type-ahead (browse.ts findInFolder): the next row after `from` in the whole sorted folder. */
+function engineFind(args: CallArgs<'snapshot.find-in-dir'>, folder: readonly Listed[]): CallResult<'snapshot.find-in-dir'> {
+  const all = engineListing({ snapshotId: args.snapshotId, path: args.path, sort: args.sort, dir: args.dir }, folder).entries;
+  for (let k = 1; k <= all.length; k++) {
+    const row = (args.from + k + all.length) % all.length;
+    if (all[row]!.name.toLowerCase().startsWith(args.prefix.toLowerCase())) return { row };
+  }
+  return { row: null };
+}
+
+/** The type-ahead calls the Browser made. */
+let finds: CallArgs<'snapshot.find-in-dir'>[] = [];
+
 function mount(folder: readonly Listed[] = entries) {
   asked = [];
+  finds = [];
   chosen = null;
   const client = new ContractClient({
-    call: async (_name, args) => {
+    call: async (name, args) => {
+      if (name === 'snapshot.find-in-dir') {
+        finds.push(args as CallArgs<'snapshot.find-in-dir'>);
+        return { ok: true, value: engineFind(args as CallArgs<'snapshot.find-in-dir'>, folder) };
+      }
       asked.push(args as CallArgs<'snapshot.list-dir'>);
       return { ok: true, value: engineListing(args as CallArgs<'snapshot.list-dir'>, folder) };
     },
@@ -183,9 +201,27 @@ describe('the browse list with 100,000 entries', () => {
     press('Home');
     await until(() => listbox()!.getAttribute('aria-activedescendant') === 'row-0');
     expect(selectedLabel()).toBe('file-0.txt');
-    // Type-ahead moves through the rows that have arrived.
+    // Type-ahead in a paged folder asks the engine, which holds every name.
     press('f');
     await until(() => selectedLabel() === 'file-1.txt');
+    expect(finds).toEqual([{ snapshotId: SNAPSHOT, path: 'big', sort: 'name', dir: 'asc', from: 0, prefix: 'f' }]);
+  });
+
+  it('finds by its first letter a name in a page that has not arrived, and the next one after it', async () => {
+    const zetas = Array.from({ length: 3 }, (_, i) => ({ ...entries[0]!, name: `zeta-${i}.txt`, path: `big/zeta-${i}.txt` }));
+    mount([...entries, ...zetas]);
+    await until(() => options().length > 0);
+    act(() => listbox()!.focus());
+    await until(() => selectedLabel() === 'file-0.txt');
+    press('z');
+    await until(() => selectedLabel() === 'zeta-0.txt');
+    expect(listbox()!.getAttribute('aria-activedescendant')).toBe(`row-${COUNT}`);
+    expect(pagesAsked()).toContain(`name/asc@${COUNT}+200`);
+    press('Z');
+    await until(() => selectedLabel() === 'zeta-1.txt');
+    press('q'); // no name starts with it: the selection stays
+    await flush();
+    expect(selectedLabel()).toBe('zeta-1.txt');
   });
 
   it('sorts by asking the engine for the new order, never sorting a partial list', async () => {

@@ -12,7 +12,7 @@ import * as Menu from '@radix-ui/react-dropdown-menu';
 import { ArrowDown, ArrowUp, ChevronRight, File, Folder, Link2, MoreHorizontal } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
-import { errorText } from '../api.tsx';
+import { errorText, useServices } from '../api.tsx';
 import { formatBytes, formatDate, plural } from '../lib/format.ts';
 import { breadcrumbs, keyAction, nextSort, pagesCovering, parentPath, typeAhead } from '../lib/tree-model.ts';
 import type { Entry, SortDir, SortKey } from '../lib/tree-model.ts';
@@ -58,6 +58,7 @@ export function Browser(props: BrowserProps) {
   const head = useFolderHead(order);
   const count = head.total ?? 0;
   const [cursor, setCursor] = useState<Cursor | null>(null);
+  const { client } = useServices();
   const moved = cursor?.order === orderKey ? cursor : null;
   const [menuOpen, setMenuOpen] = useState(false);
   // In the desktop app a right click shows a native menu of the same actions; in a browser, the Actions menu.
@@ -125,8 +126,29 @@ export function Browser(props: BrowserProps) {
       setMenuOpen(true);
       return;
     }
-    if (ev.key.length === 1 && /\S/.test(ev.key) && !ev.ctrlKey && !ev.metaKey && !ev.altKey) select(typeAhead(rows, index, ev.key));
+    if (ev.key.length === 1 && /\S/.test(ev.key) && !ev.ctrlKey && !ev.metaKey && !ev.altKey) jumpTo(ev.key);
   };
+
+  // Type-ahead: a folder held whole is searched here; a paged one by the engine, which has every
+  // name (the pages here are only those asked for). An answer that comes after another key, or
+  // for another folder or order, is dropped.
+  const typed = useRef(0);
+  const jumpTo = (letter: string) => {
+    if (count <= LIST_PAGE) {
+      select(typeAhead(rows, index, letter));
+      return;
+    }
+    const asked = ++typed.current;
+    const askedFor = orderKey;
+    client
+      .call('snapshot.find-in-dir', { snapshotId, path, sort: sort.key, dir: sort.dir, from: index, prefix: letter })
+      .then(({ row }) => {
+        if (row !== null && asked === typed.current && askedFor === currentOrder.current) select(row);
+      })
+      .catch((err: unknown) => console.warn(errorText(err)));
+  };
+  const currentOrder = useRef(orderKey);
+  currentOrder.current = orderKey;
 
   const crumbs = breadcrumbs(path, props.rootLabel);
   const column = (key: SortKey, label: string, className = '') => (
