@@ -77,6 +77,7 @@ export class Vault {
   #closed = false;
   /** Decoded trees by id; trees are immutable, so this never goes stale. */
   readonly #treeCache = new Map<string, TreeEntry[]>();
+  #treeCacheEntries = 0;
 
   private constructor(dir: string, keys: VaultKeys, catalog: Catalog, options: VaultOptions) {
     this.dir = dir;
@@ -364,8 +365,12 @@ export class Vault {
   }
 
   #cacheTree(key: string, entries: TreeEntry[]): void {
-    if (this.#treeCache.size >= TREE_CACHE_TREES) this.#treeCache.clear();
+    if (this.#treeCache.size >= TREE_CACHE_TREES || this.#treeCacheEntries + entries.length > TREE_CACHE_ENTRIES) {
+      this.#treeCache.clear();
+      this.#treeCacheEntries = 0;
+    }
     this.#treeCache.set(key, entries);
+    this.#treeCacheEntries += entries.length;
   }
 
   /**
@@ -525,6 +530,12 @@ const TREE_BATCH = 128;
 const MAIN_THREAD_TREE_BYTES = 64 * 1024;
 /** Decoded folder listings kept (cleared all at once when full). */
 const TREE_CACHE_TREES = 4096;
+/**
+ * Decoded entries kept at most (~100 MB of them): a file's history across
+ * many snapshots of a 100,000-entry folder decodes a new listing per
+ * snapshot, and a bound on trees alone would keep them all.
+ */
+const TREE_CACHE_ENTRIES = 400_000;
 
 function poolShape(options: VaultOptions): PoolShape {
   return { ...(options.threads ? { threads: options.threads } : {}), ...(options.workerFile ? { workerFile: options.workerFile } : {}) };
