@@ -114,6 +114,25 @@ export async function findInFolder(vault: Vault, snapshot: SnapshotRow, path: st
   return null;
 }
 
+/**
+ * The entry at `segments` below the tree `treeId`, or null when some part of
+ * the path is not there: through the folder cache, so walking one path
+ * through many snapshots of a huge folder indexes each listing, never
+ * decodes it whole (file history).
+ */
+export async function entryBelow(vault: Vault, treeId: Uint8Array, segments: readonly string[]): Promise<TreeEntry | null> {
+  let folder = await cachedFolder(vault, treeId);
+  for (const [i, name] of segments.entries()) {
+    const at = folder.index.names.indexOf(name);
+    if (at < 0) return null;
+    if (i === segments.length - 1) return folder.index.entry(at);
+    const subtree = folder.index.subtree(at);
+    if (!subtree) return null;
+    folder = await cachedFolder(vault, subtree);
+  }
+  return null;
+}
+
 /** The folder's positions in one order, sorted once and kept with the folder. */
 function orderIn(folder: Folder, sort: SortKey, dir: SortDir): number[] {
   const key = `${sort}:${dir}`;

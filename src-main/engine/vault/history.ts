@@ -6,13 +6,15 @@
  * target for a symlink, the same subtree for a folder. A touched but
  * identical file is not a new version; a path that disappears ends its
  * version, and when it comes back it starts a new one (which may equal an
- * earlier version: `sameAs` says which). Read-only; trees are cached by id,
- * so a path under unchanged folders costs one lookup per snapshot.
+ * earlier version: `sameAs` says which). Read-only; listings are located,
+ * not decoded, and cached by id (browse.ts `entryBelow`), so a path under
+ * unchanged folders costs one lookup per snapshot.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { VaultError } from '../errors.ts';
 import { targetBytesOf } from '../snapshot/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
+import { entryBelow } from './browse.ts';
 import type { Vault } from './vault.ts';
 
 export interface FileVersion {
@@ -59,7 +61,7 @@ export async function fileHistory(vault: Vault, project: string, path: string): 
   const seen: TreeEntry[] = [];
   let previous: TreeEntry | null = null;
   for (const snap of snapshots) {
-    const entry = await entryOrNull(vault, snap.treeId, segments);
+    const entry = await entryBelow(vault, snap.treeId, segments);
     if (!entry) {
       previous = null;
       continue;
@@ -90,19 +92,6 @@ export async function fileHistory(vault: Vault, project: string, path: string): 
   }
   const latest = snapshots.at(-1);
   return { project, path: segments.join('/'), versions, snapshotsChecked: snapshots.length, inLatest: latest !== undefined && versions.at(-1)?.lastSnapshotId === latest.id };
-}
-
-/** The entry at `segments` below the tree, or null when some part of the path is not there. */
-async function entryOrNull(vault: Vault, treeId: Uint8Array, segments: string[]): Promise<TreeEntry | null> {
-  let tree = treeId;
-  for (const [i, name] of segments.entries()) {
-    const found = (await vault.loadTree(tree)).find((e) => e.name === name);
-    if (!found) return null;
-    if (i === segments.length - 1) return found;
-    if (found.type !== 'dir' || !found.subtree) return null;
-    tree = found.subtree;
-  }
-  return null;
 }
 
 function sameThing(a: TreeEntry, b: TreeEntry): boolean {
