@@ -53,6 +53,13 @@ export const SnapshotSummary = z.object({
 
 const snapshotId = z.string().regex(/^[0-9a-f]{64}$/, 'A snapshot id is 64 hex digits.');
 const snapshotPath = z.string().max(4096);
+/** A folder of a snapshot, in one of the listing orders (src-shared/listing.ts). */
+const folderInOrder = {
+  snapshotId,
+  path: snapshotPath,
+  sort: z.enum(['name', 'size', 'date']).optional(),
+  dir: z.enum(['asc', 'desc']).optional(),
+};
 const absolutePath = z.string().min(1).max(4096);
 
 export const ListedEntry = z.object({
@@ -277,10 +284,7 @@ export const calls = {
   'snapshot.list-dir': {
     args: z
       .object({
-        snapshotId,
-        path: snapshotPath,
-        sort: z.enum(['name', 'size', 'date']).optional(),
-        dir: z.enum(['asc', 'desc']).optional(),
+        ...folderInOrder,
         offset: z.number().int().min(0).optional(),
         limit: z.number().int().min(1).max(MAX_LIST_PAGE, `A page holds at most ${MAX_LIST_PAGE} entries.`).optional(),
       })
@@ -291,10 +295,7 @@ export const calls = {
   'snapshot.find-in-dir': {
     args: z
       .object({
-        snapshotId,
-        path: snapshotPath,
-        sort: z.enum(['name', 'size', 'date']).optional(),
-        dir: z.enum(['asc', 'desc']).optional(),
+        ...folderInOrder,
         from: z.number().int().min(-1),
         prefix: z.string().min(1).max(255),
       })

@@ -5,16 +5,15 @@
  * client that records the calls it is asked to make.
  */
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../src-shared/contract.ts';
 import { opEnded, useDrop } from './actions.ts';
 import type { DropReport } from './actions.ts';
-import { createQueryClient, Providers } from './api.tsx';
 import { ContractClient } from './client.ts';
 import type { DroppedItem } from './lib/drop.ts';
 import { OpsStore } from './ops.ts';
+import { renderWithServices } from './test-render.tsx';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -38,16 +37,7 @@ function mountDrop(answer: (name: string, args: unknown) => CallOutcome) {
     drop = useDrop((r) => reports.push(r));
     return null;
   }
-  const host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-  act(() =>
-    root!.render(
-      <Providers client={client} queryClient={createQueryClient()} ops={ops}>
-        <Probe />
-      </Providers>,
-    ),
-  );
+  root = renderWithServices(<Probe />, { client, ops });
   return { calls, reports, ops, drop: (items: DroppedItem[]) => drop(items) };
 }
 

@@ -6,16 +6,14 @@
  * of them, and the keyboard selects both ends.
  */
 import { act, useState } from 'react';
-import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CallArgs, CallResult } from '../../../src-shared/contract.ts';
 import { sortEntries } from '../../../src-shared/listing.ts';
-import { createQueryClient, Providers } from '../api.tsx';
 import { ContractClient } from '../client.ts';
 import type { Entry } from '../lib/tree-model.ts';
-import { OpsStore } from '../ops.ts';
 import { Browser } from './Browser.tsx';
+import { renderWithServices } from '../test-render.tsx';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -127,16 +125,7 @@ function mount(folder: readonly Listed[] = entries) {
       />
     );
   }
-  const host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-  act(() =>
-    root!.render(
-      <Providers client={client} queryClient={createQueryClient()} ops={new OpsStore()}>
-        <Harness />
-      </Providers>,
-    ),
-  );
+  root = renderWithServices(<Harness />, { client });
 }
 
 const listbox = () => document.querySelector<HTMLElement>('[role="listbox"]');

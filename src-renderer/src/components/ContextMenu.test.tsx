@@ -5,15 +5,13 @@
  * (through the contract's app.context-menu call) where there is one.
  */
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallOutcome, MmryBridge } from '../../../src-shared/contract.ts';
-import { createQueryClient, Providers } from '../api.tsx';
 import { ContractClient } from '../client.ts';
-import { OpsStore } from '../ops.ts';
 import { WithContextMenu } from './ContextMenu.tsx';
 import type { MenuAction } from './ContextMenu.tsx';
+import { renderWithServices } from '../test-render.tsx';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -31,19 +29,13 @@ function mount(actions: MenuAction[], answer: (name: string, args: unknown) => C
     call: async (name, args) => (calls.push({ name, args }), answer(name, args)),
     on: () => () => undefined,
   });
-  const host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-  act(() =>
-    root!.render(
-      <Providers client={client} queryClient={createQueryClient()} ops={new OpsStore()}>
-        <WithContextMenu actions={actions}>
-          <button type="button">Snapshot of Monday</button>
-        </WithContextMenu>
-      </Providers>,
-    ),
+  root = renderWithServices(
+    <WithContextMenu actions={actions}>
+      <button type="button">Snapshot of Monday</button>
+    </WithContextMenu>,
+    { client },
   );
-  const target = host.querySelector('button')!;
+  const target = document.body.querySelector('button')!;
   return { calls, target };
 }
 

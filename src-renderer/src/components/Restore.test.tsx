@@ -6,16 +6,15 @@
  */
 import { act } from 'react';
 import type { ReactNode } from 'react';
-import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../../src-shared/contract.ts';
-import { createQueryClient, Providers } from '../api.tsx';
+import { createQueryClient } from '../api.tsx';
 import { ContractClient } from '../client.ts';
-import { OpsStore } from '../ops.ts';
 import { JobDialog } from './Dialogs.tsx';
 import type { JobRequest } from './Dialogs.tsx';
 import { JobPlace } from './JobPlace.tsx';
+import { renderWithServices } from '../test-render.tsx';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -43,16 +42,7 @@ function mount(ui: ReactNode, answer: (name: string, args: unknown) => CallOutco
   queryClient.current = createQueryClient();
   const calls: { name: string; args: unknown }[] = [];
   const client = new ContractClient({ call: async (name, args) => (calls.push({ name, args }), answer(name, args)), on: () => () => undefined });
-  const host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-  act(() =>
-    root!.render(
-      <Providers client={client} queryClient={queryClient.current} ops={new OpsStore()}>
-        {ui}
-      </Providers>,
-    ),
-  );
+  root = renderWithServices(ui, { client, queryClient: queryClient.current });
   return calls;
 }
 

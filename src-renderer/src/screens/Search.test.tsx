@@ -4,14 +4,12 @@
  * it shows how far the engine has got (search.status), then the results.
  */
 import { act } from 'react';
-import { createRoot } from 'react-dom/client';
 import type { Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallResult } from '../../../src-shared/contract.ts';
-import { createQueryClient, Providers } from '../api.tsx';
 import { ContractClient } from '../client.ts';
-import { OpsStore } from '../ops.ts';
 import { Search } from './Search.tsx';
+import { renderWithServices } from '../test-render.tsx';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -43,16 +41,7 @@ describe('the Search screen', () => {
       },
       on: () => () => undefined,
     });
-    const host = document.createElement('div');
-    document.body.append(host);
-    root = createRoot(host);
-    act(() =>
-      root!.render(
-        <Providers client={client} queryClient={createQueryClient()} ops={new OpsStore()}>
-          <Search query="readme" setQuery={() => undefined} go={() => undefined} />
-        </Providers>,
-      ),
-    );
+    root = renderWithServices(<Search query="readme" setQuery={() => undefined} go={() => undefined} />, { client });
     const text = () => document.body.textContent ?? '';
     await until(() => text().includes('Building the search index: 2 of 9 snapshots read (1,200 folders, 230,000 paths so far)'));
     expect(document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow')).toBe('2');
