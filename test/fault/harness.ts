@@ -30,6 +30,7 @@ import { Vault, backup, listPath, restore } from '../../src-main/engine/vault/in
 import type { ListedEntry, RestoreSummary, VaultOptions } from '../../src-main/engine/vault/index.ts';
 import { collect } from '../integration/helpers.ts';
 import type { CliResult } from '../integration/helpers.ts';
+import { mulberry32 } from '../prng.ts';
 
 /**
  * Node's module compile cache (V8 code and stripped TypeScript, keyed by file
@@ -73,14 +74,7 @@ export interface Rng {
 
 /** mulberry32: tiny, fast, and the same sequence on every machine. */
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo));
   return {
     seed,

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect } from 'vitest';
 import { PASSWORD } from './config.ts';
+import { mulberry32 } from '../prng.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const mmryBin = join(repoRoot, 'bin/mmry.js');
@@ -149,16 +150,7 @@ export async function filesUnder(dir: string): Promise<string[]> {
 // ------------------------------------------------------------ deterministic data
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /** `size` incompressible bytes that depend only on `seed` (a ChaCha20 keystream). */
 export function noise(seed: string | number, size: number): Buffer {
