@@ -5,26 +5,15 @@
  * client that records the calls it is asked to make.
  */
 import { act } from 'react';
-import type { Root } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../src-shared/contract.ts';
 import { opEnded, useDrop } from './actions.ts';
 import type { DropReport } from './actions.ts';
 import { ContractClient } from './client.ts';
 import type { DroppedItem } from './lib/drop.ts';
 import { OpsStore } from './ops.ts';
-import { renderWithServices } from './test-render.tsx';
+import { flush, renderWithServices } from './test-render.tsx';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-  document.body.innerHTML = '';
-});
-
-const flush = () => act(async () => await new Promise((r) => setTimeout(r, 0)));
 const finished = (opId: string) => ({ opId, kind: 'backup', outcome: 'done' as const, error: null, summary: null });
 
 function mountDrop(answer: (name: string, args: unknown) => CallOutcome) {
@@ -37,7 +26,7 @@ function mountDrop(answer: (name: string, args: unknown) => CallOutcome) {
     drop = useDrop((r) => reports.push(r));
     return null;
   }
-  root = renderWithServices(<Probe />, { client, ops });
+  renderWithServices(<Probe />, { client, ops });
   return { calls, reports, ops, drop: (items: DroppedItem[]) => drop(items) };
 }
 

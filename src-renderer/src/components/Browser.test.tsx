@@ -6,16 +6,13 @@
  * of them, and the keyboard selects both ends.
  */
 import { act, useState } from 'react';
-import type { Root } from 'react-dom/client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallArgs, CallResult } from '../../../src-shared/contract.ts';
 import { sortEntries } from '../../../src-shared/listing.ts';
 import { ContractClient } from '../client.ts';
 import type { Entry } from '../lib/tree-model.ts';
 import { Browser } from './Browser.tsx';
-import { renderWithServices } from '../test-render.tsx';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+import { flush, renderWithServices, until } from '../test-render.tsx';
 
 const COUNT = 100_000;
 const SNAPSHOT = 'cd'.repeat(32);
@@ -55,23 +52,6 @@ beforeAll(() => {
 afterAll(() => {
   for (const [key] of realSizes) delete (HTMLElement.prototype as unknown as Record<string, unknown>)[key];
 });
-
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-  document.body.innerHTML = '';
-});
-
-const flush = () => act(async () => await new Promise((r) => setTimeout(r, 0)));
-async function until<T>(find: () => T | null | undefined): Promise<T> {
-  for (let i = 0; i < 50; i++) {
-    const found = find();
-    if (found) return found;
-    await flush();
-  }
-  throw new Error('never appeared');
-}
 
 /** The listing calls the Browser made, in order, and the entry it last selected. */
 let asked: CallArgs<'snapshot.list-dir'>[] = [];
@@ -125,7 +105,7 @@ function mount(folder: readonly Listed[] = entries) {
       />
     );
   }
-  root = renderWithServices(<Harness />, { client });
+  renderWithServices(<Harness />, { client });
 }
 
 const listbox = () => document.querySelector<HTMLElement>('[role="listbox"]');

@@ -5,21 +5,14 @@
  * (through the contract's app.context-menu call) where there is one.
  */
 import { act } from 'react';
-import type { Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallOutcome, MmryBridge } from '../../../src-shared/contract.ts';
 import { ContractClient } from '../client.ts';
 import { WithContextMenu } from './ContextMenu.tsx';
 import type { MenuAction } from './ContextMenu.tsx';
-import { renderWithServices } from '../test-render.tsx';
+import { flush, renderWithServices } from '../test-render.tsx';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root | null = null;
 afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-  document.body.innerHTML = '';
   delete window.mmry;
 });
 
@@ -29,7 +22,7 @@ function mount(actions: MenuAction[], answer: (name: string, args: unknown) => C
     call: async (name, args) => (calls.push({ name, args }), answer(name, args)),
     on: () => () => undefined,
   });
-  root = renderWithServices(
+  renderWithServices(
     <WithContextMenu actions={actions}>
       <button type="button">Snapshot of Monday</button>
     </WithContextMenu>,
@@ -45,7 +38,6 @@ function rightClick(el: Element) {
   });
 }
 
-const flush = () => act(async () => await new Promise((r) => setTimeout(r, 0)));
 
 describe('WithContextMenu', () => {
   it("shows the page's own menu in a browser, and runs the item picked there", async () => {

@@ -6,43 +6,22 @@
  */
 import { act } from 'react';
 import type { ReactNode } from 'react';
-import type { Root } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../../src-shared/contract.ts';
 import { createQueryClient } from '../api.tsx';
 import { ContractClient } from '../client.ts';
 import { JobDialog } from './Dialogs.tsx';
 import type { JobRequest } from './Dialogs.tsx';
 import { JobPlace } from './JobPlace.tsx';
-import { renderWithServices } from '../test-render.tsx';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-  document.body.innerHTML = '';
-});
+import { flush, renderWithServices, unmountAll, until } from '../test-render.tsx';
 
 const SNAPSHOT = 'ab'.repeat(32);
-const flush = () => act(async () => await new Promise((r) => setTimeout(r, 0)));
-/** Lets React and the query cache settle until `find` finds something (a query answers a few ticks later). */
-async function until<T>(find: () => T | null | undefined): Promise<T> {
-  for (let i = 0; i < 50; i++) {
-    const found = find();
-    if (found) return found;
-    await flush();
-  }
-  throw new Error('never appeared');
-}
-
 const queryClient = { current: createQueryClient() };
 function mount(ui: ReactNode, answer: (name: string, args: unknown) => CallOutcome) {
   queryClient.current = createQueryClient();
   const calls: { name: string; args: unknown }[] = [];
   const client = new ContractClient({ call: async (name, args) => (calls.push({ name, args }), answer(name, args)), on: () => () => undefined });
-  root = renderWithServices(ui, { client, queryClient: queryClient.current });
+  renderWithServices(ui, { client, queryClient: queryClient.current });
   return calls;
 }
 
@@ -141,9 +120,7 @@ describe('where a finished restore went', () => {
       await flush();
       expect(document.querySelector('[role="status"]')!.textContent).toMatch(/^(Path copied\.|The path is selected: press Ctrl\+C)/);
       expect(calls.map((c) => c.name)).toEqual(['app.info']);
-      act(() => root?.unmount());
-      root = null;
-      document.body.innerHTML = '';
+      unmountAll();
     }
   });
 });

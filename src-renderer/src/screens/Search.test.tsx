@@ -4,21 +4,11 @@
  * it shows how far the engine has got (search.status), then the results.
  */
 import { act } from 'react';
-import type { Root } from 'react-dom/client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CallResult } from '../../../src-shared/contract.ts';
 import { ContractClient } from '../client.ts';
 import { Search } from './Search.tsx';
 import { renderWithServices } from '../test-render.tsx';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root | undefined;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = undefined;
-  document.body.innerHTML = '';
-});
 
 async function until(test: () => boolean): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -41,7 +31,7 @@ describe('the Search screen', () => {
       },
       on: () => () => undefined,
     });
-    root = renderWithServices(<Search query="readme" setQuery={() => undefined} go={() => undefined} />, { client });
+    renderWithServices(<Search query="readme" setQuery={() => undefined} go={() => undefined} />, { client });
     const text = () => document.body.textContent ?? '';
     await until(() => text().includes('Building the search index: 2 of 9 snapshots read (1,200 folders, 230,000 paths so far)'));
     expect(document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow')).toBe('2');
