@@ -1,6 +1,7 @@
 /** Every backup, restore, export, unlock and lock, newest first. */
 import { errorText, useCall } from '../api.tsx';
 import { formatDate } from '../lib/format.ts';
+import { DataTable } from '../components/DataTable.tsx';
 
 export function Activity() {
   const log = useCall('activity.list', { limit: 500 });
@@ -12,31 +13,21 @@ export function Activity() {
       {log.error && <p className="form-error">{errorText(log.error)}</p>}
       {log.data && log.data.length === 0 && <p className="muted">Nothing has happened yet.</p>}
       {log.data && log.data.length > 0 && (
-        <table className="table" aria-label="Activity log">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">What</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Details</th>
+        <DataTable label="Activity log" columns={['When', 'What', 'Outcome', 'Details']}>
+          {log.data.map((a) => (
+            <tr key={a.id}>
+              <td>{formatDate(a.at)}</td>
+              <td className="cap">
+                {a.kind}
+                {a.project ? ` · ${a.project}` : ''}
+              </td>
+              <td>
+                <span className={`badge ${a.outcome}`}>{a.outcome}</span>
+              </td>
+              <td>{a.detail}</td>
             </tr>
-          </thead>
-          <tbody>
-            {log.data.map((a) => (
-              <tr key={a.id}>
-                <td>{formatDate(a.at)}</td>
-                <td className="cap">
-                  {a.kind}
-                  {a.project ? ` · ${a.project}` : ''}
-                </td>
-                <td>
-                  <span className={`badge ${a.outcome}`}>{a.outcome}</span>
-                </td>
-                <td>{a.detail}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </div>
   );

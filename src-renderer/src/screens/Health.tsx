@@ -15,6 +15,7 @@ import { formatDate, formatRelative, plural } from '../lib/format.ts';
 import { checkProgressText, nextVerifyText, projectLine, scope, verdict } from '../lib/health.ts';
 import { parentPath } from '../lib/tree-model.ts';
 import type { Route } from '../route.ts';
+import { DataTable } from '../components/DataTable.tsx';
 
 type Check = NonNullable<CallResult<'health.status'>['latest']>;
 type ProjectHealth = Check['report']['projects'][number];
@@ -132,57 +133,39 @@ function Findings({ check, go }: { check: Check; go: (r: Route) => void }) {
         </section>
       )}
       {r.projects.length > 0 && (
-        <table className="table" aria-label="Health by project">
-          <thead>
-            <tr>
-              <th scope="col">Project</th>
-              <th scope="col">Status</th>
-              <th scope="col">Details</th>
+        <DataTable label="Health by project" columns={['Project', 'Status', 'Details']}>
+          {r.projects.map((p) => (
+            <tr key={p.project}>
+              <td>
+                <button type="button" className="link" onClick={() => go({ name: 'project', project: p.project })}>
+                  {p.project}
+                </button>
+              </td>
+              <td>
+                <HealthBadge badge={p.lost > 0 ? 'damaged' : p.atRisk > 0 ? 'at-risk' : 'healthy'} />
+              </td>
+              <td>
+                {projectLine(p)}
+                {p.examples.length > 0 && <Examples project={p} go={go} />}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {r.projects.map((p) => (
-              <tr key={p.project}>
-                <td>
-                  <button type="button" className="link" onClick={() => go({ name: 'project', project: p.project })}>
-                    {p.project}
-                  </button>
-                </td>
-                <td>
-                  <HealthBadge badge={p.lost > 0 ? 'damaged' : p.atRisk > 0 ? 'at-risk' : 'healthy'} />
-                </td>
-                <td>
-                  {projectLine(p)}
-                  {p.examples.length > 0 && <Examples project={p} go={go} />}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
       {r.damage.length > 0 && (
-        <table className="table" aria-label="Damage found">
-          <thead>
-            <tr>
-              <th scope="col">Vault file</th>
-              <th scope="col">What is wrong</th>
-              <th scope="col">Repair</th>
+        <DataTable label="Damage found" columns={['Vault file', 'What is wrong', 'Repair']}>
+          {r.damage.map((d, i) => (
+            <tr key={`${d.where}:${i}`}>
+              <td>
+                <code className="path">{d.where}</code>
+              </td>
+              <td>{d.what}</td>
+              <td>
+                <span className={`badge ${d.repairable ? 'added' : 'removed'}`}>{d.repairable ? 'repairable' : 'not repairable'}</span>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {r.damage.map((d, i) => (
-              <tr key={`${d.where}:${i}`}>
-                <td>
-                  <code className="path">{d.where}</code>
-                </td>
-                <td>{d.what}</td>
-                <td>
-                  <span className={`badge ${d.repairable ? 'added' : 'removed'}`}>{d.repairable ? 'repairable' : 'not repairable'}</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </>
   );
@@ -264,26 +247,17 @@ function Schedule({ lastVerifiedAt }: { lastVerifiedAt: number | null }) {
 
 function History({ history }: { history: CallResult<'health.status'>['history'] }) {
   return (
-    <table className="table" aria-label="Recent checks">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Check</th>
-          <th scope="col">Result</th>
+    <DataTable label="Recent checks" columns={['When', 'Check', 'Result']}>
+      {history.map((h) => (
+        <tr key={h.id}>
+          <td>{formatDate(h.at)}</td>
+          <td>{h.kind === 'repair' ? 'Repair' : h.readData ? 'Full verify' : 'Quick verify'}</td>
+          <td>
+            <span className={`badge ${h.healthy ? 'done' : 'failed'}`}>{h.healthy ? 'healthy' : 'damage found'}</span>
+            {h.actions.length > 0 && <span className="muted"> · {h.actions.join('; ')}</span>}
+          </td>
         </tr>
-      </thead>
-      <tbody>
-        {history.map((h) => (
-          <tr key={h.id}>
-            <td>{formatDate(h.at)}</td>
-            <td>{h.kind === 'repair' ? 'Repair' : h.readData ? 'Full verify' : 'Quick verify'}</td>
-            <td>
-              <span className={`badge ${h.healthy ? 'done' : 'failed'}`}>{h.healthy ? 'healthy' : 'damage found'}</span>
-              {h.actions.length > 0 && <span className="muted"> · {h.actions.join('; ')}</span>}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }

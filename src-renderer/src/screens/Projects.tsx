@@ -8,6 +8,7 @@ import type { DropReport } from '../actions.ts';
 import { HealthBadge } from '../components/HealthBadge.tsx';
 import { formatBytes, formatDate, formatRelative, plural } from '../lib/format.ts';
 import type { Route } from '../route.ts';
+import { DataTable } from '../components/DataTable.tsx';
 
 interface ProjectsProps {
   go: (r: Route) => void;
@@ -125,50 +126,31 @@ export function Projects({ go, nativeDialogs, dropEnabled, dropReport, dismissDr
         </div>
       )}
       {projects.data && projects.data.length > 0 && (
-        <table className="table projects" aria-label="Projects">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Folder</th>
-              <th scope="col">Last snapshot</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col" className="num">
-                Snapshots
-              </th>
-              <th scope="col">Health</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+        <DataTable label="Projects" className="projects" columns={['Name', 'Folder', 'Last snapshot', { label: 'Size', num: true }, { label: 'Snapshots', num: true }, 'Health', { label: 'Actions', hidden: true }]}>
+          {projects.data.map((p) => (
+            <tr key={p.name}>
+              <td>
+                <button type="button" className="link" onClick={() => go({ name: 'project', project: p.name })}>
+                  {p.name}
+                </button>
+              </td>
+              <td>
+                <code className="path">{p.sourcePath}</code>
+              </td>
+              <td title={p.lastSnapshotAt ? formatDate(p.lastSnapshotAt) : ''}>{p.lastSnapshotAt ? formatRelative(p.lastSnapshotAt, Date.now()) : 'never'}</td>
+              <td className="num">{formatBytes(p.totalBytes)}</td>
+              <td className="num">{plural(p.snapshotCount, 'snapshot')}</td>
+              <td>
+                <HealthBadge badge={p.health} />
+              </td>
+              <td>
+                <button type="button" onClick={() => void add(p.sourcePath)} aria-label={`Back up now: ${p.name}`}>
+                  <RefreshCw size={14} aria-hidden /> Back up now
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {projects.data.map((p) => (
-              <tr key={p.name}>
-                <td>
-                  <button type="button" className="link" onClick={() => go({ name: 'project', project: p.name })}>
-                    {p.name}
-                  </button>
-                </td>
-                <td>
-                  <code className="path">{p.sourcePath}</code>
-                </td>
-                <td title={p.lastSnapshotAt ? formatDate(p.lastSnapshotAt) : ''}>{p.lastSnapshotAt ? formatRelative(p.lastSnapshotAt, Date.now()) : 'never'}</td>
-                <td className="num">{formatBytes(p.totalBytes)}</td>
-                <td className="num">{plural(p.snapshotCount, 'snapshot')}</td>
-                <td>
-                  <HealthBadge badge={p.health} />
-                </td>
-                <td>
-                  <button type="button" onClick={() => void add(p.sourcePath)} aria-label={`Back up now: ${p.name}`}>
-                    <RefreshCw size={14} aria-hidden /> Back up now
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       )}
     </div>
   );

@@ -9,6 +9,7 @@ import { errorText, useCall } from '../api.tsx';
 import { formatBytes, formatDate, plural } from '../lib/format.ts';
 import { choiceLabel, codecMix, growthSeries, percent, strategyLabel, typeLabel } from '../lib/stats.ts';
 import type { CodecShare, GrowthPoint } from '../lib/stats.ts';
+import { DataTable } from '../components/DataTable.tsx';
 
 export function Statistics() {
   const stats = useCall('vault.stats', {});
@@ -65,48 +66,29 @@ export function Statistics() {
         {s.learned.length === 0 ? (
           <p className="muted">Nothing yet.</p>
         ) : (
-          <table className="table" aria-label="Compression per file type">
-            <thead>
-              <tr>
-                <th scope="col">File type</th>
-                <th scope="col" className="num">
-                  Chunks
-                </th>
-                <th scope="col">Next chunk</th>
-                <th scope="col">Tried</th>
-                <th scope="col" className="num">
-                  In
-                </th>
-                <th scope="col" className="num">
-                  Out
-                </th>
-                <th scope="col">Size after</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.learned.slice(0, 50).map((t) => {
-                const r = t.bytesIn > 0 ? t.bytesOut / t.bytesIn : 1;
-                return (
-                  <tr key={t.typeKey}>
-                    <td>
-                      <span title={t.typeKey}>{typeLabel(t.typeKey)}</span>
-                    </td>
-                    <td className="num">{t.samples.toLocaleString('en')}</td>
-                    <td>{choiceLabel(t.choice)}</td>
-                    <td className="muted small">{tried.get(t.typeKey) ?? ''}</td>
-                    <td className="num">{formatBytes(t.bytesIn)}</td>
-                    <td className="num">{formatBytes(t.bytesOut)}</td>
-                    <td>
-                      <span className="ratio" aria-hidden>
-                        <span style={{ width: `${Math.min(100, r * 100)}%` }} />
-                      </span>{' '}
-                      {percent(t.bytesOut, t.bytesIn)}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <DataTable label="Compression per file type" columns={['File type', { label: 'Chunks', num: true }, 'Next chunk', 'Tried', { label: 'In', num: true }, { label: 'Out', num: true }, 'Size after']}>
+            {s.learned.slice(0, 50).map((t) => {
+              const r = t.bytesIn > 0 ? t.bytesOut / t.bytesIn : 1;
+              return (
+                <tr key={t.typeKey}>
+                  <td>
+                    <span title={t.typeKey}>{typeLabel(t.typeKey)}</span>
+                  </td>
+                  <td className="num">{t.samples.toLocaleString('en')}</td>
+                  <td>{choiceLabel(t.choice)}</td>
+                  <td className="muted small">{tried.get(t.typeKey) ?? ''}</td>
+                  <td className="num">{formatBytes(t.bytesIn)}</td>
+                  <td className="num">{formatBytes(t.bytesOut)}</td>
+                  <td>
+                    <span className="ratio" aria-hidden>
+                      <span style={{ width: `${Math.min(100, r * 100)}%` }} />
+                    </span>{' '}
+                    {percent(t.bytesOut, t.bytesIn)}
+                  </td>
+                </tr>
+              );
+            })}
+          </DataTable>
         )}
       </section>
     </div>
@@ -180,28 +162,15 @@ function GrowthChart({ points }: { points: GrowthPoint[] }) {
       </svg>
       <details className="chart-table">
         <summary>Growth as a table</summary>
-        <table className="table" aria-label="Growth after each snapshot">
-          <thead>
-            <tr>
-              <th scope="col">Snapshot taken</th>
-              <th scope="col" className="num">
-                As full copies
-              </th>
-              <th scope="col" className="num">
-                Stored
-              </th>
+        <DataTable label="Growth after each snapshot" columns={['Snapshot taken', { label: 'As full copies', num: true }, { label: 'Stored', num: true }]}>
+          {points.map((p, i) => (
+            <tr key={i}>
+              <td>{formatDate(p.at)}</td>
+              <td className="num">{formatBytes(p.originalBytes)}</td>
+              <td className="num">{formatBytes(p.storedBytes)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {points.map((p, i) => (
-              <tr key={i}>
-                <td>{formatDate(p.at)}</td>
-                <td className="num">{formatBytes(p.originalBytes)}</td>
-                <td className="num">{formatBytes(p.storedBytes)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </DataTable>
       </details>
     </>
   );
