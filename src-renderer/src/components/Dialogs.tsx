@@ -136,6 +136,15 @@ function JobForm({ request, onClose, nativeDialogs, originalFolder }: { request:
           Files in {originalFolder} that differ from this snapshot are replaced, and what they hold now is lost unless a newer snapshot keeps it.
         </p>
       )}
+      <DialogFooter error={error} submit={restoring ? 'Restore' : 'Export'} disabled={!destination} />
+    </form>
+  );
+}
+
+/** The end of a dialog's form: its error, if any, then Cancel and the submit button. */
+export function DialogFooter({ error, submit, disabled }: { error: string | null; submit: string; disabled: boolean }) {
+  return (
+    <>
       {error && (
         <p className="form-error" role="alert">
           {error}
@@ -145,11 +154,11 @@ function JobForm({ request, onClose, nativeDialogs, originalFolder }: { request:
         <Dialog.Close asChild>
           <button type="button">Cancel</button>
         </Dialog.Close>
-        <button type="submit" className="primary" disabled={!destination}>
-          {restoring ? 'Restore' : 'Export'}
+        <button type="submit" className="primary" disabled={disabled}>
+          {submit}
         </button>
       </div>
-    </form>
+    </>
   );
 }
 

@@ -7,6 +7,7 @@ import type { CallResult } from '../../../src-shared/contract.ts';
 import { errorText, useClient } from '../api.tsx';
 import { formatDate } from '../lib/format.ts';
 import { formatTags, parseTags } from '../lib/labels.ts';
+import { DialogFooter } from './Dialogs.tsx';
 
 type Snapshot = CallResult<'snapshots.list'>[number];
 
@@ -55,19 +56,7 @@ function LabelsForm({ snapshot, onClose }: { snapshot: Snapshot; onClose: () => 
       <p id={`${tagsId}-hint`} className={parsed.problem ? 'field-error' : 'hint'}>
         {parsed.problem ?? 'Separate tags with commas.'}
       </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-buttons">
-        <Dialog.Close asChild>
-          <button type="button">Cancel</button>
-        </Dialog.Close>
-        <button type="submit" className="primary" disabled={parsed.problem !== null}>
-          Save
-        </button>
-      </div>
+      <DialogFooter error={error} submit="Save" disabled={parsed.problem !== null} />
     </form>
   );
 }
