@@ -13,9 +13,9 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, ftr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { captureScreen, openUnlocked, repoRoot, resultsDir } from './harness.ts';
-import type { AxeFinding, Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { captureScreen, closeApp, openUnlocked, repoRoot, resultsDir } from './harness.ts';
+import type { AxeFinding, OpenApp } from './harness.ts';
 
 const PASSWORD = 'backup flow password';
 
@@ -24,9 +24,7 @@ describe('backups on the Projects screen, in Chromium', () => {
   const vault = join(root, 'vault');
   const withPipe = join(root, 'inbox');
   const huge = join(root, 'disk-images');
-  let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: OpenApp | undefined;
   let page: Page;
   const axeFindings: AxeFinding[] = [];
 
@@ -53,12 +51,10 @@ describe('backups on the Projects screen, in Chromium', () => {
     const init = spawnSync(process.execPath, [join(repoRoot, 'bin/mmry.js'), 'init', vault], { env: { ...process.env, MMRY_PASSWORD: PASSWORD }, encoding: 'utf8' });
     if (init.status !== 0) throw new Error(`mmry init exited with ${init.status}: ${init.stderr}`);
     // Its own settings (no scheduled verify), so the only jobs are the ones this test starts.
-    ({ served, browser, context, page } = await openUnlocked(vault, PASSWORD, join(root, 'config'), { width: 1280, height: 820 }));
+    ({ page } = app = await openUnlocked(vault, PASSWORD, join(root, 'config'), { width: 1280, height: 820 }));
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.stop();
+    await closeApp(app);
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -100,7 +100,7 @@ export async function captureScreen(page: Page, name: string, findings: AxeFindi
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-export interface UnlockedApp {
+export interface OpenApp {
   served: Served;
   browser: Browser;
   context: BrowserContext;
@@ -108,22 +108,40 @@ export interface UnlockedApp {
 }
 
 /**
+ * Starts `mmry serve` with `serveArgs` (and `env`), and opens its page in a
+ * fresh Chromium context (light scheme, axe-core loaded; bypassCSP only lets
+ * the test inject axe, the app's own CSP stays as shipped).
+ */
+export async function openApp(serveArgs: string[], env: NodeJS.ProcessEnv, context: { viewport: { width: number; height: number }; permissions?: string[] }): Promise<OpenApp> {
+  const served = await startServe(serveArgs, env);
+  const browser = await launchChromium();
+  const ctx = await browser.newContext({ ...context, colorScheme: 'light', bypassCSP: true });
+  const page = await ctx.newPage();
+  await page.goto(served.url);
+  await page.addScriptTag({ content: AXE_SOURCE });
+  return { served, browser, context: ctx, page };
+}
+
+/** Closes what `openApp` opened, whatever part of it was opened. */
+export async function closeApp(app: Partial<OpenApp> | undefined): Promise<void> {
+  await app?.context?.close();
+  await app?.browser?.close();
+  await app?.served?.stop();
+}
+
+/**
  * Serves an existing vault (its settings in `configDir`, scheduled verify
  * off so no job starts by itself), opens it in a fresh Chromium page with
  * axe-core loaded, and unlocks it with `password`.
  */
-export async function openUnlocked(vault: string, password: string, configDir: string, viewport: { width: number; height: number }): Promise<UnlockedApp> {
+export async function openUnlocked(vault: string, password: string, configDir: string, viewport: { width: number; height: number }): Promise<OpenApp> {
   mkdirSync(join(configDir, 'MMRY Vault'), { recursive: true });
   writeFileSync(join(configDir, 'MMRY Vault', 'settings.json'), JSON.stringify({ preferences: { verifyEveryDays: 0 } }));
-  const served = await startServe(['--vault', vault], { XDG_CONFIG_HOME: configDir });
-  const browser = await launchChromium();
-  const context = await browser.newContext({ viewport, colorScheme: 'light', bypassCSP: true });
-  const page = await context.newPage();
-  await page.goto(served.url);
-  await page.addScriptTag({ content: AXE_SOURCE });
+  const app = await openApp(['--vault', vault], { XDG_CONFIG_HOME: configDir }, { viewport });
+  const { page } = app;
   await page.getByRole('heading', { name: 'Unlock your vault', exact: true }).waitFor();
   await page.getByLabel('Vault password').fill(password);
   await page.getByRole('button', { name: 'Unlock', exact: true }).click();
   await page.getByRole('heading', { name: 'Projects', exact: true }).waitFor();
-  return { served, browser, context, page };
+  return app;
 }

@@ -14,9 +14,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { captureScreen, openUnlocked, repoRoot, resultsDir } from './harness.ts';
-import type { AxeFinding, Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { captureScreen, closeApp, openUnlocked, repoRoot, resultsDir } from './harness.ts';
+import type { AxeFinding, OpenApp } from './harness.ts';
 
 const PASSWORD = 'health flow password';
 const CHAPTER_1 = '# Chapter one\n\nIt was a dark and stormy night.\n';
@@ -31,9 +31,7 @@ describe('health, notes and file history in the desktop UI, in Chromium', () => 
   const root = mkdtempSync(join(tmpdir(), 'mmry-e2e-health-'));
   const source = join(root, 'essay');
   const vault = join(root, 'vault');
-  let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: OpenApp | undefined;
   let page: Page;
   let packPath: string;
   let packBefore: Buffer;
@@ -56,12 +54,10 @@ describe('health, notes and file history in the desktop UI, in Chromium', () => 
     mmry(['backup', vault, source]);
     // Its own settings and data folder, so nothing here depends on (or changes) the machine's;
     // no scheduled verify, so every check below is one this test starts.
-    ({ served, browser, context, page } = await openUnlocked(vault, PASSWORD, join(root, 'config'), { width: 1280, height: 860 }));
+    ({ page } = app = await openUnlocked(vault, PASSWORD, join(root, 'config'), { width: 1280, height: 860 }));
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.stop();
+    await closeApp(app);
     rmSync(root, { recursive: true, force: true });
   });
 

@@ -12,9 +12,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { AXE_SOURCE, captureScreen, launchChromium, startServe } from './harness.ts';
-import type { AxeFinding, Served } from './harness.ts';
+import type { Page } from 'playwright-core';
+import { AXE_SOURCE, captureScreen, closeApp, openApp } from './harness.ts';
+import type { AxeFinding, OpenApp } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -23,9 +23,7 @@ describe('settings, vault location and auto-lock over mmry serve, in Chromium', 
   const dataDir = join(root, 'data');
   const drive = join(root, 'usb');
   const vaultOnDrive = join(drive, 'vault');
-  let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: OpenApp | undefined;
   let page: Page;
   const axeFindings: AxeFinding[] = [];
 
@@ -43,17 +41,10 @@ describe('settings, vault location and auto-lock over mmry serve, in Chromium', 
     mkdirSync(drive, { recursive: true });
     mkdirSync(join(root, 'documents'));
     writeFileSync(join(root, 'documents', 'thesis.txt'), 'not a vault');
-    served = await startServe(['--data-dir', dataDir], { MMRY_TEST_MINUTE_MS: '1000' });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1200, height: 900 }, colorScheme: 'light', bypassCSP: true });
-    page = await context.newPage();
-    await page.goto(served.url);
-    await page.addScriptTag({ content: AXE_SOURCE });
+    ({ page } = app = await openApp(['--data-dir', dataDir], { MMRY_TEST_MINUTE_MS: '1000' }, { viewport: { width: 1200, height: 900 } }));
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.stop();
+    await closeApp(app);
     rmSync(root, { recursive: true, force: true });
   });
 

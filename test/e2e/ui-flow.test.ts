@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makeUnwritable } from '../../src-main/ipc/testing/unwritable.ts';
-import { AXE_SOURCE, captureScreen, launchChromium, resultsDir, startServe } from './harness.ts';
-import type { AxeFinding, Served } from './harness.ts';
+import { captureScreen, closeApp, openApp, resultsDir } from './harness.ts';
+import type { AxeFinding, OpenApp } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const README = '# My project\n\nKept safe by MMRY Vault.\n';
@@ -37,9 +37,7 @@ function filesUnder(dir: string): string[] {
 describe('the desktop UI over mmry serve, in Chromium', () => {
   const root = mkdtempSync(join(tmpdir(), 'mmry-e2e-ui-'));
   const source = join(root, 'my-project');
-  let served: Served;
-  let browser: Browser;
-  let context: BrowserContext;
+  let app: OpenApp | undefined;
   let page: Page;
   const axeFindings: AxeFinding[] = [];
 
@@ -60,18 +58,10 @@ describe('the desktop UI over mmry serve, in Chromium', () => {
       writeFileSync(note, `Note ${i}\n`.repeat(50));
       utimesSync(note, noteMtime(i), noteMtime(i));
     }
-    served = await startServe(['--vault', join(root, 'vault')]);
-    browser = await launchChromium();
-    // bypassCSP lets the test inject axe-core; the app's own CSP stays as shipped.
-    context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'light', bypassCSP: true, permissions: ['clipboard-read', 'clipboard-write'] });
-    page = await context.newPage();
-    await page.goto(served.url);
-    await page.addScriptTag({ content: AXE_SOURCE });
+    ({ page } = app = await openApp(['--vault', join(root, 'vault')], {}, { viewport: { width: 1280, height: 820 }, permissions: ['clipboard-read', 'clipboard-write'] }));
   });
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await served?.stop();
+    await closeApp(app);
     rmSync(root, { recursive: true, force: true });
   });
 
