@@ -10,6 +10,7 @@ import type { FormEvent } from 'react';
 import type { CallArgs } from '../../../src-shared/contract.ts';
 import { errorText, useClient } from '../api.tsx';
 import { useJobs } from '../actions.ts';
+import { FormError } from './FormError.tsx';
 
 export interface JobRequest {
   kind: 'restore' | 'export';
@@ -145,11 +146,7 @@ function JobForm({ request, onClose, nativeDialogs, originalFolder }: { request:
 export function DialogFooter({ error, submit, disabled }: { error: string | null; submit: string; disabled: boolean }) {
   return (
     <>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <div className="dialog-buttons">
         <Dialog.Close asChild>
           <button type="button">Cancel</button>

@@ -16,6 +16,7 @@ import type { EventPayload } from '../../../src-shared/contract.ts';
 import { errorText, useCall, useClient } from '../api.tsx';
 import { passwordStrength } from '../lib/password.ts';
 import './access.css';
+import { FormError } from '../components/FormError.tsx';
 
 type LockReason = EventPayload<'vault.locked'>['reason'];
 
@@ -111,11 +112,7 @@ function VaultLocation({ path, newVault }: { path: string; newVault: boolean }) 
           </div>
         </form>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </div>
   );
 }
@@ -214,11 +211,7 @@ export function FirstRun({ path }: { path: string }) {
             <input id={ids.ack} type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />I understand that a lost password means lost data.
           </label>
           <RememberChoice checked={remember} onChange={setRemember} />
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           <button type="submit" className="primary" disabled={!ready}>
             {busy ? 'Creating…' : 'Create vault'}
           </button>
@@ -309,11 +302,7 @@ export function Unlock({ path, lockedBy }: { path: string; lockedBy?: LockReason
           <label htmlFor={id}>Vault password</label>
           <input id={id} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={error !== null} autoFocus />
           {!keychain.data?.remembered && <RememberChoice checked={remember} onChange={setRemember} />}
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           <button type="submit" className={keychain.data?.remembered ? '' : 'primary'} disabled={!password || busy}>
             {busy ? 'Unlocking…' : 'Unlock'}
           </button>

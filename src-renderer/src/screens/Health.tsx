@@ -16,6 +16,7 @@ import { checkProgressText, nextVerifyText, projectLine, scope, verdict } from '
 import { parentPath } from '../lib/tree-model.ts';
 import type { Route } from '../route.ts';
 import { DataTable } from '../components/DataTable.tsx';
+import { FormError } from '../components/FormError.tsx';
 
 type Check = NonNullable<CallResult<'health.status'>['latest']>;
 type ProjectHealth = Check['report']['projects'][number];
@@ -55,11 +56,7 @@ export function Health({ go }: { go: (r: Route) => void }) {
           <Wrench size={16} aria-hidden /> Repair
         </button>
       </header>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {running && (
         <div className="card running-check" role="status" aria-label="Running check">
           <strong>{running.title}</strong>
@@ -236,11 +233,7 @@ function Schedule({ lastVerifiedAt }: { lastVerifiedAt: number | null }) {
         </select>
       </div>
       <p className="hint">{nextVerifyText(unverifiedSince, every, Date.now()) ?? 'No verify runs on its own; run one above from time to time.'} A scheduled verify is a quick one, while the vault is unlocked.</p>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </section>
   );
 }

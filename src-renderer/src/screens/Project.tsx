@@ -18,6 +18,7 @@ import { formatBytes, formatDate, formatDelta, plural } from '../lib/format.ts';
 import { tagsIn } from '../lib/labels.ts';
 import type { Entry } from '../lib/tree-model.ts';
 import type { Route } from '../route.ts';
+import { FormError } from '../components/FormError.tsx';
 
 type ProjectRoute = Extract<Route, { name: 'project' }>;
 
@@ -85,11 +86,7 @@ export function Project({ route, go, nativeDialogs }: { route: ProjectRoute; go:
           <RefreshCw size={16} aria-hidden /> Back up now
         </button>
       </header>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {snapshots.error && <p className="form-error">{errorText(snapshots.error)}</p>}
       <div className="project-body">
         <nav className="timeline" aria-label="Snapshots">

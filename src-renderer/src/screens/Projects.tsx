@@ -9,6 +9,7 @@ import { HealthBadge } from '../components/HealthBadge.tsx';
 import { formatBytes, formatDate, formatRelative, plural } from '../lib/format.ts';
 import type { Route } from '../route.ts';
 import { DataTable } from '../components/DataTable.tsx';
+import { FormError } from '../components/FormError.tsx';
 
 interface ProjectsProps {
   go: (r: Route) => void;
@@ -112,11 +113,7 @@ export function Projects({ go, nativeDialogs, dropEnabled, dropReport, dismissDr
           )}
         </section>
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {projects.isPending && <p className="muted">Loading projects…</p>}
       {projects.error && <p className="form-error">{errorText(projects.error)}</p>}
       {projects.data && projects.data.length === 0 && (
