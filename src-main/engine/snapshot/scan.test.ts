@@ -242,6 +242,16 @@ describe('countSource', () => {
     expect(await countSource(await createScanContext(dir), { cancelled: false })).toEqual({ files: 5, bytes: 1005 + 11 * 3 });
   });
 
+  it('counts the folders prescan listed from those listings, without listing them again', async () => {
+    await mkdir(path.join(dir, 'a'), { recursive: true });
+    await writeFile(path.join(dir, 'a', 'f'), '123');
+    await writeFile(path.join(dir, 'g'), '45');
+    const ctx = await createScanContext(dir);
+    await prescan(ctx, { cancelled: false });
+    await rm(path.join(dir, 'a'), { recursive: true }); // gone from disk, still in the listings ahead
+    expect(await countSource(ctx, { cancelled: false })).toEqual({ files: 2, bytes: 5 });
+  });
+
   it('gives up when cancelled or on a slow file system', async () => {
     await writeFile(path.join(dir, 'f'), 'x');
     expect(await countSource(await createScanContext(dir), { cancelled: true })).toBeNull();
