@@ -44,10 +44,12 @@ beforeAll(async () => {
   vaultDir = join(await scratch('vault'), 'v');
   src = join(await scratch('src'), 'src');
   await mkdir(join(src, 'docs'), { recursive: true });
+  // Four file types, so each lands in a bundle of its own (small chunks are bundled by type,
+  // and damage to a bundle fails every file in it).
   await writeFile(join(src, 'victim.bin'), noise('victim', 400_000)); // ~20 chunks
   await writeFile(join(src, 'small.txt'), 'a small file stored as one blob\n');
-  await writeFile(join(src, 'other.bin'), noise('other', 300_000));
-  await writeFile(join(src, 'docs', 'readme.txt'), prose(5, 60_000));
+  await writeFile(join(src, 'other.dat'), noise('other', 300_000));
+  await writeFile(join(src, 'docs', 'readme.md'), prose(5, 60_000));
   const vault = await Vault.create(vaultDir, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
   try {
     snapshotId = (await backup(vault, src)).snapshotId;
@@ -71,9 +73,9 @@ describe('a damaged blob in a pack', () => {
       for (const p of r.problems) expect(p.message).toMatch(/damaged|authentication/i);
       expect(r.files).toBe(2);
       const restored = await readTree(target);
-      expect([...restored.keys()].sort()).toEqual(['docs', 'docs/readme.txt', 'other.bin']);
-      expect(restored.get('other.bin')!.sha256).toBe(sha256(await readFile(join(src, 'other.bin'))));
-      expect(restored.get('docs/readme.txt')!.sha256).toBe(sha256(await readFile(join(src, 'docs', 'readme.txt'))));
+      expect([...restored.keys()].sort()).toEqual(['docs', 'docs/readme.md', 'other.dat']);
+      expect(restored.get('other.dat')!.sha256).toBe(sha256(await readFile(join(src, 'other.dat'))));
+      expect(restored.get('docs/readme.md')!.sha256).toBe(sha256(await readFile(join(src, 'docs', 'readme.md'))));
       expect(await partialsUnder(target)).toEqual([]);
       expect(await readdir(target)).not.toContain('victim.bin');
     } finally {
@@ -92,7 +94,7 @@ describe('a damaged blob in a pack', () => {
     expect(res.stderr).toContain('small.txt');
     expect(lines.at(-1)).toMatch(/^mmry: 2 entries were not restored/);
     expect(res.stderr).not.toMatch(/^\s+at /m);
-    expect(await readFile(join(target, 'other.bin'))).toEqual(await readFile(join(src, 'other.bin')));
+    expect(await readFile(join(target, 'other.dat'))).toEqual(await readFile(join(src, 'other.dat')));
     expect(await partialsUnder(target)).toEqual([]);
   });
 

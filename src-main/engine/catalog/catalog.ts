@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3-multiple-ciphers';
 import { VaultError } from '../errors.ts';
-import type { BlobKind } from '../packs/seal.ts';
+import { BlobKind } from '../packs/seal.ts';
 import { BlobIdSet } from './blob-id-set.ts';
 import { sqliteError } from './sqlite-errors.ts';
 
@@ -16,6 +16,21 @@ export interface BlobLocation {
   /** Plaintext length before compression. */
   rawLength: number;
   kind: BlobKind;
+  /**
+   * Set for a chunk stored inside a bundle (packs/bundle.ts): the location
+   * above is then the bundle's, and the chunk is the slice
+   * [innerOffset, innerOffset + length) of the bundle's plaintext. The
+   * bundle is opened under `bundleId` (its AEAD binds that id, so a caller
+   * that ignores this field gets an authentication failure, never wrong bytes).
+   */
+  member?: { bundleId: Buffer; innerOffset: number; length: number };
+}
+
+export interface NewMember {
+  id: Uint8Array;
+  bundleId: Uint8Array;
+  innerOffset: number;
+  length: number;
 }
 
 export interface NewPack {
@@ -174,8 +189,15 @@ function prepareStatements(db: Database.Database) {
     getBlob: db.prepare<[Buffer], BlobDbRow>(
       'SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE b.id = ?',
     ),
-    countBlobs: db.prepare<[], number>('SELECT count(*) FROM blobs').pluck(),
-    blobIds: db.prepare<[], Buffer>('SELECT id FROM blobs ORDER BY id').pluck(),
+    getMember: db.prepare<[Buffer], BlobDbRow & { bundle_id: Buffer; inner_offset: number; member_length: number }>(
+      `SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind, m.bundle_id, m.inner_offset, m.length AS member_length
+       FROM bundle_members m JOIN blobs b ON b.id = m.bundle_id JOIN packs p ON p.seq = b.pack_seq WHERE m.id = ?`,
+    ),
+    membersOf: db.prepare<[Buffer], { id: Buffer; inner_offset: number; length: number }>('SELECT id, inner_offset, length FROM bundle_members WHERE bundle_id = ? ORDER BY inner_offset'),
+    insertMember: db.prepare<[Buffer, Buffer, number, number]>('INSERT OR IGNORE INTO bundle_members (id, bundle_id, inner_offset, length) VALUES (?, ?, ?, ?)'),
+    // Members count as stored blobs for dedup; an id in both tables is counted once.
+    countBlobs: db.prepare<[], number>('SELECT (SELECT count(*) FROM blobs) + (SELECT count(*) FROM bundle_members)').pluck(),
+    blobIds: db.prepare<[], Buffer>('SELECT id FROM blobs UNION SELECT id FROM bundle_members ORDER BY id').pluck(),
     blobsInPack: db.prepare<[string], { id: Buffer; kind: number; pack_offset: number; length: number; raw_length: number }>(
       'SELECT b.id, b.kind, b.pack_offset, b.length, b.raw_length FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE p.id = ? ORDER BY b.pack_offset',
     ),
@@ -255,10 +277,26 @@ export class Catalog {
     return this.#guard(() => this.#sql.hasBlob.get(asBuffer(id)) !== undefined);
   }
 
+  /** Where a blob is; for a chunk inside a bundle, the bundle's place plus `member` (see BlobLocation). */
   getBlob(id: Uint8Array): BlobLocation | undefined {
-    const row = this.#guard(() => this.#sql.getBlob.get(asBuffer(id)));
-    if (!row) return undefined;
-    return { packId: row.pack_id, offset: row.pack_offset, length: row.length, rawLength: row.raw_length, kind: row.kind as BlobKind };
+    const key = asBuffer(id);
+    const row = this.#guard(() => this.#sql.getBlob.get(key));
+    if (row) return { packId: row.pack_id, offset: row.pack_offset, length: row.length, rawLength: row.raw_length, kind: row.kind as BlobKind };
+    const m = this.#guard(() => this.#sql.getMember.get(key));
+    if (!m || m.kind !== BlobKind.bundle) return undefined;
+    return {
+      packId: m.pack_id,
+      offset: m.pack_offset,
+      length: m.length,
+      rawLength: m.raw_length,
+      kind: BlobKind.chunk,
+      member: { bundleId: m.bundle_id, innerOffset: m.inner_offset, length: m.member_length },
+    };
+  }
+
+  /** The members the catalog lists for a bundle, in offset order ([] for any other blob). */
+  bundleMembers(bundleId: Uint8Array): { id: Buffer; innerOffset: number; length: number }[] {
+    return this.#guard(() => this.#sql.membersOf.all(asBuffer(bundleId))).map((r) => ({ id: r.id, innerOffset: r.inner_offset, length: r.length }));
   }
 
   /** Every stored blob id, sorted, in one compact set (see BlobIdSet). */
@@ -282,13 +320,27 @@ export class Catalog {
     yield* this.#sql.blobIds.iterate();
   }
 
-  /** Records a sealed, durable pack and its blobs in one transaction. */
-  addPack(pack: NewPack, blobs: readonly NewBlob[]): void {
+  /** Records a sealed, durable pack, its blobs and the members of its bundles in one transaction. */
+  addPack(pack: NewPack, blobs: readonly NewBlob[], members: readonly NewMember[] = []): void {
     if (!PACK_ID.test(pack.id)) throw new VaultError('internal', `Not a pack id: ${pack.id}`);
     this.transaction(() => {
       const { lastInsertRowid: seq } = this.#sql.insertPack.run(pack.id, pack.size, blobs.length, pack.createdAt ?? Date.now());
       for (const b of blobs) this.#sql.insertBlob.run(asBuffer(b.id), b.kind, seq, b.offset, b.length, b.rawLength);
+      this.#insertMembers(members);
     });
+  }
+
+  /** Members of bundles already in the catalog (a rebuild that read them from their bundles). */
+  addMembers(members: readonly NewMember[]): void {
+    this.transaction(() => this.#insertMembers(members));
+  }
+
+  #insertMembers(members: readonly NewMember[]): void {
+    // A member already stored as a blob of its own (or in another bundle) keeps that first place.
+    for (const m of members) {
+      const id = asBuffer(m.id);
+      if (this.#sql.hasBlob.get(id) === undefined) this.#sql.insertMember.run(id, asBuffer(m.bundleId), m.innerOffset, m.length);
+    }
   }
 
   listPacks(): PackRow[] {

@@ -32,7 +32,7 @@ import type { Migration } from './migrations/index.ts';
 import { sqliteError } from './sqlite-errors.ts';
 
 export { Catalog } from './catalog.ts';
-export type { ActivityRow, BlobLocation, CatalogStats, HealthCheckRow, NewBlob, NewPack, PackRow, Project, SnapshotRow, StrategyStats } from './catalog.ts';
+export type { ActivityRow, BlobLocation, CatalogStats, HealthCheckRow, NewBlob, NewMember, NewPack, PackRow, Project, SnapshotRow, StrategyStats } from './catalog.ts';
 export { BlobIdSet } from './blob-id-set.ts';
 
 export const CATALOG_FILE = 'catalog.db';
@@ -69,7 +69,10 @@ export function loadCatalogDriver(): void {
  * open makes any that is missing, so a catalog rebuilt from a checkpoint has
  * them again. Keep in step with the migrations that created them (0001).
  */
-const REBUILDABLE_INDEXES: readonly { name: string; sql: string }[] = [{ name: 'blobs_by_pack', sql: 'CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack_seq)' }];
+const REBUILDABLE_INDEXES: readonly { name: string; sql: string }[] = [
+  { name: 'blobs_by_pack', sql: 'CREATE INDEX IF NOT EXISTS blobs_by_pack ON blobs(pack_seq)' },
+  { name: 'bundle_members_by_bundle', sql: 'CREATE INDEX IF NOT EXISTS bundle_members_by_bundle ON bundle_members(bundle_id)' },
+];
 
 /** Rewrites the catalog copy at `path` without the rebuildable indexes (see REBUILDABLE_INDEXES). */
 function compactCopy(path: string, catalogKey: Buffer): void {

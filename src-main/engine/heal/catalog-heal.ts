@@ -7,7 +7,8 @@
  *      consistent copy written after every committed backup) when it passes
  *      SQLite's check, otherwise from an empty catalog;
  *   2. enter every pack on disk that the catalog does not know, from the
- *      pack's own header;
+ *      pack's own header (and the members of its bundles, from each
+ *      bundle's own table);
  *   3. add every snapshot whose manifest blob is in a pack but not in the
  *      catalog.
  * The new catalog is built under a temporary name and renamed into place;
@@ -23,6 +24,7 @@ import { VaultError, fromSystemError } from '../errors.ts';
 import { errnoCode, fsyncDir, randomSuffix } from '../fsutil/index.ts';
 import type { VaultKeys } from '../keys/index.ts';
 import { listPacks, readBlobBytes, readPackIndex } from '../packs/index.ts';
+import { bundleMembersIn } from './adopt.ts';
 import type { PackEntry } from '../packs/index.ts';
 import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeManifest } from '../snapshot/index.ts';
@@ -129,7 +131,8 @@ export async function reconcile(vaultDir: string, keys: VaultKeys, catalog: Cata
       continue;
     }
     if (!known.has(pack.packId)) {
-      catalog.addPack({ id: pack.packId, size: pack.size }, entries.map((e) => ({ id: e.id, kind: e.kind, offset: e.offset, length: e.length, rawLength: e.rawLength })));
+      const members = await bundleMembersIn(pack.path, keys.blobKey, entries);
+      catalog.addPack({ id: pack.packId, size: pack.size }, entries.map((e) => ({ id: e.id, kind: e.kind, offset: e.offset, length: e.length, rawLength: e.rawLength })), members);
       packsAdded++;
     }
     for (const e of entries) if (e.kind === BlobKind.snapshot) manifests.push({ path: pack.path, entry: e });

@@ -119,9 +119,12 @@ async function readTree(target: HealTarget, id: Uint8Array, place: { rawLength: 
   }
 }
 
-/** Every file (or folder listing) in every snapshot that needs one of `lost`. */
-export async function affectedFiles(target: HealTarget, lost: ReadonlySet<string>): Promise<AffectedFile[]> {
+/** Every file (or folder listing) in every snapshot that needs one of `lost` (hex ids of sealed blobs). */
+export async function affectedFiles(target: HealTarget, lostSealed: ReadonlySet<string>): Promise<AffectedFile[]> {
   const catalog = target.catalog!;
+  // A lost bundle loses every chunk inside it.
+  const lost = new Set(lostSealed);
+  for (const key of lostSealed) for (const m of catalog.bundleMembers(Buffer.from(key, 'hex'))) lost.add(m.id.toString('hex'));
   const projects = new Map(catalog.listProjects().map((p) => [p.id, p.name]));
   const out: AffectedFile[] = [];
   const cache = new Map<string, TreeEntry[] | null>();

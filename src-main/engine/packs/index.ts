@@ -12,6 +12,8 @@
  * - **Pack header**: the list of entries {id, kind, offset, length, raw
  *   length}, sealed under the blob key with the pack id as associated data.
  *   Packs describe themselves: the catalog can be rebuilt from them alone.
+ * - **Bundle**: a blob of kind `bundle` holding many small file contents,
+ *   compressed together, with a table of their ids (`bundle.ts`).
  * - **Partial**: `packs/tmp-<random>.partial`, a pack being written.
  *
  * Invariants
@@ -23,6 +25,8 @@
  *   entry is trusted, a blob by `openBlob` with the id the caller asked for.
  *   Damage reads as VaultError('damaged-data') naming the pack.
  */
+export { bundleTableBytes, BUNDLE_TRAILER_BYTES, readBundleTable, writeBundleTable } from './bundle.ts';
+export type { BundleMember } from './bundle.ts';
 export { BLOB_ID_BYTES, BlobKind, openBlob, SEAL_OVERHEAD, sealBlob } from './seal.ts';
 export type { OpenedBlob } from './seal.ts';
 export { ENTRY_BYTES, PACK_VERSION, PREAMBLE_BYTES, TRAILER_BYTES } from './format.ts';

@@ -19,8 +19,11 @@ import { VaultError } from '../errors.ts';
 export const BLOB_ID_BYTES = 32;
 export const SEAL_OVERHEAD = 12 + 1 + 16;
 
-/** What a blob holds. Stored in the pack header and bound into the AEAD. */
-export const BlobKind = { chunk: 0, tree: 1, snapshot: 2, meta: 3 } as const;
+/**
+ * What a blob holds. Stored in the pack header and bound into the AEAD.
+ * A bundle holds many small chunks compressed together (see bundle.ts).
+ */
+export const BlobKind = { chunk: 0, tree: 1, snapshot: 2, meta: 3, bundle: 4 } as const;
 export type BlobKind = (typeof BlobKind)[keyof typeof BlobKind];
 
 const AD_PREFIX = Buffer.from('mmry-blob-v1');

@@ -8,7 +8,7 @@
  * `finish()` seals the last pack and waits for every seal: only after it
  * returns may a snapshot that refers to these blobs be committed.
  */
-import type { BlobIdSet, Catalog } from '../catalog/index.ts';
+import type { BlobIdSet, Catalog, NewMember } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { PackWriter } from '../packs/writer.ts';
 import type { SealedPack } from '../packs/writer.ts';
@@ -27,6 +27,8 @@ export class PackSink {
   readonly #known: BlobIdSet;
   readonly #options: PackSinkOptions;
   #writer: PackWriter | undefined;
+  /** Members of the bundles in each open pack, cataloged with the pack. */
+  readonly #members = new Map<PackWriter, NewMember[]>();
   #queue: Promise<void> = Promise.resolve();
   readonly #sealing = new Set<Promise<void>>();
   #failure: unknown;
@@ -41,8 +43,12 @@ export class PackSink {
     this.#options = options;
   }
 
-  /** Appends a sealed blob; calls are serialised so the pack's layout follows call order. */
-  add(id: Uint8Array, kind: BlobKind, sealed: Buffer, rawLength: number): Promise<void> {
+  /**
+   * Appends a sealed blob; calls are serialised so the pack's layout follows
+   * call order. A bundle comes with its members, which become known (and
+   * are cataloged with the pack) together with it.
+   */
+  add(id: Uint8Array, kind: BlobKind, sealed: Buffer, rawLength: number, members: readonly NewMember[] = []): Promise<void> {
     const run = this.#queue.then(async () => {
       if (this.#failure !== undefined) throw this.#failure;
       // After abort() nothing may start a new pack behind the caller's back.
@@ -64,6 +70,14 @@ export class PackSink {
       }
       // In the open pack now: it will be durable before any snapshot that uses it commits.
       this.#known.add(id);
+      if (members.length > 0) {
+        let list = this.#members.get(writer);
+        if (!list) this.#members.set(writer, (list = []));
+        for (const m of members) {
+          list.push(m);
+          this.#known.add(m.id);
+        }
+      }
     });
     this.#queue = run.catch(() => undefined);
     return run;
@@ -89,11 +103,14 @@ export class PackSink {
 
   #sealInBackground(writer: PackWriter): void {
     this.#writer = undefined;
+    const members = this.#members.get(writer) ?? [];
+    this.#members.delete(writer);
     const job = (async () => {
       const sealed = await writer.seal();
       this.#catalog.addPack(
         { id: sealed.packId, size: sealed.size },
         sealed.entries.map((e) => ({ id: e.id, kind: e.kind, offset: e.offset, length: e.length, rawLength: e.rawLength })),
+        members,
       );
       this.packsWritten++;
       await this.#options.onSealed?.(sealed);

@@ -39,8 +39,10 @@ export async function readFileRange(vault: Vault, snapshot: SnapshotRow, path: s
     if (at >= end) break;
     const place = vault.catalog.getBlob(id);
     if (!place || place.kind !== BlobKind.chunk) throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} of '${path}' is missing from the vault.`);
-    if (at + place.rawLength > start) wanted.push({ id, at, place });
-    at += place.rawLength;
+    // A chunk inside a bundle is a slice of it: its own length, not the bundle's.
+    const length = place.member?.length ?? place.rawLength;
+    if (at + length > start) wanted.push({ id, at, place });
+    at += length;
   }
   const plains = await vault.openBlobs(wanted, signal);
   for (const [i, w] of wanted.entries()) {

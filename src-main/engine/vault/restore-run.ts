@@ -208,7 +208,14 @@ function directFile(vault: Vault, restorer: FileRestorer, p: PlannedEntry): Dire
   for (const id of p.entry.content ?? []) {
     const place = vault.catalog.getBlob(id);
     if (!place || place.kind !== BlobKind.chunk) return undefined;
-    chunks.push({ packId: place.packId, offset: place.offset, length: place.length, rawLength: place.rawLength, id });
+    const { member } = place;
+    chunks.push({
+      packId: place.packId,
+      offset: place.offset,
+      length: place.length,
+      rawLength: place.rawLength,
+      ...(member ? { id: member.bundleId, member: { id, offset: member.innerOffset, length: member.length } } : { id }),
+    });
   }
   const mtime = nsToSeconds(p.entry.mtimeNs);
   if (typeof mtime !== 'number') return undefined;

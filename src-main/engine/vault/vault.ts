@@ -33,7 +33,7 @@ import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeManifest, decodeTree } from '../snapshot/index.ts';
 import type { SnapshotManifest, TreeEntry } from '../snapshot/index.ts';
 import { WorkerPool } from '../workers/index.ts';
-import type { PoolShape, WorkerKeys } from '../workers/index.ts';
+import type { OpenItem, PoolShape, WorkerKeys } from '../workers/index.ts';
 
 export const PACKS_DIR = 'packs';
 
@@ -247,14 +247,21 @@ export class Vault {
    * pool costs more than the work itself.
    */
   async #openHere(id: Uint8Array, place: BlobLocation): Promise<Buffer> {
+    const sealedId = place.member?.bundleId ?? id;
+    const sealedPlace = place.member ? { ...place, kind: BlobKind.bundle } : place;
     let opened: ReturnType<typeof openBlob>;
     try {
-      opened = openBlob(this.#keys.blobKey, place.kind, id, await this.reader.read(place.packId, place.offset, place.length));
+      opened = openBlob(this.#keys.blobKey, sealedPlace.kind, sealedId, await this.reader.read(place.packId, place.offset, place.length));
     } catch (err) {
       if (!isReadDamage(err)) throw err;
-      opened = openBlob(this.#keys.blobKey, place.kind, id, await this.healSealed(id, place, err));
+      opened = openBlob(this.#keys.blobKey, sealedPlace.kind, sealedId, await this.healSealed(sealedId, sealedPlace, err));
     }
-    const plain = decode(opened.codec, opened.payload, place.rawLength);
+    let plain = decode(opened.codec, opened.payload, place.rawLength);
+    if (place.member) {
+      const { innerOffset, length } = place.member;
+      if (innerOffset + length > plain.length) throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} lies outside its bundle.`);
+      plain = Buffer.from(plain.subarray(innerOffset, innerOffset + length));
+    }
     if (!timingSafeEqual(this.blobId(plain), id)) throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} does not match its id.`);
     return plain;
   }
@@ -315,20 +322,36 @@ export class Vault {
   /** Like `openBlobs`, but a blob that cannot be had answers with its 'damaged-data' error in its place. */
   async openBlobsSettled(blobs: readonly { id: Uint8Array; place: BlobLocation }[], signal?: AbortSignal): Promise<(Uint8Array | VaultError)[]> {
     const opts = signal ? { signal } : {};
-    const item = (b: { id: Uint8Array; place: BlobLocation }, sealed: Uint8Array) => ({ sealed, id: b.id, kind: b.place.kind, rawLength: b.place.rawLength });
+    // A chunk inside a bundle is opened as a slice of the bundle, under the bundle's id and kind.
+    const sealedAs = blobs.map((b) =>
+      b.place.member ? { id: b.place.member.bundleId as Uint8Array, place: { ...b.place, kind: BlobKind.bundle } } : { id: b.id, place: b.place },
+    );
+    const item = (n: number, sealed: Uint8Array): OpenItem => {
+      const { member } = blobs[n]!.place;
+      const s = sealedAs[n]!;
+      return { sealed, id: s.id, kind: s.place.kind, rawLength: s.place.rawLength, ...(member ? { member: { id: blobs[n]!.id, offset: member.innerOffset, length: member.length } } : {}) };
+    };
     const damaged = (err: unknown): err is VaultError => err instanceof VaultError && err.kind === 'damaged-data';
+    // Members of one bundle share one read (and, cloned once, one copy in the worker).
+    const reads = new Map<string, Promise<Buffer | VaultError>>();
     const sealed = await Promise.all(
-      blobs.map((b) =>
-        this.reader.read(b.place.packId, b.place.offset, b.place.length).then(
-          (bytes): Buffer | VaultError => bytes,
-          (err: unknown) => (isReadDamage(err) ? this.healSealed(b.id, b.place, err).catch((e: unknown) => (damaged(e) ? e : Promise.reject(e))) : Promise.reject(err)),
-        ),
-      ),
+      sealedAs.map(({ id, place }) => {
+        const key = `${place.packId}:${place.offset}`;
+        let read = reads.get(key);
+        if (!read) {
+          read = this.reader.read(place.packId, place.offset, place.length).then(
+            (bytes): Buffer | VaultError => bytes,
+            (err: unknown) => (isReadDamage(err) ? this.healSealed(id, place, err).catch((e: unknown) => (damaged(e) ? e : Promise.reject(e))) : Promise.reject(err)),
+          );
+          reads.set(key, read);
+        }
+        return read;
+      }),
     );
     if (sealed.every((x) => !(x instanceof VaultError))) {
       try {
         return await this.pool.open(
-          blobs.map((b, i) => item(b, sealed[i] as Buffer)),
+          blobs.map((_b, i) => item(i, sealed[i] as Buffer)),
           opts,
         );
       } catch (err) {
@@ -337,15 +360,15 @@ export class Vault {
     }
     // Some blob of the batch is damaged: open each alone, healing the ones that fail.
     return Promise.all(
-      blobs.map(async (b, i): Promise<Uint8Array | VaultError> => {
+      blobs.map(async (_b, i): Promise<Uint8Array | VaultError> => {
         const bytes = sealed[i]!;
         if (bytes instanceof VaultError) return bytes;
         try {
-          return (await this.pool.open([item(b, bytes)], opts))[0]!;
+          return (await this.pool.open([item(i, bytes)], opts))[0]!;
         } catch (err) {
           if (!damaged(err)) throw err;
           try {
-            return (await this.pool.open([item(b, await this.healSealed(b.id, b.place, err))], opts))[0]!;
+            return (await this.pool.open([item(i, await this.healSealed(sealedAs[i]!.id, sealedAs[i]!.place, err))], opts))[0]!;
           } catch (e) {
             if (damaged(e)) return e;
             throw e;

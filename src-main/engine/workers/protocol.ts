@@ -89,7 +89,10 @@ export interface HashResult {
 export interface SealItem {
   offset: number;
   length: number;
-  /** The blob id from `hash`; seal trusts it (open re-checks it). */
+  /**
+   * The blob id from `hash`; seal trusts it (open re-checks it). Empty for a
+   * bundle: the worker computes its id from the bytes and returns it.
+   */
   id: Uint8Array;
   kind: BlobKind;
   /** From `chooseStrategy`; undefined lets `encode` try and decide. */
@@ -105,6 +108,8 @@ export interface SealResult {
   rawLength: number;
   /** Time spent compressing (not sealing), for the strategy statistics. */
   nanos: number;
+  /** The id the worker computed, for an item sent without one (a bundle). */
+  id?: Uint8Array;
 }
 
 export interface OpenItem {
@@ -113,6 +118,18 @@ export interface OpenItem {
   id: Uint8Array;
   kind: BlobKind;
   rawLength: number;
+  /**
+   * For a chunk inside a bundle: `id`/`kind`/`rawLength` above are the
+   * bundle's, and the answer is only this slice of its plaintext, checked
+   * against the member's own id.
+   */
+  member?: MemberSlice;
+}
+
+export interface MemberSlice {
+  id: Uint8Array;
+  offset: number;
+  length: number;
 }
 
 /**
@@ -141,7 +158,8 @@ export interface WriteFileItem {
   mode: number;
   mtimeSeconds: number;
   size: number;
-  chunks: { packId: string; offset: number; length: number; rawLength: number; id: Uint8Array }[];
+  /** `id`, `rawLength` and the place of the sealed blob; with `member`, the place is a bundle's (see OpenItem). */
+  chunks: { packId: string; offset: number; length: number; rawLength: number; id: Uint8Array; member?: MemberSlice }[];
 }
 
 /** Per-item outcome of `check`: null when the blob is sound, else the reason. */

@@ -95,13 +95,16 @@ export function hashItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: Ha
 export function sealItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: SealItem[]): TaskOutput {
   const transfer = new Set<ArrayBuffer>();
   const results: SealResult[] = items.map((item) => {
-    checkBlobRef(item.id, item.kind);
     const raw = view(buffer, item.offset, item.length);
+    // A bundle's id is the keyed hash of its whole plaintext, taken here rather than on the main thread.
+    const computed = item.id.length === 0 && item.kind === BlobKind.bundle ? new Uint8Array(blobId(ctx.idKey, raw)) : undefined;
+    const id = computed ?? item.id;
+    checkBlobRef(id, item.kind);
     const t0 = process.hrtime.bigint();
     const encoded = encode(raw, item.strategy, item.typeKey);
     const nanos = Number(process.hrtime.bigint() - t0);
-    const sealed = sealBlob(ctx.blobKey, item.kind, item.id, encoded.codec, encoded.payload);
-    return { sealed: movable(sealed, transfer), strategy: encoded.strategy, codec: encoded.codec, rawLength: item.length, nanos };
+    const sealed = sealBlob(ctx.blobKey, item.kind, id, encoded.codec, encoded.payload);
+    return { sealed: movable(sealed, transfer), strategy: encoded.strategy, codec: encoded.codec, rawLength: item.length, nanos, ...(computed ? { id: computed } : {}) };
   });
   return { value: results, transfer: [...transfer] };
 }
@@ -113,15 +116,68 @@ export function openItems(ctx: TaskContext, items: OpenItem[]): TaskOutput {
   return { value: results, transfer: [...transfer] };
 }
 
-/** One blob's plaintext, authenticated and id-checked; throws 'damaged-data' otherwise. */
+/**
+ * One blob's plaintext, authenticated and id-checked; throws 'damaged-data'
+ * otherwise. For a member of a bundle (`item.member`), the bundle is
+ * authenticated and decompressed (or taken from this thread's cache of
+ * recent bundles) and the member's slice is checked against its own id.
+ */
 export function openOne(ctx: TaskContext, item: OpenItem): Uint8Array {
   checkBlobRef(item.id, item.kind);
+  if (item.member) return memberOf(ctx, item, item.member);
   const opened = openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
   const plain = decode(opened.codec, opened.payload, item.rawLength);
-  if (!timingSafeEqual(blobId(ctx.idKey, plain), item.id)) {
-    throw new VaultError('damaged-data', `Blob ${Buffer.from(item.id).toString('hex').slice(0, 12)} is damaged: its content does not match its id.`);
-  }
+  checkId(ctx, plain, item.id);
   return plain;
+}
+
+/**
+ * Where a member's bytes come from when only the sealed bytes' place is
+ * known yet (restore reads packs itself): a cached bundle spares the read.
+ */
+export function cachedBundle(id: Uint8Array): Buffer | undefined {
+  return recentBundles.get(Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1'));
+}
+
+function memberOf(ctx: TaskContext, item: OpenItem, member: NonNullable<OpenItem['member']>): Uint8Array {
+  if (item.kind !== BlobKind.bundle) throw new VaultError('internal', 'A member slice must come from a bundle.');
+  checkBlobRef(member.id, BlobKind.chunk);
+  let plain = cachedBundle(item.id);
+  if (!plain) {
+    const opened = openBlob(ctx.blobKey, item.kind, item.id, item.sealed);
+    plain = decode(opened.codec, opened.payload, item.rawLength);
+    rememberBundle(item.id, plain);
+  }
+  const { offset, length } = member;
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > plain.length) {
+    throw new VaultError('damaged-data', `Blob ${Buffer.from(member.id).toString('hex').slice(0, 12)} lies outside its bundle.`);
+  }
+  // A copy: the caller may keep or transfer it while the bundle stays cached.
+  const bytes = Buffer.from(plain.subarray(offset, offset + length));
+  checkId(ctx, bytes, member.id);
+  return bytes;
+}
+
+function checkId(ctx: TaskContext, plain: Uint8Array, id: Uint8Array): void {
+  if (!timingSafeEqual(blobId(ctx.idKey, plain), id)) {
+    throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} is damaged: its content does not match its id.`);
+  }
+}
+
+/**
+ * The last few bundles this thread decompressed, by id. A bundle's id is the
+ * keyed hash of its plaintext, so an entry can never go stale; a restore
+ * takes the files of one bundle one after another, and each would otherwise
+ * decompress the whole bundle again. Two entries of at most a few MiB each.
+ */
+const RECENT_BUNDLES = 2;
+const recentBundles = new Map<string, Buffer>();
+
+function rememberBundle(id: Uint8Array, plain: Buffer): void {
+  const key = Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
+  recentBundles.delete(key);
+  recentBundles.set(key, plain);
+  while (recentBundles.size > RECENT_BUNDLES) recentBundles.delete(recentBundles.keys().next().value!);
 }
 
 /**

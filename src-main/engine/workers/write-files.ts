@@ -22,7 +22,7 @@ import { VaultError, fromSystemError } from '../errors.ts';
 import { packPath } from '../packs/files.ts';
 import { BlobKind } from '../packs/seal.ts';
 import type { TaskContext, TaskOutput } from './tasks.ts';
-import { openOne } from './tasks.ts';
+import { cachedBundle, openOne } from './tasks.ts';
 import type { WireError, WriteFileItem } from './protocol.ts';
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
@@ -45,9 +45,10 @@ function writeOne(ctx: TaskContext, item: WriteFileItem, nowSeconds: number, pac
     fd = openSync(temp, CREATE_FLAGS, 0o600);
     let written = 0;
     for (const c of item.chunks) {
-      const sealed = sealedScratch(c.length);
-      readExactly(pack(c.packId), sealed, c.offset, c.packId);
-      const plain = openOne(ctx, { sealed, id: c.id, kind: BlobKind.chunk, rawLength: c.rawLength });
+      // A member of a bundle this thread has just opened needs no read.
+      const sealed = c.member && cachedBundle(c.id) ? EMPTY : sealedScratch(c.length);
+      if (sealed !== EMPTY) readExactly(pack(c.packId), sealed, c.offset, c.packId);
+      const plain = openOne(ctx, { sealed, id: c.id, kind: c.member ? BlobKind.bundle : BlobKind.chunk, rawLength: c.rawLength, ...(c.member ? { member: c.member } : {}) });
       written += plain.length;
       if (written > item.size) break;
       writeExactly(fd, plain);
@@ -80,6 +81,7 @@ function writeOne(ctx: TaskContext, item: WriteFileItem, nowSeconds: number, pac
  * next garbage collection.
  */
 let scratch = Buffer.alloc(0);
+const EMPTY = Buffer.alloc(0);
 
 function sealedScratch(length: number): Buffer {
   if (scratch.length < length) scratch = Buffer.allocUnsafe(length);

@@ -7,6 +7,7 @@ import { sql as initial } from './0001-initial.ts';
 import { sql as activity } from './0002-activity.ts';
 import { sql as snapshotTags } from './0003-snapshot-tags.ts';
 import { sql as health } from './0004-health.ts';
+import { sql as bundles } from './0005-bundles.ts';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '0002-activity', sql: activity },
   { version: 3, name: '0003-snapshot-tags', sql: snapshotTags },
   { version: 4, name: '0004-health', sql: health },
+  { version: 5, name: '0005-bundles', sql: bundles },
 ];

@@ -1,0 +1,236 @@
+/**
+ * Bundles (packs/bundle.ts): small file contents compressed and sealed
+ * together, by file type. Against real vaults on disk: they are used, they
+ * shrink the store, they deduplicate member by member, every read path
+ * (restore in the workers and on this thread, preview) gives the exact
+ * bytes, a rebuilt catalog finds the members again from the bundles
+ * themselves, and damage to one bundle fails exactly the files inside it.
+ */
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { backup, readFileRange, restore, Vault } from '../../src-main/engine/vault/index.ts';
+import { BlobKind, bundleTableBytes, packPath, readBundleTable, writeBundleTable } from '../../src-main/engine/packs/index.ts';
+import { isVaultError } from '../../src-main/engine/errors.ts';
+import { noise, prose, readTree, runCli, sha256, useScratch } from './helpers.ts';
+
+const PASSWORD = 'bundle password';
+const OPTIONS = { kdf: { memoryKiB: 8, passes: 1, parallelism: 1 }, threads: 2 };
+const scratch = useScratch('mmry-bundles-');
+
+let src: string;
+const files = new Map<string, Buffer>();
+
+async function put(rel: string, data: Buffer): Promise<void> {
+  await mkdir(join(src, rel, '..'), { recursive: true });
+  await writeFile(join(src, rel), data);
+  files.set(rel, data);
+}
+
+/** Sealed blobs of each kind, and members, in a vault's catalog. */
+function census(vault: Vault): { chunks: number; bundles: number; members: number } {
+  let chunks = 0;
+  let bundles = 0;
+  let members = 0;
+  for (const p of vault.catalog.listPacks()) {
+    for (const b of vault.catalog.blobsInPack(p.id)) {
+      if (b.kind === BlobKind.chunk) chunks++;
+      if (b.kind === BlobKind.bundle) {
+        bundles++;
+        members += vault.catalog.bundleMembers(b.id).length;
+      }
+    }
+  }
+  return { chunks, bundles, members };
+}
+
+async function expectRestored(target: string): Promise<void> {
+  const tree = await readTree(target);
+  for (const [rel, data] of files) expect(tree.get(rel)?.sha256, rel).toBe(sha256(data));
+}
+
+beforeAll(async () => {
+  src = join(await scratch('src'), 'src');
+  // 600 small source files of three types that share text, as a project folder does.
+  for (let i = 0; i < 300; i++) await put(`lib/mod-${i}.js`, Buffer.from(`// module ${i}\n${prose(i % 17, 1500 + (i % 7) * 300).toString()}\nexport const id = ${i};\n`));
+  for (let i = 0; i < 200; i++) await put(`types/mod-${i}.d.ts`, Buffer.from(`export declare const id${i}: number;\n${prose(i % 5, 800).toString()}`));
+  for (let i = 0; i < 100; i++) await put(`data/item-${i}.json`, Buffer.from(JSON.stringify({ i, name: `item ${i}`, tags: ['a', 'b', 'c'], text: prose(i % 3, 400).toString() })));
+  // Incompressible small files, a duplicate pair, and one file above the member limit.
+  for (let i = 0; i < 20; i++) await put(`img/pic-${i}.png`, noise(`pic-${i}`, 3000));
+  await put('copy-a.txt', Buffer.from('the same content twice\n'.repeat(40)));
+  await put('copy-b.txt', Buffer.from('the same content twice\n'.repeat(40)));
+  await put('big.dat', noise('big', 700_000));
+});
+
+describe('bundles of small files', () => {
+  it('bundle the small files by type, and store far less than one blob per file would', async () => {
+    const dir = join(await scratch('vault'), 'v');
+    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    try {
+      const r = await backup(vault, src);
+      const c = census(vault);
+      // 622 small files, one duplicate: 621 members, in a handful of bundles; big.dat is chunks of its own.
+      expect(c.members).toBe(621);
+      expect(c.bundles).toBeGreaterThanOrEqual(4);
+      expect(c.bundles).toBeLessThan(20);
+      expect(c.chunks).toBeGreaterThan(0);
+      expect(c.chunks).toBeLessThan(10);
+      // Every bundle holds one file type: the .js files are not mixed with the .json ones.
+      const snap = vault.resolveSnapshot(r.snapshotId);
+      const jsBundle = vault.catalog.getBlob((await vault.entryAt(snap, 'lib/mod-0.js')).entry!.content![0]!)!.member!.bundleId;
+      const jsonBundle = vault.catalog.getBlob((await vault.entryAt(snap, 'data/item-0.json')).entry!.content![0]!)!.member!.bundleId;
+      expect(jsBundle.equals(jsonBundle)).toBe(false);
+      for (const m of vault.catalog.bundleMembers(jsBundle)) expect(m.length).toBeGreaterThan(0);
+      // The duplicate is one member.
+      const a = (await vault.entryAt(snap, 'copy-a.txt')).entry!.content![0]!;
+      const b = (await vault.entryAt(snap, 'copy-b.txt')).entry!.content![0]!;
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+
+      // Compression across files: the sealed bundles of the text files are far smaller than their members.
+      let raw = 0;
+      let sealed = 0;
+      for (const p of vault.catalog.listPacks()) {
+        for (const blob of vault.catalog.blobsInPack(p.id)) {
+          if (blob.kind !== BlobKind.bundle || !Buffer.from(blob.id).equals(jsBundle)) continue;
+          raw += blob.rawLength;
+          sealed += blob.length;
+        }
+      }
+      expect(sealed).toBeLessThan(raw / 3);
+
+      const target = join(await scratch('out'), 'out');
+      await restore(vault, snap, target);
+      await expectRestored(target);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('dedup member by member: an unchanged copy adds nothing, one changed file adds one small bundle', async () => {
+    const dir = join(await scratch('vault'), 'v');
+    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    try {
+      await backup(vault, src, { project: 'one' });
+      const before = census(vault);
+      await backup(vault, src, { project: 'two' });
+      expect(census(vault)).toEqual(before);
+
+      const changed = Buffer.from('// changed\n' + files.get('lib/mod-7.js')!.toString());
+      await writeFile(join(src, 'lib/mod-7.js'), changed);
+      files.set('lib/mod-7.js', changed);
+      const third = await backup(vault, src, { project: 'one' });
+      expect(third.filesChanged).toBe(1);
+      const after = census(vault);
+      expect(after.bundles).toBe(before.bundles + 1);
+      expect(after.members).toBe(before.members + 1);
+
+      const snap = vault.resolveSnapshot(third.snapshotId);
+      const range = await readFileRange(vault, snap, 'lib/mod-7.js', 3, 40);
+      expect(Buffer.from(range.bytes)).toEqual(changed.subarray(3, 43));
+      expect(range.size).toBe(changed.length);
+      // Through the FileRestorer on this thread (into an existing folder, with 'overwrite').
+      const target = join(await scratch('out'), 'out');
+      await mkdir(join(target, 'lib'), { recursive: true });
+      await writeFile(join(target, 'lib', 'mod-7.js'), 'old');
+      await restore(vault, snap, target, { policy: 'overwrite' });
+      await expectRestored(target);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('are found again by a catalog rebuilt from the packs alone', async () => {
+    const dir = join(await scratch('vault'), 'v');
+    let snapshotId: string;
+    let members: number;
+    {
+      const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+      snapshotId = (await backup(vault, src)).snapshotId;
+      members = census(vault).members;
+      await vault.close();
+      for (const f of ['catalog.db', 'catalog.db-wal', 'catalog.db-shm', 'catalog.checkpoint.db']) await rm(join(dir, f), { force: true });
+      const res = await runCli(['repair', dir], { password: PASSWORD });
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+    }
+    const vault = await Vault.open(dir, PASSWORD, OPTIONS);
+    try {
+      expect(census(vault).members).toBe(members);
+      const target = join(await scratch('out'), 'out');
+      await restore(vault, vault.resolveSnapshot(snapshotId), target);
+      await expectRestored(target);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('fail together when their bundle is damaged beyond repair, and only the files inside it', async () => {
+    const dir = join(await scratch('vault'), 'v');
+    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    try {
+      const snap = vault.resolveSnapshot((await backup(vault, src)).snapshotId);
+      const place = vault.catalog.getBlob((await vault.entryAt(snap, 'data/item-3.json')).entry!.content![0]!)!;
+      const inBundle = new Set(vault.catalog.bundleMembers(place.member!.bundleId).map((m) => m.id.toString('hex')));
+      const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
+      try {
+        const at = place.offset + Math.floor(place.length / 2);
+        const byte = Buffer.alloc(1);
+        await handle.read(byte, 0, 1, at);
+        byte[0] = byte[0]! ^ 0x01;
+        await handle.write(byte, 0, 1, at);
+      } finally {
+        await handle.close();
+      }
+      const expected: string[] = [];
+      for (const rel of files.keys()) {
+        const content = (await vault.entryAt(snap, rel)).entry!.content ?? [];
+        if (content.some((id) => inBundle.has(Buffer.from(id).toString('hex')))) expected.push(rel);
+      }
+      expect(expected.length).toBe(100); // the .json files
+      const target = join(await scratch('out'), 'out');
+      const r = await restore(vault, snap, target);
+      expect(r.problems.map((p) => p.path).sort()).toEqual(expected.sort());
+      const tree = await readTree(target);
+      for (const [rel, data] of files) {
+        if (expected.includes(rel)) expect(tree.has(rel), rel).toBe(false);
+        else expect(tree.get(rel)?.sha256, rel).toBe(sha256(data));
+      }
+      await expect(readFileRange(vault, snap, 'data/item-3.json', 0, 10)).rejects.toSatisfy((e: unknown) => isVaultError(e) && e.kind === 'damaged-data');
+    } finally {
+      await vault.close();
+    }
+  });
+});
+
+describe('the bundle table', () => {
+  const id = (n: number) => new Uint8Array(32).fill(n);
+
+  it('round-trips members and their offsets', () => {
+    const lengths = [5, 0, 17, 1];
+    const total = lengths.reduce((a, b) => a + b, 0);
+    const buf = new Uint8Array(total + bundleTableBytes(lengths.length));
+    const end = writeBundleTable(buf, total, lengths.map((length, n) => ({ id: id(n + 1), length })));
+    expect(end).toBe(buf.length);
+    const members = readBundleTable(buf);
+    expect(members.map((m) => [m.id[0], m.offset, m.length])).toEqual([
+      [1, 0, 5],
+      [2, 5, 0],
+      [3, 5, 17],
+      [4, 22, 1],
+    ]);
+  });
+
+  it('rejects tables that do not describe their bundle', () => {
+    const buf = new Uint8Array(10 + bundleTableBytes(1));
+    writeBundleTable(buf, 10, [{ id: id(9), length: 10 }]);
+    expect(() => readBundleTable(buf.subarray(1))).toThrow(/damaged/);
+    const wrongLength = Uint8Array.from(buf);
+    new DataView(wrongLength.buffer).setUint32(10 + 32, 11, true);
+    expect(() => readBundleTable(wrongLength)).toThrow(/do not add up/);
+    const wrongCount = Uint8Array.from(buf);
+    new DataView(wrongCount.buffer).setUint32(buf.length - 13, 1000, true);
+    expect(() => readBundleTable(wrongCount)).toThrow(/member count/);
+    expect(() => readBundleTable(new Uint8Array(4))).toThrow(/too short/);
+    expect(() => writeBundleTable(new Uint8Array(10 + bundleTableBytes(1)), 10, [{ id: id(1), length: 9 }])).toThrow(/does not match/);
+  });
+});
