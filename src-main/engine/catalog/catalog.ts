@@ -186,12 +186,14 @@ const HEX_PREFIX = /^[0-9a-f]{1,64}$/;
 function prepareStatements(db: Database.Database) {
   return {
     hasBlob: db.prepare<[Buffer], number>('SELECT 1 FROM blobs WHERE id = ?').pluck(),
-    getBlob: db.prepare<[Buffer], BlobDbRow>(
-      'SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE b.id = ?',
-    ),
-    getMember: db.prepare<[Buffer], BlobDbRow & { bundle_id: Buffer; inner_offset: number; member_length: number }>(
-      `SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind, m.bundle_id, m.inner_offset, m.length AS member_length
-       FROM bundle_members m JOIN blobs b ON b.id = m.bundle_id JOIN packs p ON p.seq = b.pack_seq WHERE m.id = ?`,
+    // One step for both kinds of place: a blob of its own, else a member of a bundle (restore looks up every chunk).
+    locate: db.prepare<[Buffer, Buffer], BlobDbRow & { bundle_id: Buffer | null; inner_offset: number | null; member_length: number | null }>(
+      `SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind, NULL AS bundle_id, NULL AS inner_offset, NULL AS member_length
+         FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE b.id = ?
+       UNION ALL
+       SELECT p.id, b.pack_offset, b.length, b.raw_length, b.kind, m.bundle_id, m.inner_offset, m.length
+         FROM bundle_members m JOIN blobs b ON b.id = m.bundle_id JOIN packs p ON p.seq = b.pack_seq WHERE m.id = ?
+       LIMIT 1`,
     ),
     membersOf: db.prepare<[Buffer], { id: Buffer; inner_offset: number; length: number }>('SELECT id, inner_offset, length FROM bundle_members WHERE bundle_id = ? ORDER BY inner_offset'),
     insertMember: db.prepare<[Buffer, Buffer, number, number]>('INSERT OR IGNORE INTO bundle_members (id, bundle_id, inner_offset, length) VALUES (?, ?, ?, ?)'),
@@ -280,18 +282,12 @@ export class Catalog {
   /** Where a blob is; for a chunk inside a bundle, the bundle's place plus `member` (see BlobLocation). */
   getBlob(id: Uint8Array): BlobLocation | undefined {
     const key = asBuffer(id);
-    const row = this.#guard(() => this.#sql.getBlob.get(key));
-    if (row) return { packId: row.pack_id, offset: row.pack_offset, length: row.length, rawLength: row.raw_length, kind: row.kind as BlobKind };
-    const m = this.#guard(() => this.#sql.getMember.get(key));
-    if (!m || m.kind !== BlobKind.bundle) return undefined;
-    return {
-      packId: m.pack_id,
-      offset: m.pack_offset,
-      length: m.length,
-      rawLength: m.raw_length,
-      kind: BlobKind.chunk,
-      member: { bundleId: m.bundle_id, innerOffset: m.inner_offset, length: m.member_length },
-    };
+    const row = this.#guard(() => this.#sql.locate.get(key, key));
+    if (!row) return undefined;
+    const place = { packId: row.pack_id, offset: row.pack_offset, length: row.length, rawLength: row.raw_length, kind: row.kind as BlobKind };
+    if (row.bundle_id === null) return place;
+    if (place.kind !== BlobKind.bundle) return undefined;
+    return { ...place, kind: BlobKind.chunk, member: { bundleId: row.bundle_id, innerOffset: row.inner_offset!, length: row.member_length! } };
   }
 
   /** The members the catalog lists for a bundle, in offset order ([] for any other blob). */

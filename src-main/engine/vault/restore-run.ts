@@ -69,6 +69,8 @@ const FILES_IN_FLIGHT = 16;
 /** A worker batch of direct writes: enough files to amortise the message, few enough to keep progress and cancel prompt. */
 const DIRECT_BATCH_FILES = 128;
 const DIRECT_BATCH_BYTES = 8 * 1024 * 1024;
+/** Direct files ordered by where their data lies, at most this many at a time (bounds what is held). */
+const DIRECT_WINDOW_FILES = 4096;
 /** Blobs opened per worker task. */
 const OPEN_BATCH = 64;
 
@@ -159,14 +161,25 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
       slots.add(tracked);
       if (slots.size >= limit) await Promise.race(slots);
     };
-    let batch: DirectFile[] = [];
-    let batchBytes = 0;
-    const flushBatch = async () => {
-      if (batch.length === 0) return;
-      const items = batch;
-      batch = [];
-      batchBytes = 0;
-      await track(writeInWorkers(items), vault.pool.size + 1);
+    // Direct files are gathered a window at a time and sent in the order their data lies in the
+    // packs: the files of one bundle then share a batch (one worker decompresses the bundle once,
+    // not once per file), and packs are read front to back.
+    let window: DirectFile[] = [];
+    const flushWindow = async () => {
+      const files = window.sort(byPlace);
+      window = [];
+      let batch: DirectFile[] = [];
+      let batchBytes = 0;
+      for (const d of files) {
+        batch.push(d);
+        batchBytes += d.planned.entry.size;
+        if (batch.length >= DIRECT_BATCH_FILES || batchBytes >= DIRECT_BATCH_BYTES) {
+          await track(writeInWorkers(batch), vault.pool.size + 1);
+          batch = [];
+          batchBytes = 0;
+        }
+      }
+      if (batch.length > 0) await track(writeInWorkers(batch), vault.pool.size + 1);
     };
     for (const p of doable) {
       if (p.entry.type === 'dir' || underSkipped(p.display, skippedDirs)) continue;
@@ -179,14 +192,13 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
       }
       const direct = directFile(vault, restorer, p);
       if (direct) {
-        batch.push(direct);
-        batchBytes += p.entry.size;
-        if (batch.length >= DIRECT_BATCH_FILES || batchBytes >= DIRECT_BATCH_BYTES) await flushBatch();
+        window.push(direct);
+        if (window.length >= DIRECT_WINDOW_FILES) await flushWindow();
         continue;
       }
       await track(writeThroughRestorer(p), FILES_IN_FLIGHT);
     }
-    await flushBatch();
+    await flushWindow();
     await Promise.all(slots);
     for (const segments of dirsToFinish.reverse()) await restorer.finishDir(segments);
     report.flush(null);
@@ -202,6 +214,15 @@ interface DirectFile {
   item: WriteFileItem;
 }
 
+/** Pack, then offset in the pack, then offset in the bundle, of a file's first chunk (empty files first). */
+function byPlace(a: DirectFile, b: DirectFile): number {
+  const x = a.item.chunks[0];
+  const y = b.item.chunks[0];
+  if (!x || !y) return (x ? 1 : 0) - (y ? 1 : 0);
+  if (x.packId !== y.packId) return x.packId < y.packId ? -1 : 1;
+  return x.offset - y.offset || (x.member?.offset ?? 0) - (y.member?.offset ?? 0);
+}
+
 /** The worker job for a file, when its folder is this restore's own and every blob is in the catalog. */
 function directFile(vault: Vault, restorer: FileRestorer, p: PlannedEntry): DirectFile | undefined {
   const chunks: WriteFileItem['chunks'] = [];
@@ -214,7 +235,8 @@ function directFile(vault: Vault, restorer: FileRestorer, p: PlannedEntry): Dire
       offset: place.offset,
       length: place.length,
       rawLength: place.rawLength,
-      ...(member ? { id: member.bundleId, member: { id, offset: member.innerOffset, length: member.length } } : { id }),
+      // Ids are copied: a view into a decoded listing would carry the whole listing into the worker's message.
+      ...(member ? { id: new Uint8Array(member.bundleId), member: { id: new Uint8Array(id), offset: member.innerOffset, length: member.length } } : { id: new Uint8Array(id) }),
     });
   }
   const mtime = nsToSeconds(p.entry.mtimeNs);
