@@ -10,14 +10,19 @@
  *   3. unchanged re-backup of the last repository, 3 times;
  *   4. restore of the latest snapshot into an empty folder, 3 times; the
  *      first restore of every tool is compared with the corpus (mmry must be
- *      byte-identical or the bench fails);
+ *      byte-identical or the bench fails); then 3 more into a folder in RAM
+ *      (tmpfs, /dev/shm): this VM's disk accepts writes slower than the
+ *      tools produce them (a plain `cp -a` is slower than all three), so
+ *      only the RAM target shows the tools' own restore speed, as a fast
+ *      SSD would;
  *   5. memory growth: an initial backup of the small corpus, to compare peak
  *      RSS with the full one;
  *   6. releases: ten consecutive releases backed up into one repository.
  * `sync` runs before every timed step, so one step's dirty pages are not
  * written back during the next.
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { projectCorpus, releasesCorpus, WORK_DIR } from '../lib/corpus.ts';
@@ -34,6 +39,8 @@ import type { BackupTool, ToolName } from '../lib/tools.ts';
 const RELEASES_PACKAGE = 'prettier';
 const RELEASES = ['3.2.0', '3.2.1', '3.2.2', '3.2.3', '3.2.4', '3.2.5', '3.3.0', '3.3.1', '3.3.2', '3.3.3'];
 const REPEATS = 3;
+/** A RAM-backed folder for restores that the disk does not limit. */
+const RAM_DIR = existsSync('/dev/shm') ? '/dev/shm' : null;
 
 /** The issue's goals, as mmry/restic ratios. */
 const GOALS = { initial: 0.5, rebackup: 0.25, restore: 0.6, store: 1.0, rss: 2.0 };
@@ -55,6 +62,8 @@ interface ToolResult {
   initial: Sample[];
   rebackup: Sample[];
   restore: Sample[];
+  /** Restores into tmpfs (RAM), where the disk is not the bottleneck. */
+  restoreRam: Sample[];
   storeBytes: number[];
   /** The last initial backup's repository by part (mmry: packs, parity, other). */
   storeParts: Record<string, number> | null;
@@ -86,7 +95,7 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
 
   const runs = join(WORK_DIR, 'runs');
   await removeTree(runs);
-  const results = new Map<ToolName, ToolResult>(tools.map((t) => [t.name, { describe: t.describe(), initial: [], rebackup: [], restore: [], storeBytes: [], storeParts: null, restoreCheck: null, smallInitial: null, releases: null }]));
+  const results = new Map<ToolName, ToolResult>(tools.map((t) => [t.name, { describe: t.describe(), initial: [], rebackup: [], restore: [], restoreRam: [], storeBytes: [], storeParts: null, restoreCheck: null, smallInitial: null, releases: null }]));
   const result = (t: BackupTool) => results.get(t.name)!;
   const repoOf = (t: BackupTool, label: string) => join(runs, t.name, label);
 
@@ -152,6 +161,27 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
     log(`  cp -a   ${fmt(r.wallSeconds)} s (plain copy of the corpus: the file-system floor)`);
     await removeTree(target);
   }
+
+  const ramRoot = RAM_DIR ? await mkdtemp(join(RAM_DIR, 'mmry-bench-restore-')) : null;
+  if (ramRoot) {
+    log(`restore into RAM (${ramRoot}) × ${REPEATS}`);
+    try {
+      for (let rep = 0; rep < REPEATS; rep++) {
+        for (const tool of rotated(rep)) {
+          const target = join(ramRoot, tool.name);
+          await removeTree(target);
+          await mkdir(target, { recursive: true });
+          syncDisks();
+          const { run: r } = await tool.restore(lastRepo(tool), target, corpus.root);
+          result(tool).restoreRam.push(sample(r));
+          log(`  ${tool.name.padEnd(6)} ${fmt(r.wallSeconds)} s, peak RSS ${fmt(r.maxRssBytes / MB, 0)} MB`);
+          await removeTree(target);
+        }
+      }
+    } finally {
+      await removeTree(ramRoot);
+    }
+  } else log('restore into RAM: skipped (no /dev/shm)');
 
   if (small) {
     log(`memory growth: initial backup of ${small.name}`);
@@ -223,6 +253,7 @@ function summarise(ctx: BenchContext, corpus: Corpus, small: Corpus | null, rele
     { label: `initial backup, s (median of ${initialRuns})`, pick: (r) => wall(r.initial), digits: 2, goal: 'initial' },
     { label: `unchanged re-backup, s (median of ${REPEATS})`, pick: (r) => wall(r.rebackup), digits: 2, goal: 'rebackup' },
     { label: `restore, s (median of ${REPEATS})`, pick: (r) => wall(r.restore), digits: 2, goal: 'restore' },
+    { label: `restore into RAM (tmpfs), s (median of ${REPEATS})`, pick: (r) => wall(r.restoreRam), digits: 2, goal: 'restore' },
     { label: 'store size, MB (whole repository)', pick: (r) => r.storeBytes.map((b) => b / MB), digits: 1, goal: 'store' },
     { label: 'store size without parity/, MB', pick: (r) => r.storeBytes.map((b) => (b - (r.storeParts?.['parity'] ?? 0)) / MB), digits: 1, goal: 'store' },
     { label: 'peak RSS, initial backup, MB', pick: (r) => rss(r.initial), digits: 0, goal: 'rss' },
@@ -233,6 +264,7 @@ function summarise(ctx: BenchContext, corpus: Corpus, small: Corpus | null, rele
     { label: 'CPU (user+sys), initial backup, s', pick: (r) => cpu(r.initial), digits: 2 },
     { label: 'CPU (user+sys), re-backup, s', pick: (r) => cpu(r.rebackup), digits: 2 },
     { label: 'CPU (user+sys), restore, s', pick: (r) => cpu(r.restore), digits: 2 },
+    { label: 'CPU (user+sys), restore into RAM, s', pick: (r) => cpu(r.restoreRam), digits: 2 },
     { label: `releases: store after ${releaseCount} backups, MB`, pick: (r) => (r.releases ? [r.releases.storeBytes / MB] : []), digits: 2 },
     { label: `releases: store without parity/, MB`, pick: (r) => (r.releases ? [(r.releases.storeBytes - (r.releases.storeParts?.['parity'] ?? 0)) / MB] : []), digits: 2 },
     { label: 'releases: mean time per backup, s', pick: (r) => (r.releases ? [mean(wall(r.releases.backups))] : []), digits: 2 },
@@ -290,7 +322,7 @@ function summarise(ctx: BenchContext, corpus: Corpus, small: Corpus | null, rele
   for (const [name, r] of results) {
     if (r.storeParts) notes.push(`${name} repository after the initial backup: ${Object.entries(r.storeParts).map(([k, v]) => `${k} ${fmt(v / MB, 1)} MB`).join(', ')}; after the releases: ${Object.entries(r.releases?.storeParts ?? {}).map(([k, v]) => `${k} ${fmt(v / MB, 2)} MB`).join(', ')}.`);
   }
-  const background = [...results.values()].flatMap((r) => [...r.initial, ...r.rebackup, ...r.restore, ...(r.releases?.backups ?? [])].map((x) => x.backgroundCores));
+  const background = [...results.values()].flatMap((r) => [...r.initial, ...r.rebackup, ...r.restore, ...r.restoreRam, ...(r.releases?.backups ?? [])].map((x) => x.backgroundCores));
   notes.push(`Contention: other processes used a median ${fmt(median(background))} cores (max ${fmt(Math.max(...background))}) of ${availableParallelism()} during the timed steps (from /proc/stat); CPU time (user+sys) rows are less sensitive to it than wall time.`);
   const floor = median(wall(copyFloor));
   notes.push(`File-system floor: \`cp -a\` of the corpus took a median ${fmt(floor)} s; restore / floor: ${(['mmry', 'restic', 'borg'] as const).map((n) => `${n} ${fmtRatio(med(n, (r) => wall(r.restore)) / floor)}`).join(', ')}.`);
