@@ -332,11 +332,9 @@ export class Catalog {
   }
 
   #insertMembers(members: readonly NewMember[]): void {
-    // A member already stored as a blob of its own (or in another bundle) keeps that first place.
-    for (const m of members) {
-      const id = asBuffer(m.id);
-      if (this.#sql.hasBlob.get(id) === undefined) this.#sql.insertMember.run(id, asBuffer(m.bundleId), m.innerOffset, m.length);
-    }
+    // A member stored earlier in another bundle keeps that first place (OR IGNORE); one also
+    // stored as a blob of its own is found there first (getBlob looks in `blobs` first).
+    for (const m of members) this.#sql.insertMember.run(asBuffer(m.id), asBuffer(m.bundleId), m.innerOffset, m.length);
   }
 
   listPacks(): PackRow[] {
