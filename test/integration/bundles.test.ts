@@ -69,14 +69,17 @@ describe('bundles of small files', () => {
     try {
       const r = await backup(vault, src);
       const c = census(vault);
-      // 622 small files, one duplicate: 621 members, in a handful of bundles; big.dat is chunks of its own.
-      expect(c.members).toBe(621);
+      const snap = vault.resolveSnapshot(r.snapshotId);
+      // big.dat is chunks of its own, except a tail under 512 KiB when the (per-vault keyed) chunker cuts it.
+      const bigTail = (await vault.entryAt(snap, 'big.dat')).entry!.content!.filter((id) => vault.catalog.getBlob(id)!.member).length;
+      expect(bigTail).toBeLessThanOrEqual(1);
+      // 622 small files, one duplicate: 621 members, in a handful of bundles.
+      expect(c.members).toBe(621 + bigTail);
       expect(c.bundles).toBeGreaterThanOrEqual(4);
       expect(c.bundles).toBeLessThan(20);
       expect(c.chunks).toBeGreaterThan(0);
       expect(c.chunks).toBeLessThan(10);
       // Every bundle holds one file type: the .js files are not mixed with the .json ones.
-      const snap = vault.resolveSnapshot(r.snapshotId);
       const jsBundle = vault.catalog.getBlob((await vault.entryAt(snap, 'lib/mod-0.js')).entry!.content![0]!)!.member!.bundleId;
       const jsonBundle = vault.catalog.getBlob((await vault.entryAt(snap, 'data/item-0.json')).entry!.content![0]!)!.member!.bundleId;
       expect(jsBundle.equals(jsonBundle)).toBe(false);

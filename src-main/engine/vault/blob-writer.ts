@@ -11,7 +11,7 @@
  *
  * New chunks under BUNDLE_MEMBER_MAX (small files, the tails of large ones)
  * are not sealed one by one: they are copied into an open bundle of their
- * file type (packs/bundle.ts), and a bundle of about BUNDLE_TARGET_BYTES is
+ * file type (packs/bundle.ts), and a bundle of up to BUNDLE_BYTES is
  * compressed and sealed as one blob. A chunk counts as stored once it is in
  * a bundle; `drain` seals the bundles still open, so nothing a snapshot
  * refers to is left out of the packs it waits for.
@@ -56,18 +56,19 @@ const DEFAULT_BUDGET_BYTES = 32 * 1024 * 1024;
 /**
  * Bundles (packs/bundle.ts). Measured on the bench corpus's 9,829 distinct
  * contents under 512 KiB (71 MB), zstd level 3: one by one 28.4 MB; in
- * bundles by file type, with at most 6 types open at once (the fullest
- * sealed early to make room): of 1 MiB 23.2 MB, of 2 MiB 23.0 MB, of 4 MiB
- * 23.0 MB (4 open: 23.5 MB; 8 open: 23.2 MB). 1 MiB, because a bundle is
- * also the unit lost to damage that its parity cannot rebuild.
+ * bundles by file type, unbounded: of 1 MiB 23.0 MB, of 2 MiB 22.4 MB. With
+ * at most 8 types open, the least recently used sealed early to make room:
+ * 23.2 MB in 157 bundles (6 open: 23.3 MB, 218 bundles; 16 open: 23.4 MB;
+ * sealing the fullest instead thrashed: 413 bundles). 1 MiB, because a
+ * bundle is also the unit lost to damage that its parity cannot rebuild.
  */
 export const BUNDLE_MEMBER_MAX = 512 * 1024;
-export const BUNDLE_TARGET_BYTES = 1024 * 1024;
+/** Members' bytes in one bundle at most: a member that does not fit starts the next bundle. */
+export const BUNDLE_BYTES = 1024 * 1024;
 const BUNDLE_MAX_MEMBERS = 1024;
-const OPEN_BUNDLES = 6;
-/** Room for a bundle just under the target plus one more member, and its table. */
-const BUNDLE_CAPACITY = BUNDLE_TARGET_BYTES + BUNDLE_MEMBER_MAX + bundleTableBytes(BUNDLE_MAX_MEMBERS);
-/** Bundles being sealed at once: each holds a BUNDLE_CAPACITY buffer; more would only queue for the workers. */
+const OPEN_BUNDLES = 8;
+const BUNDLE_CAPACITY = BUNDLE_BYTES + bundleTableBytes(BUNDLE_MAX_MEMBERS);
+/** Bundles being sealed at once; more would only queue for the workers. Each holds a BUNDLE_CAPACITY buffer, as does each open one. */
 const BUNDLES_SEALING = 2;
 
 export interface StoredContent {
@@ -111,10 +112,15 @@ export type SmallFileOutcome =
 
 const NO_ID = new Uint8Array(0);
 
-/** Chunks of one file type waiting to be sealed together. */
+/**
+ * Chunks of one file type waiting to be sealed together, copied back to back
+ * into a reused shared buffer that then goes to the worker as it is (a
+ * buffer per chunk cost the main thread allocations and garbage collection).
+ */
 interface OpenBundle {
   typeKey: string;
-  parts: Uint8Array[];
+  buffer: SharedArrayBuffer;
+  view: Uint8Array;
   members: { id: Uint8Array; length: number }[];
   bytes: number;
 }
@@ -349,7 +355,6 @@ export class BlobWriter {
   async #sealNew(buffer: SharedArrayBuffer, blobs: { offset: number; length: number; id: Uint8Array; kind: BlobKind; typeKey: string }[]): Promise<boolean[]> {
     const isNew: boolean[] = [];
     const toSeal: typeof blobs = [];
-    const full: OpenBundle[] = [];
     const waits: Promise<void>[] = [];
     let resolveMine!: () => void;
     let rejectMine!: (e: unknown) => void;
@@ -369,19 +374,16 @@ export class BlobWriter {
       }
       isNew.push(true);
       if (bundleable(b)) {
-        const bundle = this.#addToBundle(b.typeKey, b.id, new Uint8Array(buffer, b.offset, b.length), full);
+        const closed = this.#addToBundle(b.typeKey, b.id, new Uint8Array(buffer, b.offset, b.length));
         this.#bundled.add(key);
-        if (bundle.bytes >= BUNDLE_TARGET_BYTES || bundle.members.length >= BUNDLE_MAX_MEMBERS) {
-          this.#bundles.delete(bundle.typeKey);
-          full.push(bundle);
-        }
+        // Waiting for a sealing slot holds this batch back: back-pressure when bundles close faster
+        // than they are sealed, and at most one closed bundle per batch waits with its buffer.
+        if (closed) await this.#closeBundle(closed);
         continue;
       }
       this.#inFlight.set(key, mine);
       toSeal.push(b);
     }
-    // Waiting for a sealing slot holds this batch back: back-pressure when bundles come faster than they are sealed.
-    for (const bundle of full) await this.#closeBundle(bundle);
     try {
       if (toSeal.length > 0) {
         const items = toSeal.map((b) => ({ offset: b.offset, length: b.length, id: b.id, kind: b.kind, typeKey: b.typeKey, strategy: chooseStrategy(this.#history.get(b.typeKey)) }));
@@ -409,28 +411,33 @@ export class BlobWriter {
   }
 
   /**
-   * Copies a chunk into the open bundle of its type, opening one (and, when
-   * OPEN_BUNDLES are open, queueing the fullest for sealing in `full`).
+   * Copies a chunk into the open bundle of its type and returns the bundle
+   * it closed to do so, if any: that type's own when the chunk does not fit
+   * in it, or, when OPEN_BUNDLES types are open already, the one least
+   * recently added to (the open bundles are kept in that order).
    */
-  #addToBundle(typeKey: string, id: Uint8Array, bytes: Uint8Array, full: OpenBundle[]): OpenBundle {
+  #addToBundle(typeKey: string, id: Uint8Array, bytes: Uint8Array): OpenBundle | undefined {
+    let closed: OpenBundle | undefined;
     let bundle = this.#bundles.get(typeKey);
-    if (!bundle) {
-      if (this.#bundles.size >= OPEN_BUNDLES) {
-        let fullest: OpenBundle | undefined;
-        for (const b of this.#bundles.values()) if (!fullest || b.bytes > fullest.bytes) fullest = b;
-        if (fullest) {
-          this.#bundles.delete(fullest.typeKey);
-          full.push(fullest);
-        }
-      }
-      bundle = { typeKey, parts: [], members: [], bytes: 0 };
-      this.#bundles.set(typeKey, bundle);
+    if (bundle) this.#bundles.delete(typeKey);
+    if (bundle && (bundle.bytes + bytes.length > BUNDLE_BYTES || bundle.members.length >= BUNDLE_MAX_MEMBERS)) {
+      closed = bundle;
+      bundle = undefined;
     }
+    if (!bundle) {
+      if (!closed && this.#bundles.size >= OPEN_BUNDLES) {
+        closed = this.#bundles.values().next().value!;
+        this.#bundles.delete(closed.typeKey);
+      }
+      const buffer = this.#buffers.take(BUNDLE_CAPACITY);
+      bundle = { typeKey, buffer, view: new Uint8Array(buffer), members: [], bytes: 0 };
+    }
+    this.#bundles.set(typeKey, bundle);
     // A copy: the arena or segment is reused as soon as its batch is done.
-    bundle.parts.push(Buffer.from(bytes));
+    bundle.view.set(bytes, bundle.bytes);
     bundle.members.push({ id: new Uint8Array(id), length: bytes.length });
     bundle.bytes += bytes.length;
-    return bundle;
+    return closed;
   }
 
   /** Takes a bundle out of the open ones (if still there) and starts sealing it once a slot is free. */
@@ -441,17 +448,11 @@ export class BlobWriter {
   }
 
   async #sealBundle(bundle: OpenBundle): Promise<void> {
-    const buffer = this.#buffers.take(BUNDLE_CAPACITY);
+    const { buffer } = bundle;
     try {
       this.#check();
-      const view = new Uint8Array(buffer);
-      let at = 0;
-      for (const part of bundle.parts) {
-        view.set(part, at);
-        at += part.length;
-      }
-      bundle.parts = [];
-      const length = writeBundleTable(view, at, bundle.members);
+      const at = bundle.bytes;
+      const length = writeBundleTable(bundle.view, at, bundle.members);
       const strategy = chooseStrategy(this.#history.get(bundle.typeKey));
       const [r] = await this.#pooled(() => this.#deps.pool.seal(buffer, [{ offset: 0, length, id: NO_ID, kind: BlobKind.bundle, typeKey: bundle.typeKey, strategy }], this.#callOpts()));
       const bundleId = r!.id;
