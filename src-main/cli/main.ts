@@ -44,9 +44,22 @@ export interface CliIO {
   isTTY?: boolean;
 }
 
+/**
+ * A reader that goes away (`mmry stats | head -2`) is not an error of the
+ * command: what it still prints goes nowhere, and the command finishes and
+ * exits as it would have. Without this Node throws EPIPE with a stack trace.
+ */
+let stdoutGone = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  stdoutGone = true;
+});
+
 const defaultIO: CliIO = {
   isTTY: Boolean(process.stderr.isTTY && process.stdin.isTTY),
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  out: (t) => {
+    if (!stdoutGone) process.stdout.write(t.endsWith('\n') ? t : `${t}\n`);
+  },
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
 

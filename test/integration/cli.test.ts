@@ -5,6 +5,7 @@
  * (`latest`, unique prefixes) resolve, and ambiguous or unknown ones are
  * refused clearly.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import type { DiffEntry, ListedEntry, SnapshotDiff } from '../../src-main/engine
 import { backup, Vault } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, OTHER_PASSWORD, PASSWORD } from './config.ts';
 import { addSnapshot } from './craft.ts';
-import { contentOf, expectOneErrorLine, noise, prose, readTree, runCli, useScratch } from './helpers.ts';
+import { contentOf, expectOneErrorLine, mmryBin, noise, prose, readTree, runCli, useScratch } from './helpers.ts';
 
 const scratch = useScratch('cli');
 let vaultDir: string;
@@ -91,6 +92,18 @@ describe.concurrent('mmry, read-only and failing commands (run concurrently)', (
       const again = await runCli(['restore', vaultDir, 'latest', target, '--project', 'web']);
       expect(again.code).toBe(2);
       expectOneErrorLine(again, /already exists/);
+    });
+  });
+
+  describe('mmry output into a pipe', () => {
+    it('a reader that leaves early (| head -1) ends the command quietly, not with EPIPE and a stack trace', async () => {
+      const child = spawn(process.execPath, [mmryBin, 'snapshots', vaultDir], { env: { ...process.env, MMRY_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader is gone before the first line
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
     });
   });
 
