@@ -71,6 +71,9 @@ const DIRECT_BATCH_FILES = 128;
 const DIRECT_BATCH_BYTES = 8 * 1024 * 1024;
 /** Direct files ordered by where their data lies, at most this many at a time (bounds what is held). */
 const DIRECT_WINDOW_FILES = 4096;
+const FIRST_DIRECT_WINDOW_FILES = 256;
+/** Folder creations (or finishes) of one level in flight at once. */
+const DIR_CALLS_IN_FLIGHT = 16;
 /** Blobs opened per worker task. */
 const OPEN_BATCH = 64;
 
@@ -145,15 +148,19 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     }
   };
   try {
-    for (const p of doable) {
-      if (p.entry.type !== 'dir' || underSkipped(p.display, skippedDirs)) continue;
-      const out = await restorer.createDir(p.segments, p.entry.mode, p.entry.mtimeNs, policy);
-      count(out.action);
-      if (out.action === 'skipped') skippedDirs.push(p.display);
-      else {
-        summary.dirs++;
-        dirsToFinish.push(p.segments);
-      }
+    // Folders a level at a time, parents first; the folders of one level are independent of
+    // each other, so their system calls overlap (one after another cost ~150 µs each).
+    for (const level of byDepth(doable.filter((p) => p.entry.type === 'dir'), (p) => p.segments.length)) {
+      await eachLimited(level, DIR_CALLS_IN_FLIGHT, async (p) => {
+        if (underSkipped(p.display, skippedDirs)) return;
+        const out = await restorer.createDir(p.segments, p.entry.mode, p.entry.mtimeNs, policy);
+        count(out.action);
+        if (out.action === 'skipped') skippedDirs.push(p.display);
+        else {
+          summary.dirs++;
+          dirsToFinish.push(p.segments);
+        }
+      });
     }
     const slots = new Set<Promise<void>>();
     const track = async (job: Promise<void>, limit: number) => {
@@ -163,23 +170,56 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     };
     // Direct files are gathered a window at a time and sent in the order their data lies in the
     // packs: the files of one bundle then share a batch (one worker decompresses the bundle once,
-    // not once per file), and packs are read front to back.
+    // not once per file), and packs are read front to back. A window's batches wait in `queued`
+    // and go to the workers as they free up, while this thread plans the next window; the first
+    // windows are small so the workers start early.
     let window: DirectFile[] = [];
+    let windowFiles = FIRST_DIRECT_WINDOW_FILES;
+    const queued: DirectFile[][] = [];
+    const sending = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
+    let drained: (() => void) | undefined;
+    const pump = () => {
+      while (sending.size <= vault.pool.size && queued.length > 0 && !failure) {
+        const job: Promise<void> = writeInWorkers(queued.shift()!).then(
+          () => {
+            sending.delete(job);
+            pump();
+          },
+          (err: unknown) => {
+            sending.delete(job);
+            failure ??= { err };
+            drained?.();
+          },
+        );
+        sending.add(job);
+      }
+      if (queued.length === 0 || failure) drained?.();
+    };
+    /** Resolves once every queued batch has gone to a worker; rethrows a batch's failure. */
+    const dispatched = async () => {
+      while (queued.length > 0 && !failure) await new Promise<void>((r) => (drained = r));
+      drained = undefined;
+      if (failure) throw failure.err;
+    };
     const flushWindow = async () => {
+      await dispatched();
       const files = window.sort(byPlace);
       window = [];
+      windowFiles = Math.min(windowFiles * 2, DIRECT_WINDOW_FILES);
       let batch: DirectFile[] = [];
       let batchBytes = 0;
       for (const d of files) {
         batch.push(d);
         batchBytes += d.planned.entry.size;
         if (batch.length >= DIRECT_BATCH_FILES || batchBytes >= DIRECT_BATCH_BYTES) {
-          await track(writeInWorkers(batch), vault.pool.size + 1);
+          queued.push(batch);
           batch = [];
           batchBytes = 0;
         }
       }
-      if (batch.length > 0) await track(writeInWorkers(batch), vault.pool.size + 1);
+      if (batch.length > 0) queued.push(batch);
+      pump();
     };
     for (const p of doable) {
       if (p.entry.type === 'dir' || underSkipped(p.display, skippedDirs)) continue;
@@ -193,14 +233,20 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
       const direct = directFile(vault, restorer, p);
       if (direct) {
         window.push(direct);
-        if (window.length >= DIRECT_WINDOW_FILES) await flushWindow();
+        if (window.length >= windowFiles) await flushWindow();
         continue;
       }
       await track(writeThroughRestorer(p), FILES_IN_FLIGHT);
     }
     await flushWindow();
+    await dispatched();
     await Promise.all(slots);
-    for (const segments of dirsToFinish.reverse()) await restorer.finishDir(segments);
+    while (sending.size > 0) await Promise.all([...sending]);
+    if (failure) throw failure.err;
+    // Deepest level first, so a folder's mode and mtime are set after everything inside it.
+    for (const level of byDepth(dirsToFinish, (segments) => segments.length).reverse()) {
+      await eachLimited(level, DIR_CALLS_IN_FLIGHT, (segments) => restorer.finishDir(segments));
+    }
     report.flush(null);
     return summary;
   } catch (err) {
@@ -297,6 +343,31 @@ export async function planRestore(vault: Vault, snapshot: SnapshotRow, paths: st
     if (entry.type === 'dir' && entry.subtree) await walk(entry.subtree, segments, segments.join('/'));
   }
   return plan;
+}
+
+/** Items grouped by depth, shallowest first, each group in its original order. */
+function byDepth<T>(items: readonly T[], depth: (item: T) => number): T[][] {
+  const levels: T[][] = [];
+  for (const item of items) (levels[depth(item)] ??= []).push(item);
+  return levels.filter((l) => l !== undefined);
+}
+
+/** Runs `fn` over `items` with at most `limit` calls pending; the first failure is thrown once all have settled. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const lane = async () => {
+    while (next < items.length && !failure) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.err;
 }
 
 function underSkipped(display: string, skipped: string[]): boolean {
