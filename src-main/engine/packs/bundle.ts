@@ -9,9 +9,13 @@
  * file type, 23.2 MB, with one zstd call per bundle instead of one per
  * file. restic and borg compress blob by blob.
  *
- * The price: damage that parity cannot rebuild loses the whole bundle (its
- * AEAD fails), where it used to lose one file. Hence 1 MiB, not larger
- * (2 MiB would save only another 0.2 MB on that corpus).
+ * The price: a bundle fails authentication as a whole, so damage that
+ * parity cannot rebuild puts every file in it at risk, where it used to
+ * touch one file. Reads then salvage what they can (`Vault.salvageMember`:
+ * the bundle decrypted without its tag check, decompressed up to the
+ * damage, and each member taken only if its bytes match its own keyed id),
+ * which usually saves the members before the damaged spot. Hence also
+ * 1 MiB, not larger (2 MiB would save only another 0.2 MB on that corpus).
  *
  * Identity does not change: each member keeps its own keyed id (HMAC of its
  * bytes), is deduplicated by it, and is re-checked against it whenever it is

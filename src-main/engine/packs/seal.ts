@@ -111,6 +111,21 @@ export function authenticateBlob(key: Uint8Array | KeyObject, kind: BlobKind, id
   }
 }
 
+/**
+ * The plaintext of sealed bytes that failed authentication, decrypted
+ * without the tag check, for salvage only (`salvageMember` in the vault):
+ * nothing here is trusted. A caller may use a part of it only after checking
+ * that part against a keyed id of its own, which wrong bytes cannot match.
+ */
+export function decryptUnverified(key: Uint8Array | KeyObject, kind: BlobKind, id: Uint8Array, sealed: Uint8Array): OpenedBlob | undefined {
+  if (sealed.length < SEAL_OVERHEAD) return undefined;
+  const decipher = createDecipheriv('chacha20-poly1305', key, sealed.subarray(0, 12), { authTagLength: 16 });
+  const body = sealed.subarray(12, sealed.length - 16);
+  decipher.setAAD(associatedData(kind, id), { plaintextLength: body.length });
+  const plain = decipher.update(body);
+  return { codec: plain[0]!, payload: plain.subarray(1) };
+}
+
 function damaged(id: Uint8Array): VaultError {
   return new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} is damaged: its bytes failed authentication.`);
 }
