@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { backup, readFileRange, restore, Vault } from '../../src-main/engine/vault/index.ts';
 import { BlobKind, bundleTableBytes, packPath, readBundleTable, writeBundleTable } from '../../src-main/engine/packs/index.ts';
 import { isVaultError } from '../../src-main/engine/errors.ts';
+import { chooseStrategy } from '../../src-main/engine/codecs/index.ts';
 import { noise, prose, readTree, runCli, sha256, useScratch } from './helpers.ts';
 
 const PASSWORD = 'bundle password';
@@ -84,6 +85,10 @@ describe('bundles of small files', () => {
       const jsonBundle = vault.catalog.getBlob((await vault.entryAt(snap, 'data/item-0.json')).entry!.content![0]!)!.member!.bundleId;
       expect(jsBundle.equals(jsonBundle)).toBe(false);
       for (const m of vault.catalog.bundleMembers(jsBundle)) expect(m.length).toBeGreaterThan(0);
+      // The compression statistics count files, not bundles: 300 .js files, judged compressible.
+      const js = vault.catalog.strategyHistory().get('.js|none')!;
+      expect(js.reduce((n, h) => n + h.samples, 0)).toBe(300);
+      expect(chooseStrategy(js as Parameters<typeof chooseStrategy>[0])).toBe('zstd');
       // The duplicate is one member.
       const a = (await vault.entryAt(snap, 'copy-a.txt')).entry!.content![0]!;
       const b = (await vault.entryAt(snap, 'copy-b.txt')).entry!.content![0]!;

@@ -164,4 +164,11 @@ describe('chooseStrategy', () => {
     expect(h[0]).toEqual({ strategy: 'zstd', samples: 1, bytesIn: 10, bytesOut: 5, nanos: 1000 });
     expect(h2[0]).toEqual({ strategy: 'zstd', samples: 2, bytesIn: 20, bytesOut: 9, nanos: 1007 });
   });
+
+  it('counts a bundle as one sample per chunk in it, so one bundle of enough files decides', () => {
+    const h = recordResult(undefined, 'zstd', 100_000, 20_000, 5000, 40);
+    expect(h[0]!.samples).toBe(40);
+    expect(chooseStrategy(h)).toBe('zstd');
+    expect(chooseStrategy(recordResult(undefined, 'store', 100_000, 100_000, 5000, 40))).toBe('store');
+  });
 });

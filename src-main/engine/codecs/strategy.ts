@@ -56,15 +56,19 @@ function ratio(h: StrategyStats): number {
   return h.bytesIn === 0 ? 1 : h.bytesOut / h.bytesIn;
 }
 
-/** Returns `history` with one more result added to its strategy's totals (a new array; the input is not changed). */
-export function recordResult(history: readonly StrategyStats[] | undefined, strategy: Strategy, bytesIn: number, bytesOut: number, nanos: number): StrategyStats[] {
+/**
+ * Returns `history` with one more result added to its strategy's totals (a
+ * new array; the input is not changed). A bundle's result counts one sample
+ * per chunk in it, so a type is judged after as many files either way.
+ */
+export function recordResult(history: readonly StrategyStats[] | undefined, strategy: Strategy, bytesIn: number, bytesOut: number, nanos: number, samples = 1): StrategyStats[] {
   const out = (history ?? []).map((h) => ({ ...h }));
   let row = out.find((h) => h.strategy === strategy);
   if (row === undefined) {
     row = { strategy, samples: 0, bytesIn: 0, bytesOut: 0, nanos: 0 };
     out.push(row);
   }
-  row.samples += 1;
+  row.samples += samples;
   row.bytesIn += bytesIn;
   row.bytesOut += bytesOut;
   row.nanos += nanos;

@@ -464,8 +464,8 @@ export class BlobWriter {
         return member;
       });
       await this.#deps.sink.add(bundleId, BlobKind.bundle, sealedBuffer(r!), r!.rawLength, members);
-      // The statistics describe the file type: the chunks' bytes in, the sealed bundle out.
-      this.#learn(bundle.typeKey, BlobKind.chunk, r!.strategy, at, r!.sealed.byteLength, r!.nanos);
+      // The statistics describe the file type: one sample per chunk, their bytes in, the sealed bundle out.
+      this.#learn(bundle.typeKey, BlobKind.chunk, r!.strategy, at, r!.sealed.byteLength, r!.nanos, members.length);
       this.stats.newBlobs += members.length;
       this.stats.newBytes += at;
       this.stats.storedBytes += r!.sealed.byteLength;
@@ -475,11 +475,11 @@ export class BlobWriter {
     }
   }
 
-  #learn(typeKey: string, kind: BlobKind, strategy: StrategyStats['strategy'], bytesIn: number, bytesOut: number, nanos: number): void {
+  #learn(typeKey: string, kind: BlobKind, strategy: StrategyStats['strategy'], bytesIn: number, bytesOut: number, nanos: number, samples = 1): void {
     // Trees and manifests are our own JSON; only file content teaches the engine about file types.
     if (kind !== BlobKind.chunk) return;
-    this.#history.set(typeKey, recordResult(this.#history.get(typeKey), strategy, bytesIn, bytesOut, nanos));
-    this.#deps.catalog.recordStrategy(typeKey, { strategy, samples: 1, bytesIn, bytesOut, nanos });
+    this.#history.set(typeKey, recordResult(this.#history.get(typeKey), strategy, bytesIn, bytesOut, nanos, samples));
+    this.#deps.catalog.recordStrategy(typeKey, { strategy, samples, bytesIn, bytesOut, nanos });
   }
 
   async #putLarge(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> {
