@@ -26,7 +26,10 @@ async function damageBlob(vault: Vault, id: Uint8Array): Promise<void> {
   if (!place) throw new Error('blob not in the catalog');
   const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
   try {
-    const at = place.offset + Math.floor(place.length / 2);
+    // Inside the blob's own bytes: for a chunk in a bundle (small.txt, in a bundle of its own,
+    // stored as is since it is too small to compress), past the nonce and codec byte into its
+    // slice; a flip elsewhere in the bundle would leave it whole, and reads would salvage it.
+    const at = place.member ? place.offset + 13 + place.member.innerOffset + Math.floor(place.member.length / 2) : place.offset + Math.floor(place.length / 2);
     const byte = Buffer.alloc(1);
     await handle.read(byte, 0, 1, at);
     byte[0] = byte[0]! ^ 0x10;
