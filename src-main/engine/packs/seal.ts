@@ -85,7 +85,10 @@ export function openBlob(key: Uint8Array | KeyObject, kind: BlobKind, id: Uint8A
   decipher.setAuthTag(tag);
   let plain: Buffer;
   try {
-    plain = Buffer.concat([decipher.update(body), decipher.final()]);
+    const first = decipher.update(body);
+    // ChaCha20-Poly1305's final() checks the tag and adds no bytes: joining would copy every blob once more.
+    const last = decipher.final();
+    plain = last.length === 0 ? first : Buffer.concat([first, last]);
   } catch {
     throw damaged(id);
   }
