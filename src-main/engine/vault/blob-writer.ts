@@ -153,7 +153,7 @@ export class BlobWriter {
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #history: Map<string, StrategyStats[]>;
   readonly #tasks = new Set<Promise<unknown>>();
-  /** Open bundles by file type key, in the order they were opened. */
+  /** Open bundles by file type key, least recently added to first (see `#addToBundle`). */
   readonly #bundles = new Map<string, OpenBundle>();
   /** Ids of chunks in a bundle that is not in the pack sink yet. */
   readonly #bundled = new Set<string>();

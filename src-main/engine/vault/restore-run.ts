@@ -147,6 +147,9 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
       else throw new VaultError(r.kind, r.message);
     }
   };
+  /** Files being written on this thread (`slots`) and batches in the workers (`sending`). */
+  const slots = new Set<Promise<void>>();
+  const sending = new Set<Promise<void>>();
   try {
     // Folders a level at a time, parents first; the folders of one level are independent of
     // each other, so their system calls overlap (one after another cost ~150 µs each).
@@ -162,7 +165,6 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
         }
       });
     }
-    const slots = new Set<Promise<void>>();
     const track = async (job: Promise<void>, limit: number) => {
       const tracked = job.finally(() => slots.delete(tracked));
       slots.add(tracked);
@@ -176,7 +178,6 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     let window: DirectFile[] = [];
     let windowFiles = FIRST_DIRECT_WINDOW_FILES;
     const queued: DirectFile[][] = [];
-    const sending = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;
     let drained: (() => void) | undefined;
     const pump = () => {
@@ -250,6 +251,8 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     report.flush(null);
     return summary;
   } catch (err) {
+    // Let what is still writing finish (or see the cancel) before its temporary files are removed.
+    await Promise.allSettled([...slots, ...sending]);
     await restorer.removePartials().catch(() => undefined);
     throw err;
   }
