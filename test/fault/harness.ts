@@ -655,11 +655,14 @@ export function biggestGroup(t: Template, sizeClass: 'small' | 'large' = 'small'
   return groups[0];
 }
 
-/** Packs that hold only file content (no trees, no manifests): losing one loses files, not listings. */
+/**
+ * Packs that hold only file content, chunks and bundles of them (no trees,
+ * no manifests): losing one loses files, not listings.
+ */
 export function chunkOnly(t: Template, ids: readonly string[]): string[] {
   return ids.filter((id) => {
     const kinds = t.packs.find((p) => p.id === id)?.kinds;
-    return kinds !== undefined && kinds.size === 1 && kinds.has(BlobKind.chunk);
+    return kinds !== undefined && kinds.size > 0 && [...kinds].every((k) => k === BlobKind.chunk || k === BlobKind.bundle);
   });
 }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BlobKind } from '../../src-main/engine/packs/seal.ts';
 import { Vault } from '../../src-main/engine/vault/index.ts';
 import {
   BASE_SEED,
@@ -175,10 +176,10 @@ describe('parity off (redundancy 0)', () => {
   it(
     name,
     run(async (r, dir) => {
-      // A content blob, and a byte inside it.
+      // A content blob of its own (not a bundle: salvage may keep some of a bundle's files), and a byte inside it.
       const v = await Vault.open(dir, PASSWORD, { ...off.options, threads: HEAL_THREADS });
-      const pack = r.pick(chunkOnly(off, off.packs.map((p) => p.id)));
-      const blob = r.pick(v.catalog.blobsInPack(pack));
+      const pack = r.pick(chunkOnly(off, off.packs.map((p) => p.id)).filter((id) => off.packs.find((p) => p.id === id)!.kinds.has(BlobKind.chunk)));
+      const blob = r.pick(v.catalog.blobsInPack(pack).filter((b) => b.kind === BlobKind.chunk));
       await v.close();
       const blobId = Buffer.from(blob.id).toString('hex');
       await flipByte(join(dir, packRel(pack)), blob.offset + r.int(0, blob.length), r.int(1, 256));

@@ -92,7 +92,7 @@ describe(`healing a blob as it is read (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
           const { pack, blob } = pickBlob(r, v);
           const path = join(dir, packRel(pack));
           const original = Buffer.from((await readFile(path)).subarray(blob.offset, blob.offset + blob.length));
-          const [plain] = await v.pool.open([{ sealed: original, id: blob.id, kind: BlobKind.chunk, rawLength: blob.rawLength }]);
+          const [plain] = await v.pool.open([{ sealed: original, id: blob.id, kind: blob.kind, rawLength: blob.rawLength }]);
           const offsets = await flipBits(path, r, r.int(2, 6), [blob.offset, blob.offset + blob.length]);
           // Two erasures in that row (the pack and one parity shard): exactly m = 2.
           const g = biggestGroup(t);
@@ -110,7 +110,7 @@ describe(`healing a blob as it is read (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
 
           // Through the vault: the read path, and the pool path's fallback.
           expect(sha256(await v.readSealedHealing(blob.id, place(pack, blob)))).toBe(sha256(original));
-          const item = { sealed: damaged.subarray(blob.offset, blob.offset + blob.length), id: blob.id, kind: BlobKind.chunk, rawLength: blob.rawLength };
+          const item = { sealed: damaged.subarray(blob.offset, blob.offset + blob.length), id: blob.id, kind: blob.kind, rawLength: blob.rawLength };
           const refused = await v.pool.open([item]).then(() => null, (err: unknown) => err);
           expect(refused).toBeInstanceOf(VaultError);
           const sealed = await v.healSealed(blob.id, place(pack, blob), refused);
