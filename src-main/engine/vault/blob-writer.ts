@@ -14,7 +14,10 @@
  * file type (packs/bundle.ts), and a bundle of up to BUNDLE_BYTES is
  * compressed and sealed as one blob. A chunk counts as stored once it is in
  * a bundle; `drain` seals the bundles still open, so nothing a snapshot
- * refers to is left out of the packs it waits for.
+ * refers to is left out of the packs it waits for. New small folder
+ * listings get their ids on this thread and wait in a listing batch the same
+ * way (each stays a blob of its own): a parent folder need not wait for its
+ * children's listings to come back from a worker.
  *
  * Small files are packed many to an arena so one task serves many files; a
  * worker reads them straight into the arena (`putSmallFile`, see
@@ -68,8 +71,11 @@ export const BUNDLE_BYTES = 1024 * 1024;
 const BUNDLE_MAX_MEMBERS = 1024;
 const OPEN_BUNDLES = 8;
 const BUNDLE_CAPACITY = BUNDLE_BYTES + bundleTableBytes(BUNDLE_MAX_MEMBERS);
-/** Bundles being sealed at once; more would only queue for the workers. Each holds a BUNDLE_CAPACITY buffer, as does each open one. */
+/** Bundles (and listing batches) being sealed at once; more would only queue for the workers. Each holds its buffer, as does each open one. */
 const BUNDLES_SEALING = 2;
+/** New small folder listings sealed per worker task, at most (bytes, listings). */
+const LISTING_BATCH_BYTES = 1024 * 1024;
+const LISTING_BATCH_ITEMS = 512;
 
 export interface StoredContent {
   ids: Uint8Array[];
@@ -111,6 +117,14 @@ export type SmallFileOutcome =
   | { status: 'left-out'; message: string };
 
 const NO_ID = new Uint8Array(0);
+
+/** New folder listings waiting to be sealed, many to one worker task; their ids are computed on this thread. */
+interface ListingBatch {
+  buffer: SharedArrayBuffer;
+  view: Uint8Array;
+  used: number;
+  items: { offset: number; length: number; id: Uint8Array; kind: BlobKind; typeKey: string }[];
+}
 
 /**
  * Chunks of one file type waiting to be sealed together, copied back to back
@@ -155,9 +169,11 @@ export class BlobWriter {
   readonly #tasks = new Set<Promise<unknown>>();
   /** Open bundles by file type key, least recently added to first (see `#addToBundle`). */
   readonly #bundles = new Map<string, OpenBundle>();
-  /** Ids of chunks in a bundle that is not in the pack sink yet. */
-  readonly #bundled = new Set<string>();
-  readonly #bundleSlots = new ByteBudget(BUNDLES_SEALING);
+  /** Ids of blobs queued in a bundle or in the listing batch, not in the pack sink yet. */
+  readonly #queued = new Set<string>();
+  /** Seal tasks of bundles and listing batches at once. */
+  readonly #sealSlots = new ByteBudget(BUNDLES_SEALING);
+  #listings: ListingBatch | undefined;
   #arena: Arena | undefined;
   #flushScheduled = false;
   #failure: unknown;
@@ -173,10 +189,14 @@ export class BlobWriter {
   async putWhole(data: Uint8Array, kind: BlobKind, typeKey: string): Promise<{ id: Uint8Array; isNew: boolean }> {
     this.#check();
     if (this.#deps.idOf && kind === BlobKind.tree && data.length <= MAIN_THREAD_ID_BYTES) {
-      // An unchanged folder's listing is already stored: a keyed hash of a few KiB here costs
-      // microseconds, a round trip through the pool costs far more (unchanged re-backups).
+      // A keyed hash of a few KiB here costs microseconds, a round trip through the pool far
+      // more. An unchanged folder's listing is already stored (unchanged re-backups); a new one
+      // joins the listing batch, sealed many to one task, and its parent need not wait for that.
       const id = this.#deps.idOf(data);
-      if (this.#deps.known.has(id)) return { id, isNew: false };
+      const key = idKey(id);
+      if (this.#deps.known.has(id) || this.#queued.has(key) || this.#inFlight.has(key)) return { id, isNew: false };
+      await this.#queueListing(data, id, kind, typeKey);
+      return { id, isNew: true };
     }
     if (data.length > ARENA_BYTES) return this.#putLarge(data, kind, typeKey);
     return this.#inArena(data.length, (arena, offset) => {
@@ -237,8 +257,9 @@ export class BlobWriter {
       while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
       this.#check();
       const open = [...this.#bundles.values()];
-      if (open.length === 0) break;
+      if (open.length === 0 && !this.#listings) break;
       for (const bundle of open) await this.#closeBundle(bundle);
+      if (this.#listings) await this.#closeListings();
     }
     this.#check();
   }
@@ -367,7 +388,7 @@ export class BlobWriter {
       const key = idKey(b.id);
       const pending = this.#inFlight.get(key);
       // In an open bundle: stored as far as this run is concerned (drain seals it before any commit).
-      if (this.#deps.known.has(b.id) || pending || this.#bundled.has(key)) {
+      if (this.#deps.known.has(b.id) || pending || this.#queued.has(key)) {
         isNew.push(false);
         if (pending && pending !== mine) waits.push(pending);
         continue;
@@ -375,7 +396,7 @@ export class BlobWriter {
       isNew.push(true);
       if (bundleable(b)) {
         const closed = this.#addToBundle(b.typeKey, b.id, new Uint8Array(buffer, b.offset, b.length));
-        this.#bundled.add(key);
+        this.#queued.add(key);
         // Waiting for a sealing slot holds this batch back: back-pressure when bundles close faster
         // than they are sealed, and at most one closed bundle per batch waits with its buffer.
         if (closed) await this.#closeBundle(closed);
@@ -443,8 +464,8 @@ export class BlobWriter {
   /** Takes a bundle out of the open ones (if still there) and starts sealing it once a slot is free. */
   async #closeBundle(bundle: OpenBundle): Promise<void> {
     if (this.#bundles.get(bundle.typeKey) === bundle) this.#bundles.delete(bundle.typeKey);
-    await this.#bundleSlots.acquire(1);
-    this.#track(this.#sealBundle(bundle).finally(() => this.#bundleSlots.release(1)));
+    await this.#sealSlots.acquire(1);
+    this.#track(this.#sealBundle(bundle).finally(() => this.#sealSlots.release(1)));
   }
 
   async #sealBundle(bundle: OpenBundle): Promise<void> {
@@ -470,8 +491,54 @@ export class BlobWriter {
       this.stats.newBytes += at;
       this.stats.storedBytes += r!.sealed.byteLength;
     } finally {
-      for (const m of bundle.members) this.#bundled.delete(idKey(m.id));
+      for (const m of bundle.members) this.#queued.delete(idKey(m.id));
       this.#buffers.give(buffer);
+    }
+  }
+
+  /** Copies a new listing, whose id is known, into the listing batch; a full batch is sealed first. */
+  async #queueListing(data: Uint8Array, id: Uint8Array, kind: BlobKind, typeKey: string): Promise<void> {
+    const batch = this.#listings;
+    if (batch && (batch.used + data.length > LISTING_BATCH_BYTES || batch.items.length >= LISTING_BATCH_ITEMS)) await this.#closeListings();
+    let open = this.#listings;
+    if (!open) {
+      const buffer = this.#buffers.take(LISTING_BATCH_BYTES);
+      open = this.#listings = { buffer, view: new Uint8Array(buffer), used: 0, items: [] };
+    }
+    const key = idKey(id);
+    // Another caller may have queued the same listing while this one waited for a slot.
+    if (this.#queued.has(key) || this.#deps.known.has(id)) return;
+    open.view.set(data, open.used);
+    open.items.push({ offset: open.used, length: data.length, id: new Uint8Array(id), kind, typeKey });
+    open.used += data.length;
+    this.#queued.add(key);
+  }
+
+  /** Seals the listing batch once a slot is free, in the background like a bundle. */
+  async #closeListings(): Promise<void> {
+    const batch = this.#listings;
+    if (!batch) return;
+    this.#listings = undefined;
+    await this.#sealSlots.acquire(1);
+    this.#track(this.#sealListings(batch).finally(() => this.#sealSlots.release(1)));
+  }
+
+  async #sealListings(batch: ListingBatch): Promise<void> {
+    try {
+      this.#check();
+      const items = batch.items.map((b) => ({ ...b, strategy: chooseStrategy(this.#history.get(b.typeKey)) }));
+      const results = await this.#pooled(() => this.#deps.pool.seal(batch.buffer, items, this.#callOpts()));
+      for (let n = 0; n < items.length; n++) {
+        const b = items[n]!;
+        const r = results[n]!;
+        await this.#deps.sink.add(b.id, b.kind, sealedBuffer(r), r.rawLength);
+        this.stats.newBlobs += 1;
+        this.stats.newBytes += r.rawLength;
+        this.stats.storedBytes += r.sealed.byteLength;
+      }
+    } finally {
+      for (const b of batch.items) this.#queued.delete(idKey(b.id));
+      this.#buffers.give(batch.buffer);
     }
   }
 
