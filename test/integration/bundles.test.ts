@@ -172,6 +172,29 @@ describe('bundles of small files', () => {
     }
   });
 
+  it('left open by a cancelled backup are not taken for stored: the next backup stores their files', async () => {
+    const dir = join(await scratch('vault'), 'v');
+    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    try {
+      // Cancelled as soon as a file is stored: bundles are open then (the first closes at 1 MiB).
+      const controller = new AbortController();
+      const err = await backup(vault, src, {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.files >= 1) controller.abort();
+        },
+      }).catch((e: unknown) => e);
+      expect(isVaultError(err) && err.kind).toBe('cancelled');
+      expect(vault.catalog.listSnapshots()).toEqual([]);
+      const r = await backup(vault, src);
+      const target = join(await scratch('out'), 'out');
+      await restore(vault, vault.resolveSnapshot(r.snapshotId), target);
+      await expectRestored(target);
+    } finally {
+      await vault.close();
+    }
+  });
+
   it('of packs left by a run that never committed are adopted with their members, not stored again', async () => {
     const dir = join(await scratch('vault'), 'v');
     const aside = await scratch('catalog-aside');

@@ -150,17 +150,39 @@ export class WorkerPool {
 
   #start(): Piscina {
     if (this.#closed) throw new VaultError('internal', 'The worker pool is closed.');
+    if (this.#poolFailure) throw this.#poolFailure;
     const { workerFile = DEFAULT_WORKER, idleTimeoutMs = 30_000 } = this.#options;
-    this.#piscina ??= new Piscina({
-      filename: workerFile instanceof URL ? fileURLToPath(workerFile) : workerFile,
-      workerData: { keySlot: this.#keys },
-      minThreads: 0,
-      maxThreads: this.#size,
-      idleTimeout: idleTimeoutMs,
-      concurrentTasksPerWorker: 1,
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
-    });
+    if (!this.#piscina) {
+      this.#piscina = new Piscina({
+        filename: workerFile instanceof URL ? fileURLToPath(workerFile) : workerFile,
+        workerData: { keySlot: this.#keys },
+        minThreads: 0,
+        maxThreads: this.#size,
+        idleTimeout: idleTimeoutMs,
+        concurrentTasksPerWorker: 1,
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      });
+      this.#piscina.on('error', (err: unknown) => this.#onPoolError(err));
+    }
     return this.#piscina;
+  }
+
+  /** A failure of the pool itself, not of one task: every later call fails with it. */
+  #poolFailure: VaultError | undefined;
+
+  /**
+   * Piscina reports on its 'error' event what belongs to no task; with no
+   * listener the event throws, which in the app would take down Electron's
+   * main process. One case is expected: a task cancelled while it runs has
+   * its thread stopped, and that thread's answer may already be on its way
+   * (piscina: "Unexpected message from Worker"); the caller already has its
+   * 'cancelled', so the answer is dropped. Anything else makes the pool
+   * unusable, and the next call says so.
+   */
+  #onPoolError(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (message.startsWith('Unexpected message from Worker')) return;
+    this.#poolFailure ??= new VaultError('internal', `The worker pool failed: ${message}`, { cause: err });
   }
 }
 
