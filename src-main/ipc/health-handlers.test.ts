@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { createDispatcher } from './dispatch.ts';
 import { createHandlers } from './handlers.ts';
 import { Operations } from './operations.ts';
 import { VaultSession } from './session.ts';
+import { flipByteAt } from '../../test/flip.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mmry-health-calls-'));
 const source = join(root, 'site');
@@ -98,12 +98,7 @@ describe('health calls', () => {
     const vault = session.vault;
     const snap = vault.resolveSnapshot('latest');
     const place = vault.catalog.getBlob((await vault.entryAt(snap, 'big.bin')).entry!.content![0]!)!;
-    const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
-    const at = place.offset + Math.floor(place.length / 2);
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, at);
-    await handle.write(Buffer.from([byte[0]! ^ 1]), 0, 1, at);
-    await handle.close();
+    await flipByteAt(packPath(vault.packsDir, place.packId), place.offset + Math.floor(place.length / 2), 1);
 
     const found = await run('health.verify', { readData: true });
     expect(found.summary).toMatchObject({ healthy: false, readData: true, problems: 1, repairable: 1, lostFiles: 0 });

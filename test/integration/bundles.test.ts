@@ -6,7 +6,7 @@
  * bytes, a rebuilt catalog finds the members again from the bundles
  * themselves, and damage to one bundle fails exactly the files inside it.
  */
-import { copyFile, mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backup, readFileRange, restore, Vault } from '../../src-main/engine/vault/index.ts';
@@ -14,6 +14,7 @@ import { BlobKind, bundleTableBytes, packPath, readBundleTable, writeBundleTable
 import { isVaultError } from '../../src-main/engine/errors.ts';
 import { chooseStrategy } from '../../src-main/engine/codecs/index.ts';
 import { noise, prose, readTree, runCli, sha256, useScratch } from './helpers.ts';
+import { flipByteAt } from '../flip.ts';
 
 const PASSWORD = 'bundle password';
 const OPTIONS = { kdf: { memoryKiB: 8, passes: 1, parallelism: 1 }, threads: 2 };
@@ -241,16 +242,7 @@ describe('bundles of small files', () => {
       const snap = vault.resolveSnapshot((await backup(vault, src)).snapshotId);
       const place = vault.catalog.getBlob((await vault.entryAt(snap, 'data/item-3.json')).entry!.content![0]!)!;
       const inBundle = new Set(vault.catalog.bundleMembers(place.member!.bundleId).map((m) => m.id.toString('hex')));
-      const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
-      try {
-        const at = place.offset + Math.floor(place.length / 2);
-        const byte = Buffer.alloc(1);
-        await handle.read(byte, 0, 1, at);
-        byte[0] = byte[0]! ^ 0x01;
-        await handle.write(byte, 0, 1, at);
-      } finally {
-        await handle.close();
-      }
+      await flipByteAt(packPath(vault.packsDir, place.packId), place.offset + Math.floor(place.length / 2), 0x01);
       expected = [];
       for (const rel of files.keys()) {
         const content = (await vault.entryAt(snap, rel)).entry!.content ?? [];
@@ -298,16 +290,7 @@ describe('salvage', () => {
       const snap = vault.resolveSnapshot((await backup(vault, docs)).snapshotId);
       const place = vault.catalog.getBlob((await vault.entryAt(snap, 'doc-000.txt')).entry!.content![0]!)!;
       expect(vault.catalog.bundleMembers(place.member!.bundleId).length).toBe(400);
-      const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
-      try {
-        const at = place.offset + Math.floor(place.length * 0.9);
-        const byte = Buffer.alloc(1);
-        await handle.read(byte, 0, 1, at);
-        byte[0] = byte[0]! ^ 0x40;
-        await handle.write(byte, 0, 1, at);
-      } finally {
-        await handle.close();
-      }
+      await flipByteAt(packPath(vault.packsDir, place.packId), place.offset + Math.floor(place.length * 0.9), 0x40);
       const target = join(await scratch('out'), 'out');
       const r = await restore(vault, snap, target);
       const failed = new Set(r.problems.map((p) => p.path));

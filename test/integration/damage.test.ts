@@ -6,13 +6,14 @@
  * The vault is made without parity (redundancy 0): this is about detection;
  * healing from parity is the self-healing suite's business.
  */
-import { open, readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isVaultError } from '../../src-main/engine/errors.ts';
 import { packPath } from '../../src-main/engine/packs/index.ts';
 import { restore, backup, Vault } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, PASSWORD } from './config.ts';
+import { flipByteAt } from '../flip.ts';
 import { expectOneErrorLine, filesUnder, noise, prose, readTree, runCli, sha256, useScratch } from './helpers.ts';
 
 const scratch = useScratch('damage');
@@ -24,19 +25,11 @@ let snapshotId: string;
 async function damageBlob(vault: Vault, id: Uint8Array): Promise<void> {
   const place = vault.catalog.getBlob(id);
   if (!place) throw new Error('blob not in the catalog');
-  const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
-  try {
-    // Inside the blob's own bytes: for a chunk in a bundle (small.txt, in a bundle of its own,
-    // stored as is since it is too small to compress), past the nonce and codec byte into its
-    // slice; a flip elsewhere in the bundle would leave it whole, and reads would salvage it.
-    const at = place.member ? place.offset + 13 + place.member.innerOffset + Math.floor(place.member.length / 2) : place.offset + Math.floor(place.length / 2);
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, at);
-    byte[0] = byte[0]! ^ 0x10;
-    await handle.write(byte, 0, 1, at);
-  } finally {
-    await handle.close();
-  }
+  // Inside the blob's own bytes: for a chunk in a bundle (small.txt, in a bundle of its own,
+  // stored as is since it is too small to compress), past the nonce and codec byte into its
+  // slice; a flip elsewhere in the bundle would leave it whole, and reads would salvage it.
+  const at = place.member ? place.offset + 13 + place.member.innerOffset + Math.floor(place.member.length / 2) : place.offset + Math.floor(place.length / 2);
+  await flipByteAt(packPath(vault.packsDir, place.packId), at, 0x10);
 }
 
 async function partialsUnder(dir: string): Promise<string[]> {

@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { packPath } from '../packs/index.ts';
 import { backup, Vault } from '../vault/index.ts';
 import type { VaultOptions } from '../vault/index.ts';
 import { checkHealth, repairHealth } from './health.ts';
+import { flipByteAt } from '../../../test/flip.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mmry-health-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -36,16 +36,7 @@ async function damageAlpha(vault: Vault): Promise<void> {
   const snap = vault.resolveSnapshot('latest', 'alpha');
   const content = (await vault.entryAt(snap, 'big.bin')).entry!.content!;
   const place = vault.catalog.getBlob(content[Math.floor(content.length / 2)]!)!;
-  const handle = await open(packPath(vault.packsDir, place.packId), 'r+');
-  try {
-    const at = place.offset + Math.floor(place.length / 2);
-    const byte = Buffer.alloc(1);
-    await handle.read(byte, 0, 1, at);
-    byte[0] = byte[0]! ^ 0x40;
-    await handle.write(byte, 0, 1, at);
-  } finally {
-    await handle.close();
-  }
+  await flipByteAt(packPath(vault.packsDir, place.packId), place.offset + Math.floor(place.length / 2), 0x40);
 }
 
 async function withTarget<T>(vault: Vault, fn: (t: ReturnType<Vault['healTarget']>) => Promise<T>): Promise<T> {
