@@ -26,6 +26,7 @@ import path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import { VaultError, fromSystemError } from '../errors.ts';
+import { mapLimited } from '../limited.ts';
 import type { SnapshotWarning } from './manifest.ts';
 import { compareNameBytes, nameFromBytes } from './names.ts';
 import type { EntryName } from './names.ts';
@@ -466,17 +467,4 @@ function timed<T>(ctx: ScanContext, call: () => T): T {
   } finally {
     if (now() - t0 > SLOW_SYNC_STAT_MS && ++ctx.slowAnswers >= SLOW_ANSWERS_TOLERATED) ctx.syncStat = false;
   }
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

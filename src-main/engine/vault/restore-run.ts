@@ -22,6 +22,7 @@
 import { resolve } from 'node:path';
 import type { BlobLocation, SnapshotRow } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
+import { mapLimited } from '../limited.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { FileRestorer, nsToSeconds, portabilityProblems, probeTarget, removeStalePartials } from '../restore/index.ts';
 import type { ConflictPolicy, PathSegment } from '../restore/index.ts';
@@ -154,7 +155,7 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     // Folders a level at a time, parents first; the folders of one level are independent of
     // each other, so their system calls overlap (one after another cost ~150 µs each).
     for (const level of byDepth(doable.filter((p) => p.entry.type === 'dir'), (p) => p.segments.length)) {
-      await eachLimited(level, DIR_CALLS_IN_FLIGHT, async (p) => {
+      await mapLimited(level, DIR_CALLS_IN_FLIGHT, async (p) => {
         if (underSkipped(p.display, skippedDirs)) return;
         const out = await restorer.createDir(p.segments, p.entry.mode, p.entry.mtimeNs, policy);
         count(out.action);
@@ -246,7 +247,7 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     if (failure) throw failure.err;
     // Deepest level first, so a folder's mode and mtime are set after everything inside it.
     for (const level of byDepth(dirsToFinish, (segments) => segments.length).reverse()) {
-      await eachLimited(level, DIR_CALLS_IN_FLIGHT, (segments) => restorer.finishDir(segments));
+      await mapLimited(level, DIR_CALLS_IN_FLIGHT, (segments) => restorer.finishDir(segments));
     }
     report.flush(null);
     return summary;
@@ -353,24 +354,6 @@ function byDepth<T>(items: readonly T[], depth: (item: T) => number): T[][] {
   const levels: T[][] = [];
   for (const item of items) (levels[depth(item)] ??= []).push(item);
   return levels.filter((l) => l !== undefined);
-}
-
-/** Runs `fn` over `items` with at most `limit` calls pending; the first failure is thrown once all have settled. */
-async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const lane = async () => {
-    while (next < items.length && !failure) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure) throw failure.err;
 }
 
 function underSkipped(display: string, skipped: string[]): boolean {
