@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backup, readFileRange, restore, Vault } from '../../src-main/engine/vault/index.ts';
 import { BlobKind, bundleTableBytes, packPath, readBundleTable, writeBundleTable } from '../../src-main/engine/packs/index.ts';
+import { memberBytes } from '../../src-main/engine/packs/bundle.ts';
 import { isVaultError } from '../../src-main/engine/errors.ts';
 import { chooseStrategy } from '../../src-main/engine/codecs/index.ts';
 import { noise, prose, readTree, runCli, sha256, useScratch } from './helpers.ts';
@@ -328,6 +329,17 @@ describe('the bundle table', () => {
       [3, 5, 17],
       [4, 22, 1],
     ]);
+  });
+
+  it('gives a member a copy of its bytes, and calls a place outside the bundle damage', () => {
+    const plain = Uint8Array.from([1, 2, 3, 4, 5]);
+    const bytes = memberBytes(plain, 1, 3, id(1));
+    expect([...bytes]).toEqual([2, 3, 4]);
+    bytes[0] = 9;
+    expect(plain[1]).toBe(2);
+    for (const [offset, length] of [[3, 3], [-1, 2], [0, -1], [0.5, 1]] as const) {
+      expect(() => memberBytes(plain, offset, length, id(1))).toThrow(/lies outside its bundle/);
+    }
   });
 
   it('rejects tables that do not describe their bundle', () => {

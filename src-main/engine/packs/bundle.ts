@@ -97,3 +97,15 @@ export function readBundleTable(plain: Uint8Array, what = 'a bundle'): BundleMem
   if (offset !== tableStart) throw bad('lengths do not add up');
   return members;
 }
+
+/**
+ * A copy of one member's bytes from its bundle's plaintext, where the
+ * catalog says they lie; a place outside the plaintext is damage (a crafted
+ * or damaged catalog), never a short read. The caller checks the id.
+ */
+export function memberBytes(plain: Uint8Array, offset: number, length: number, memberId: Uint8Array): Buffer {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > plain.length) {
+    throw new VaultError('damaged-data', `Blob ${Buffer.from(memberId).toString('hex').slice(0, 12)} lies outside its bundle.`);
+  }
+  return Buffer.from(plain.subarray(offset, offset + length));
+}

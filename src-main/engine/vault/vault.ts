@@ -30,6 +30,7 @@ import type { HealTarget } from '../heal/target.ts';
 import { acquireLock } from '../lock/index.ts';
 import { PackReader } from '../packs/reader.ts';
 import type { BlobPlace } from '../packs/reader.ts';
+import { memberBytes } from '../packs/bundle.ts';
 import { BlobKind, decryptUnverified, openBlob } from '../packs/seal.ts';
 import { decodeManifest, decodeTree } from '../snapshot/index.ts';
 import type { SnapshotManifest, TreeEntry } from '../snapshot/index.ts';
@@ -258,11 +259,7 @@ export class Vault {
       opened = openBlob(this.#keys.blobKey, sealedPlace.kind, sealedId, await this.healSealed(sealedId, sealedPlace, err));
     }
     let plain = decode(opened.codec, opened.payload, place.rawLength);
-    if (place.member) {
-      const { innerOffset, length } = place.member;
-      if (innerOffset + length > plain.length) throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} lies outside its bundle.`);
-      plain = Buffer.from(plain.subarray(innerOffset, innerOffset + length));
-    }
+    if (place.member) plain = memberBytes(plain, place.member.innerOffset, place.member.length, id);
     if (!timingSafeEqual(this.blobId(plain), id)) throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} does not match its id.`);
     return plain;
   }

@@ -7,6 +7,7 @@ import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 import { checkChunkerParams, findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.ts';
 import { decode, encode } from '../codecs/index.ts';
 import { VaultError } from '../errors.ts';
+import { memberBytes } from '../packs/bundle.ts';
 import { authenticateBlob, BLOB_ID_BYTES, BlobKind, openBlob, sealBlob } from '../packs/seal.ts';
 import { foldCell, stripeCrcs } from '../heal/layout.ts';
 import { readFileInto } from './read-files.ts';
@@ -148,12 +149,8 @@ function memberOf(ctx: TaskContext, item: OpenItem, member: NonNullable<OpenItem
     plain = decode(opened.codec, opened.payload, item.rawLength);
     rememberBundle(item.id, plain);
   }
-  const { offset, length } = member;
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > plain.length) {
-    throw new VaultError('damaged-data', `Blob ${Buffer.from(member.id).toString('hex').slice(0, 12)} lies outside its bundle.`);
-  }
   // A copy: the caller may keep or transfer it while the bundle stays cached.
-  const bytes = Buffer.from(plain.subarray(offset, offset + length));
+  const bytes = memberBytes(plain, member.offset, member.length, member.id);
   checkId(ctx, bytes, member.id);
   return bytes;
 }
