@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { VaultError, fromSystemError } from '../engine/errors.ts';
 import { backup, diffSnapshots, listPath, prepareSource, restore, Vault, vaultStats } from '../engine/vault/index.ts';
+import type { VaultOptions } from '../engine/vault/index.ts';
 import type { SnapshotRow } from '../engine/catalog/index.ts';
 import { parseCommandArgs, UsageError } from './main.ts';
 import type { CliIO } from './main.ts';
@@ -55,7 +56,7 @@ async function newPassword(io: CliIO, envName: string, file: string | undefined)
 }
 
 /** `warmPool` for commands that will use the worker threads anyway: they load while Argon2id runs. */
-async function withVault<T>(path: string, io: CliIO, passwordFile: string | undefined, fn: (v: Vault) => Promise<T>, options: { warmPool?: boolean } = {}): Promise<T> {
+async function withVault<T>(path: string, io: CliIO, passwordFile: string | undefined, fn: (v: Vault) => Promise<T>, options: Pick<VaultOptions, 'warmPool'> = {}): Promise<T> {
   const vault = await Vault.open(path, await readPassword(io, passwordFile), options);
   try {
     return await fn(vault);
@@ -114,7 +115,7 @@ export async function backupCommand(argv: string[], io: CliIO): Promise<number> 
       bar?.done();
       stop.dispose();
     }
-  }, { warmPool: true });
+  }, { warmPool: prepared ? { after: prepared.listed } : true });
 }
 
 export async function snapshotsCommand(argv: string[], io: CliIO): Promise<number> {

@@ -450,7 +450,6 @@ function reason(err: unknown): string {
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
 /**
  * A synchronous call slower than this is a slow answer; a few of them mean the
  * file system is not local and fast, and the scan goes asynchronous. One alone

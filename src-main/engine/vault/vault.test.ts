@@ -159,7 +159,7 @@ describe('prepareSource (listing ahead of the unlock)', () => {
     try {
       const plain = await backup(vault, src, { project: 'plain' });
       const ahead = await prepareSource(vaultDir, src);
-      await new Promise((r) => setTimeout(r, 20)); // let it list everything
+      await ahead.listed; // settles once everything is listed
       expect(ahead.ctx.prescanned!.size).toBe(3);
       const viaPrepared = await backup(vault, src, { project: 'prepared', prepared: ahead });
       expect(ahead.ctx.prescanned!.size).toBe(0); // the walk took every listing
@@ -167,6 +167,8 @@ describe('prepareSource (listing ahead of the unlock)', () => {
       expect(tree(viaPrepared.snapshotId)).toBe(tree(plain.snapshotId));
 
       const stale = await prepareSource(vaultDir, src); // made without the exclude below
+      stale.stop();
+      await stale.listed; // settles when stopped too
       const excluded = await backup(vault, src, { project: 'excluded', exclude: ['*.log'], prepared: stale });
       const d = (await vault.loadTree(vault.catalog.findSnapshots(excluded.snapshotId)[0]!.treeId)).find((e) => e.name === 'd')!;
       expect((await vault.loadTree(d.subtree!)).map((e) => e.name)).toEqual(['e']);

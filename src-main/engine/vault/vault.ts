@@ -57,9 +57,10 @@ export interface VaultOptions {
   /**
    * For `open`: start the worker threads now, while the password is being
    * checked (see `WorkerPool.warm`), for a caller that is about to use them
-   * (a backup or restore from the CLI). Default: the pool starts on first use.
+   * (a backup or restore from the CLI); with `after`, once that settles (see
+   * `PreparedSource.listed`). Default: the pool starts on first use.
    */
-  warmPool?: boolean;
+  warmPool?: boolean | { after: PromiseLike<unknown> };
 }
 
 export interface ProjectInfo extends Project {
@@ -111,7 +112,8 @@ export class Vault {
     // Loading the threads takes about as long as Argon2id: the two overlap. The SQLite driver
     // loads first: its first use asks for a process report, which waits for every live thread.
     if (options.warmPool) loadCatalogDriver();
-    const pool = options.warmPool ? WorkerPool.warm(poolShape(options)) : undefined;
+    const warm = options.warmPool;
+    const pool = warm ? WorkerPool.warm(poolShape(options), warm === true ? undefined : warm.after) : undefined;
     try {
       const vault = await Vault.#unlock(root, password, options);
       if (pool) {

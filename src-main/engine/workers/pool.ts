@@ -58,14 +58,22 @@ export class WorkerPool {
   }
 
   /**
-   * Starts every thread now, before the keys exist: loading a thread takes
-   * about as long as deriving the key from the password, so the two overlap.
-   * Tasks wait for `setKeys`; `close` it if unlocking fails.
+   * Starts every thread before the keys exist: loading a thread takes about
+   * as long as deriving the key from the password, so the two overlap. With
+   * `after`, the threads start once it settles (or with the first task, if
+   * that comes sooner): on two cores, loading them slows whatever else runs
+   * beside Argon2id. Tasks wait for `setKeys`; `close` it if unlocking fails.
    */
-  static warm(options: PoolShape): WorkerPool {
+  static warm(options: PoolShape, after?: PromiseLike<unknown>): WorkerPool {
     const pool = new WorkerPool(options);
-    const piscina = pool.#start();
-    for (let i = 0; i < pool.#size; i++) void piscina.run({ kind: 'ping' } satisfies Task).catch(() => undefined);
+    const start = () => {
+      if (pool.#closed) return;
+      const piscina = pool.#start();
+      for (let i = 0; i < pool.#size; i++) void piscina.run({ kind: 'ping' } satisfies Task).catch(() => undefined);
+    };
+    // A pool that failed or closed meanwhile starts nothing; its next call reports it.
+    if (after) void Promise.resolve(after).then(start, start).catch(() => undefined);
+    else start();
     return pool;
   }
 

@@ -193,6 +193,27 @@ describe('a pool warmed before its keys', () => {
     }
   });
 
+  it('with `after`, starts its threads once that settles, or with the first task if that comes sooner', async () => {
+    let settle!: () => void;
+    const later = WorkerPool.warm({ threads: 2 }, new Promise<void>((r) => (settle = r)));
+    const rejected = WorkerPool.warm({ threads: 1 }, Promise.reject(new Error('the listing failed')));
+    const sooner = WorkerPool.warm({ threads: 1 }, new Promise<void>(() => undefined));
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      expect(later.liveThreads).toBe(0);
+      settle();
+      await new Promise((r) => setImmediate(r));
+      expect(later.liveThreads).toBe(2);
+      expect(rejected.liveThreads).toBe(1); // a failure settles it too
+      expect(sooner.liveThreads).toBe(0);
+      sooner.setKeys(keys);
+      const [h] = await sooner.hash(buffer, [{ offset: 0, length: 100, chunked: false, final: true }]);
+      expect(Buffer.from(h!.ids[0]!).equals(idOf(data.subarray(0, 100)))).toBe(true);
+    } finally {
+      await Promise.all([later.close(), rejected.close(), sooner.close()]);
+    }
+  });
+
   it('closes cleanly when it never gets keys (a wrong password)', async () => {
     const pool = WorkerPool.warm({ threads: 1 });
     await pool.close();
