@@ -173,6 +173,17 @@ describe('blobs and packs', () => {
     expect([...c.iterateBlobIds()]).toHaveLength(500);
   });
 
+  it('knows bundle members one query at a time, before the set is loaded', () => {
+    const c = openIt();
+    const bundle = blob(BlobKind.bundle);
+    const member = randomBytes(32);
+    c.addPack({ id: packId(), size: 1 }, [bundle], [{ id: member, bundleId: bundle.id, innerOffset: 0, length: 10 }]);
+    const set = c.blobIdSet();
+    expect([set.has(member), set.has(bundle.id), set.has(randomBytes(32))]).toEqual([true, true, false]);
+    expect(set.loaded).toBe(false);
+    expect(set.size).toBe(2);
+  });
+
   it('sums totals', () => {
     const c = openIt();
     c.addPack({ id: packId(), size: 1000 }, [blob(), blob()]);
@@ -280,6 +291,31 @@ describe('BlobIdSet', () => {
     for (const id of ids) expect(set.has(id)).toBe(true);
     for (let i = 0; i < 50; i++) expect(set.has(randomBytes(32))).toBe(false);
     expect(new BlobIdSet().has(ids[0]!)).toBe(false);
+  });
+
+  it('backed by a source, answers one query at a time, then loads everything once, and sees later additions either way', () => {
+    const ids = Array.from({ length: 40 }, () => randomBytes(32)).sort(Buffer.compare);
+    const stored = new Set(ids.slice(0, 30).map((id) => id.toString('hex')));
+    let queries = 0;
+    let loads = 0;
+    const set = BlobIdSet.backedBy(
+      {
+        has: (id) => (queries++, stored.has(Buffer.from(id).toString('hex'))),
+        loadSorted: () => (loads++, Buffer.concat(ids.filter((id) => stored.has(id.toString('hex'))))),
+      },
+      3,
+    );
+    expect(set.has(ids[0]!)).toBe(true);
+    expect(set.has(ids[35]!)).toBe(false);
+    set.add(ids[35]!);
+    expect(set.has(ids[35]!)).toBe(true); // from the added ids, no query
+    stored.add(ids[36]!.toString('hex')); // the catalog gained a blob meanwhile
+    expect(set.has(ids[36]!)).toBe(true);
+    expect([queries, loads, set.loaded]).toEqual([3, 0, false]);
+    expect(set.has(ids[29]!)).toBe(true); // the fourth question loads the set
+    expect(set.has(ids[37]!)).toBe(false);
+    expect([queries, loads, set.loaded]).toEqual([3, 1, true]);
+    expect(set.size).toBe(32); // 31 loaded + 1 added (the added one is not counted twice)
   });
 });
 

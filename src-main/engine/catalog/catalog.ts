@@ -33,6 +33,16 @@ export interface NewMember {
   length: number;
 }
 
+/** What a folder listing was made from (migration 0006, snapshot/scan-digest.ts). */
+export interface TreeDigestRow {
+  treeId: Uint8Array;
+  digest: Uint8Array;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+}
+
 export interface NewPack {
   /** 32 lowercase hex chars. */
   id: string;
@@ -186,6 +196,10 @@ const HEX_PREFIX = /^[0-9a-f]{1,64}$/;
 function prepareStatements(db: Database.Database) {
   return {
     hasBlob: db.prepare<[Buffer], number>('SELECT 1 FROM blobs WHERE id = ?').pluck(),
+    treeDigest: db.prepare<[Buffer], { digest: Buffer; files: number; dirs: number; symlinks: number; bytes: number }>('SELECT digest, files, dirs, symlinks, bytes FROM tree_digests WHERE tree_id = ?'),
+    addTreeDigest: db.prepare<[Buffer, Buffer, number, number, number, number]>('INSERT OR IGNORE INTO tree_digests (tree_id, digest, files, dirs, symlinks, bytes) VALUES (?, ?, ?, ?, ?, ?)'),
+    clearTreeDigests: db.prepare('DELETE FROM tree_digests'),
+    isKnown: db.prepare<[Buffer, Buffer], number>('SELECT 1 WHERE EXISTS (SELECT 1 FROM blobs WHERE id = ?) OR EXISTS (SELECT 1 FROM bundle_members WHERE id = ?)').pluck(),
     // One step for both kinds of place: a blob of its own, else a member of a bundle (restore looks up every chunk).
     locate: db.prepare<[Buffer, Buffer], BlobDbRow & { bundle_id: Buffer | null; inner_offset: number | null; member_length: number | null }>(
       `SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind, NULL AS bundle_id, NULL AS inner_offset, NULL AS member_length
@@ -295,20 +309,31 @@ export class Catalog {
     return this.#guard(() => this.#sql.membersOf.all(asBuffer(bundleId))).map((r) => ({ id: r.id, innerOffset: r.inner_offset, length: r.length }));
   }
 
-  /** Every stored blob id, sorted, in one compact set (see BlobIdSet). */
+  /**
+   * Every stored blob id, bundle members included, as a set that asks the
+   * catalog one id at a time at first and loads them all, sorted, once it
+   * has been asked many (see BlobIdSet).
+   */
   blobIdSet(): BlobIdSet {
-    return this.#guard(() =>
-      this.transaction(() => {
-        const count = this.#sql.countBlobs.get() ?? 0;
-        const sorted = Buffer.allocUnsafe(count * 32);
-        let at = 0;
-        for (const id of this.#sql.blobIds.iterate()) {
-          if (at >= sorted.length) break;
-          at += id.copy(sorted, at);
-        }
-        return new BlobIdSet(sorted.subarray(0, at));
-      }),
-    );
+    return BlobIdSet.backedBy({
+      has: (id) => {
+        const key = asBuffer(id);
+        return this.#guard(() => this.#sql.isKnown.get(key, key) !== undefined);
+      },
+      loadSorted: () =>
+        this.#guard(() =>
+          this.transaction(() => {
+            const count = this.#sql.countBlobs.get() ?? 0;
+            const sorted = Buffer.allocUnsafe(count * 32);
+            let at = 0;
+            for (const id of this.#sql.blobIds.iterate()) {
+              if (at >= sorted.length) break;
+              at += id.copy(sorted, at);
+            }
+            return sorted.subarray(0, at);
+          }),
+        ),
+    });
   }
 
   /** Streams blob ids in byte order. The connection is busy until the iteration ends. */
@@ -366,6 +391,24 @@ export class Catalog {
 
   listProjects(): Project[] {
     return this.#guard(() => this.#sql.listProjects.all()).map(toProject);
+  }
+
+  /** What the listing `treeId` was made from, when a backup recorded it. */
+  treeDigest(treeId: Uint8Array): TreeDigestRow | undefined {
+    const row = this.#guard(() => this.#sql.treeDigest.get(asBuffer(treeId)));
+    return row && { treeId, ...row };
+  }
+
+  /** Records listings' digests; a listing already recorded keeps its row (the same listing gives the same digest). */
+  addTreeDigests(rows: readonly TreeDigestRow[]): void {
+    this.#guard(() => this.transaction(() => {
+      for (const r of rows) this.#sql.addTreeDigest.run(asBuffer(r.treeId), asBuffer(r.digest), r.files, r.dirs, r.symlinks, r.bytes);
+    }));
+  }
+
+  /** Forgets every digest: after a rebuild, the blobs below a recorded listing may no longer all be there. */
+  clearTreeDigests(): void {
+    this.#guard(() => this.#sql.clearTreeDigests.run());
   }
 
   addSnapshot(row: SnapshotRow): void {

@@ -88,6 +88,8 @@ export async function rebuildCatalog(vaultDir: string, keys: VaultKeys, now: () 
   let report: RebuildReport;
   try {
     report = { from, ...(await reconcile(vaultDir, keys, catalog)) };
+    // A listing's digest vouches for the blobs below it; after a rebuild some may be gone.
+    catalog.clearTreeDigests();
     catalog.checkpoint();
   } finally {
     catalog.close();

@@ -15,6 +15,9 @@
  *   parent snapshot, counts and warnings (`manifest.ts`).
  * - **Scan**: listing the source one directory at a time (`scan.ts`);
  *   unreadable and special entries become warnings, never failures.
+ * - **Scan digest**: what a listing was made from (`scan-digest.ts`), so a
+ *   re-backup reuses a folder scanned to the same digest without reading
+ *   its previous listing or anything below it.
  *
  * Invariants
  * - A tree never holds a name that is empty, ".", "..", or contains "/" or
@@ -53,6 +56,7 @@ export type { EntryType, TreeEntry } from './tree.ts';
 export { decodeManifest, encodeManifest } from './manifest.ts';
 export type { SnapshotCounts, SnapshotManifest, SnapshotWarning } from './manifest.ts';
 export { countSource, createScanContext, prescan, fileChangedWhileReading, isInside, pathKey, scanDir, treeEntryOf } from './scan.ts';
+export { SCAN_DIGEST_BYTES, dropListings, folderDigest, listedDigest } from './scan-digest.ts';
 export type { ScanContext, ScanOptions, ScannedDir, ScannedEntry, SourceTotals } from './scan.ts';
 export { compareNameBytes, displayPath, isWellFormedName, nameBytesOf, nameFromBytes, nameProblem, toFsName } from './names.ts';
 export type { EntryName } from './names.ts';

@@ -21,12 +21,12 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, resolve } from 'node:path';
-import type { BlobIdSet } from '../catalog/index.ts';
+import type { BlobIdSet, TreeDigestRow } from '../catalog/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
 import { cleanupPartials } from '../packs/index.ts';
 import { adoptPacks } from '../heal/adopt.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { countSource, createScanContext, prescan, encodeManifest, encodeTree, fileChangedWhileReading, isInside, scanDir, treeEntryOf } from '../snapshot/index.ts';
+import { countSource, createScanContext, dropListings, encodeManifest, encodeTree, fileChangedWhileReading, folderDigest, isInside, listedDigest, prescan, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
 import { writeCheckpoint } from '../heal/catalog-heal.ts';
 import { ParityProtector } from '../heal/protect.ts';
@@ -141,6 +141,10 @@ class BackupRun {
   #writer!: BlobWriter;
   #slots: Slots = new Slots(FILES_IN_FLIGHT);
   #smallSlots: Slots = new Slots(SMALL_FILES_IN_FLIGHT);
+  /** Scan digests of folders listed ahead, by pathKey (see listedDigest). */
+  readonly #listedDigests = new Map<string, Uint8Array | null>();
+  /** Digests of the listings this backup stored or kept, recorded with the snapshot. */
+  readonly #digestRows: TreeDigestRow[] = [];
   /** Previous listings being loaded ahead of the walk (see #prefetchTrees), by tree id. */
   readonly #prefetched = new Map<string, Promise<TreeEntry[]>>();
   #failure: unknown;
@@ -184,7 +188,12 @@ class BackupRun {
       ...(this.#options.signal ? { signal: this.#options.signal } : {}),
     });
     try {
-      const rootTree = await (await this.#walk(this.#ctx.root, '', parent?.treeId)).tree;
+      // A re-backup lists the source ahead (as far as prescan's limit), so folders scanned to their
+      // recorded digest are reused without being walked; the walk takes the listings either way.
+      const signal = this.#options.signal;
+      if (parent) await prescan(this.#ctx, { get cancelled() { return signal?.aborted ?? false; } });
+      const root = await (await this.#walk(this.#ctx.root, '', parent?.treeId)).tree;
+      const rootTree = root?.id;
       this.#counting.cancelled = true;
       if (!rootTree) throw new VaultError('permission-denied', `The source folder ${this.#source} could not be read.`);
       this.#report('committing', null, true);
@@ -211,6 +220,7 @@ class BackupRun {
       const stats = this.#writer.stats;
       vault.catalog.transaction(() => {
         const p = vault.catalog.upsertProject(projectName, this.#source);
+        vault.catalog.addTreeDigests(this.#digestRows);
         vault.catalog.addSnapshot({
           id: snapshotId,
           projectId: p.id,
@@ -264,44 +274,61 @@ class BackupRun {
   /**
    * Lists one folder and starts storing its entries; resolves (the outer
    * promise) once the walk may move on, and the inner promise gives the
-   * folder's tree id once everything in it is stored.
+   * folder once everything in it is stored (null when it could not be
+   * listed). A folder whose subtree scans to the digest recorded for its
+   * previous listing is that listing, at once (see scan-digest.ts).
    */
-  async #walk(dirPath: string | Buffer, relPath: string, previousTree: Uint8Array | undefined): Promise<{ tree: Promise<Uint8Array | null> }> {
+  async #walk(dirPath: string | Buffer, relPath: string, previousTree: Uint8Array | undefined): Promise<{ tree: Promise<StoredFolder | null> }> {
     this.#checkCancelled();
+    if (previousTree) {
+      const reused = this.#reuseByDigest(dirPath, relPath, previousTree);
+      if (reused) return { tree: Promise.resolve(reused) };
+    }
     const scanned = await scanDir(dirPath, relPath, this.#ctx);
     this.#warnings.push(...scanned.warnings);
     if (!scanned.readable) return { tree: Promise.resolve(null) };
     const before = await this.#previousEntries(previousTree, relPath);
     const previous = before?.byName;
     if (previous) {
+      // Subfolders reused by digest are never read: only the others are worth loading ahead.
       this.#prefetchTrees(
         scanned.entries.flatMap((e) => {
           const b = e.type === 'dir' ? previous.get(nameKey(e)) : undefined;
-          return b?.type === 'dir' && b.subtree ? [b.subtree] : [];
+          return b?.type === 'dir' && b.subtree && !this.#digestMatch(e.path, b.subtree) ? [b.subtree] : [];
         }),
       );
     }
-    const parts: Promise<TreeEntry | null>[] = [];
+    const state: FolderState = { clean: scanned.warnings.length === 0 };
+    const subfolders = new Map<ScannedEntry, StoredFolder>();
+    // Unchanged files and symlinks are entries at once; the rest are promises.
+    const parts: (TreeEntry | null | Promise<TreeEntry | null>)[] = [];
     for (const e of scanned.entries) {
       this.#checkCancelled();
       const was = previous?.get(nameKey(e));
+      if (e.type === 'symlink') {
+        this.#counts.symlinks++;
+        parts.push(treeEntryOf(e, {}));
+        continue;
+      }
+      if (e.type === 'file' && was && this.#unchanged(e, was)) {
+        parts.push(this.#reuseFile(e, was));
+        continue;
+      }
       let part: Promise<TreeEntry | null>;
       if (e.type === 'dir') {
         const { tree: subtree } = await this.#walk(e.path, e.relPath, was?.type === 'dir' ? was.subtree : undefined);
-        part = subtree.then((id) => {
-          if (!id) return null;
+        part = subtree.then((sub) => {
+          if (!sub) return null;
           this.#counts.dirs++;
-          return treeEntryOf(e, { subtree: id });
+          subfolders.set(e, sub);
+          return treeEntryOf(e, { subtree: sub.id });
         });
-      } else if (e.type === 'symlink') {
-        this.#counts.symlinks++;
-        part = Promise.resolve(treeEntryOf(e, {}));
       } else {
         // A small file holds no descriptor here (a worker reads it), only a place in an arena:
         // many of them in flight fill arenas, so each worker task carries a big batch.
         const slots = e.size > 0 && e.size < this.#vault.chunker.min ? this.#smallSlots : this.#slots;
         await slots.acquire();
-        part = this.#file(e, was).finally(() => slots.release());
+        part = this.#file(e, was, state).finally(() => slots.release());
       }
       // Mark handled now (a failure is collected in #failure); Promise.all below still sees it.
       part.catch((err: unknown) => {
@@ -309,15 +336,47 @@ class BackupRun {
       });
       parts.push(part);
     }
-    const tree = Promise.all(parts).then(async (parts) => {
-      const entries = parts.filter((x): x is TreeEntry => x !== null);
+    const tree = Promise.all(parts).then(async (done): Promise<StoredFolder> => {
+      const entries = done.filter((x): x is TreeEntry => x !== null);
+      const counts = folderCounts(entries, subfolders);
       // Nothing in this folder changed: its listing would encode to the previous one's bytes.
-      if (before && previousTree && sameEntries(entries, before.list)) return previousTree;
-      const bytes = encodeTree(entries);
-      return (await this.#writer.putWhole(bytes, BlobKind.tree, 'tree')).id;
+      const id = before && previousTree && sameEntries(entries, before.list) ? previousTree : (await this.#writer.putWhole(encodeTree(entries), BlobKind.tree, 'tree')).id;
+      const whole = state.clean && entries.length === scanned.entries.length;
+      const digest = whole ? folderDigest(scanned.entries, (e) => subfolders.get(e)?.digest ?? null) : null;
+      if (digest) this.#digestRows.push({ treeId: id, digest, ...counts });
+      return { id, digest, counts };
     });
     tree.catch(() => undefined);
     return { tree };
+  }
+
+  /**
+   * The previous listing of a folder whose whole subtree is listed ahead and
+   * scans to the digest recorded for that listing, counted as unchanged;
+   * undefined otherwise.
+   */
+  #reuseByDigest(dirPath: string | Buffer, relPath: string, previousTree: Uint8Array): StoredFolder | undefined {
+    const match = this.#digestMatch(dirPath, previousTree);
+    if (!match) return undefined;
+    dropListings(this.#ctx, dirPath);
+    const { digest, recorded } = match;
+    const { files, dirs, symlinks, bytes } = recorded;
+    this.#counts.files += files;
+    this.#counts.filesUnmodified += files;
+    this.#counts.dirs += dirs;
+    this.#counts.symlinks += symlinks;
+    this.#counts.bytes += bytes;
+    this.#report('storing', relPath);
+    return { id: previousTree, digest, counts: { files, dirs, symlinks, bytes } };
+  }
+
+  /** The folder's digest from the listings held ahead, when it equals the one recorded for `previousTree`. */
+  #digestMatch(dirPath: string | Buffer, previousTree: Uint8Array): { digest: Uint8Array; recorded: TreeDigestRow } | undefined {
+    if (!this.#ctx.prescanned || this.#ctx.prescanned.size === 0) return undefined;
+    const digest = listedDigest(this.#ctx, dirPath, this.#listedDigests);
+    if (!digest) return undefined;
+    const recorded = this.#vault.catalog.treeDigest(previousTree);
+    return recorded && Buffer.from(recorded.digest).equals(digest) ? { digest, recorded } : undefined;
   }
 
   /**
@@ -351,24 +410,32 @@ class BackupRun {
     }
   }
 
-  async #file(e: ScannedEntry, before: TreeEntry | undefined): Promise<TreeEntry | null> {
+  /** An unchanged file: its previous entry's content, with this scan's metadata. */
+  #reuseFile(e: ScannedEntry, before: TreeEntry): TreeEntry {
+    this.#counts.files++;
+    this.#counts.filesUnmodified++;
+    this.#counts.bytes += before.size;
+    this.#report('storing', e.relPath);
+    return treeEntryOf(e, { content: before.content!, size: before.size });
+  }
+
+  /** A warning about something in the folder `dir`, whose listing then gets no scan digest. */
+  #warn(dir: FolderState, w: SnapshotWarning): void {
+    dir.clean = false;
+    this.#warnings.push(w);
+  }
+
+  async #file(e: ScannedEntry, before: TreeEntry | undefined, dir: FolderState): Promise<TreeEntry | null> {
     if (this.#failure !== undefined) throw this.#failure;
-    if (before && this.#unchanged(e, before)) {
-      this.#counts.files++;
-      this.#counts.filesUnmodified++;
-      this.#counts.bytes += before.size;
-      this.#report('storing', e.relPath);
-      return { ...treeEntryOf(e, { content: before.content!, size: before.size }) };
-    }
     if (e.size > 0 && e.size < this.#vault.chunker.min) {
       // Most files: read, hashed and sealed by the workers, straight into an arena.
       const r = await this.#writer.putSmallFile(e.path, { size: e.stats.size, mtimeNs: e.stats.mtimeNs, ctimeNs: e.stats.ctimeNs, ino: e.stats.ino }, e.name);
       if (r.status === 'left-out') {
-        this.#warnings.push({ path: e.relPath, message: r.message });
+        this.#warn(dir, { path: e.relPath, message: r.message });
         return null;
       }
       if (r.status === 'stored') {
-        if (r.changed) this.#warnings.push({ path: e.relPath, message: CHANGED_WHILE_READING });
+        if (r.changed) this.#warn(dir, { path: e.relPath, message: CHANGED_WHILE_READING });
         return this.#stored(e, before, [r.id], e.size);
       }
       // 'retry': its size moved since the scan; read it below like a large file.
@@ -378,7 +445,7 @@ class BackupRun {
       // O_NONBLOCK: a file swapped for a FIFO after the scan must not hang the backup.
       handle = await open(e.path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
     } catch (err) {
-      this.#warnings.push({ path: e.relPath, message: `Left out: the file could not be opened (${fromSystemError(err, 'it').message}).` });
+      this.#warn(dir, { path: e.relPath, message: `Left out: the file could not be opened (${fromSystemError(err, 'it').message}).` });
       return null;
     }
     // A large file counts in the progress as it is read (`read` bytes so far), not only once stored.
@@ -386,7 +453,7 @@ class BackupRun {
     try {
       const opened = await handle.stat({ bigint: true });
       if (!opened.isFile()) {
-        this.#warnings.push({ path: e.relPath, message: 'Left out: it is no longer a regular file.' });
+        this.#warn(dir, { path: e.relPath, message: 'Left out: it is no longer a regular file.' });
         return null;
       }
       const stored = await this.#writer.putFile(handle, Number(opened.size), e.name, this.#vault.chunker, (n) => {
@@ -396,7 +463,7 @@ class BackupRun {
       });
       const after = await handle.stat({ bigint: true });
       if (fileChangedWhileReading(e.stats, after) || stored.size !== Number(opened.size)) {
-        this.#warnings.push({ path: e.relPath, message: CHANGED_WHILE_READING });
+        this.#warn(dir, { path: e.relPath, message: CHANGED_WHILE_READING });
       }
       this.#readingBytes -= read; // now counted as stored, in the same step
       read = 0;
@@ -404,7 +471,7 @@ class BackupRun {
     } catch (err) {
       this.#readingBytes -= read;
       if (err instanceof VaultError && (err.kind === 'permission-denied' || err.kind === 'io') && this.#failure === undefined) {
-        this.#warnings.push({ path: e.relPath, message: `Left out: the file could not be read (${err.message}).` });
+        this.#warn(dir, { path: e.relPath, message: `Left out: the file could not be read (${err.message}).` });
         return null;
       }
       throw err;
@@ -446,6 +513,44 @@ class BackupRun {
     if (this.#options.signal?.aborted) throw new VaultError('cancelled', 'The backup was cancelled.');
     if (this.#failure !== undefined) throw this.#failure;
   }
+}
+
+/** Whether anything in a folder was left out or warned about while it was stored. */
+interface FolderState {
+  clean: boolean;
+}
+
+/** What lies below a folder, at any depth. */
+interface FolderCounts {
+  files: number;
+  /** Not counting the folder itself. */
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+}
+
+/** A folder once stored: its listing, its scan digest (null: not reusable by digest) and what lies below it. */
+interface StoredFolder {
+  id: Uint8Array;
+  digest: Uint8Array | null;
+  counts: FolderCounts;
+}
+
+function folderCounts(entries: readonly TreeEntry[], subfolders: ReadonlyMap<ScannedEntry, StoredFolder>): FolderCounts {
+  const counts: FolderCounts = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  for (const e of entries) {
+    if (e.type === 'file') {
+      counts.files++;
+      counts.bytes += e.size;
+    } else if (e.type === 'symlink') counts.symlinks++;
+  }
+  for (const sub of subfolders.values()) {
+    counts.files += sub.counts.files;
+    counts.dirs += 1 + sub.counts.dirs;
+    counts.symlinks += sub.counts.symlinks;
+    counts.bytes += sub.counts.bytes;
+  }
+  return counts;
 }
 
 const CHANGED_WHILE_READING = 'The file changed while it was being read; the snapshot holds the bytes as they were read.';

@@ -8,6 +8,7 @@ import { sql as activity } from './0002-activity.ts';
 import { sql as snapshotTags } from './0003-snapshot-tags.ts';
 import { sql as health } from './0004-health.ts';
 import { sql as bundles } from './0005-bundles.ts';
+import { sql as treeDigests } from './0006-tree-digests.ts';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '0003-snapshot-tags', sql: snapshotTags },
   { version: 4, name: '0004-health', sql: health },
   { version: 5, name: '0005-bundles', sql: bundles },
+  { version: 6, name: '0006-tree-digests', sql: treeDigests },
 ];
