@@ -97,6 +97,17 @@ describe('reuse by scan digest', () => {
     expect(loads.trees).toBe(3); // the root, d and d/e; a and f are reused unread
   });
 
+  it('replaces a recorded digest that no longer matches an unchanged listing (an older digest format)', async () => {
+    const first = await backup(vault, src);
+    const root = vault.catalog.findSnapshots(first.snapshotId)[0]!.treeId;
+    vault.catalog.addTreeDigests([{ ...vault.catalog.treeDigest(root)!, digest: Buffer.alloc(32, 7) }]);
+    const again = await backup(vault, src);
+    expect([rootOf(again), loads.trees]).toEqual([rootOf(first), 1]); // the root is walked; its subfolders still match
+    loads.trees = 0;
+    await backup(vault, src);
+    expect(loads.trees).toBe(0);
+  });
+
   it('walks everything again under another exclude list', async () => {
     await backup(vault, src);
     const excluded = await backup(vault, src, { exclude: ['file2.txt'] });

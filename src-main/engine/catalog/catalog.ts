@@ -197,7 +197,7 @@ function prepareStatements(db: Database.Database) {
   return {
     hasBlob: db.prepare<[Buffer], number>('SELECT 1 FROM blobs WHERE id = ?').pluck(),
     treeDigest: db.prepare<[Buffer], { digest: Buffer; files: number; dirs: number; symlinks: number; bytes: number }>('SELECT digest, files, dirs, symlinks, bytes FROM tree_digests WHERE tree_id = ?'),
-    addTreeDigest: db.prepare<[Buffer, Buffer, number, number, number, number]>('INSERT OR IGNORE INTO tree_digests (tree_id, digest, files, dirs, symlinks, bytes) VALUES (?, ?, ?, ?, ?, ?)'),
+    addTreeDigest: db.prepare<[Buffer, Buffer, number, number, number, number]>('INSERT OR REPLACE INTO tree_digests (tree_id, digest, files, dirs, symlinks, bytes) VALUES (?, ?, ?, ?, ?, ?)'),
     clearTreeDigests: db.prepare('DELETE FROM tree_digests'),
     isKnown: db.prepare<[Buffer, Buffer], number>('SELECT 1 WHERE EXISTS (SELECT 1 FROM blobs WHERE id = ?) OR EXISTS (SELECT 1 FROM bundle_members WHERE id = ?)').pluck(),
     // One step for both kinds of place: a blob of its own, else a member of a bundle (restore looks up every chunk).
@@ -399,7 +399,10 @@ export class Catalog {
     return row && { treeId, ...row };
   }
 
-  /** Records listings' digests; a listing already recorded keeps its row (the same listing gives the same digest). */
+  /**
+   * Records listings' digests. The newest wins: a listing rescanned to another digest (an older
+   * digest format, a vault moved to a machine of the other byte order) would otherwise never match again.
+   */
   addTreeDigests(rows: readonly TreeDigestRow[]): void {
     this.#guard(() => this.transaction(() => {
       for (const r of rows) this.#sql.addTreeDigest.run(asBuffer(r.treeId), asBuffer(r.digest), r.files, r.dirs, r.symlinks, r.bytes);

@@ -34,49 +34,63 @@ const TYPE_CODE = { file: 1, dir: 2, symlink: 3 } as const;
 /**
  * The digest of one folder from its entries (in tree order) and its
  * subfolders' digests; null when a subfolder has none.
+ *
+ * The hash input is the entry count, then the fixed-size fields of every
+ * entry (five 8-byte slots, written through typed arrays: Buffer's BigInt
+ * writers cost most of the time otherwise), then the variable parts (name,
+ * link target, subfolder digest) with their lengths; every part's length
+ * follows from what precedes it, so two listings never give the same input.
+ * Typed arrays write in the machine's byte order: a vault moved to a machine
+ * of the other order only loses the shortcut, once.
  */
 export function folderDigest(entries: readonly ScannedEntry[], subfolderDigest: (e: ScannedEntry) => Uint8Array | null): Uint8Array | null {
-  const names: Buffer[] = new Array(entries.length);
-  const targets: (Buffer | undefined)[] = new Array(entries.length);
-  const subs: (Uint8Array | undefined)[] = new Array(entries.length);
-  let size = DOMAIN.length;
-  for (let i = 0; i < entries.length; i++) {
+  const n = entries.length;
+  const fixed = new ArrayBuffer(8 + n * 40);
+  const head = new Float64Array(fixed, 0, 1);
+  const i64 = new BigInt64Array(fixed, 8);
+  const u64 = new BigUint64Array(fixed, 8);
+  const f64 = new Float64Array(fixed, 8);
+  head[0] = n;
+  const subs: (Uint8Array | null)[] = new Array(n);
+  let varSize = 0;
+  for (let i = 0; i < n; i++) {
     const e = entries[i]!;
-    const name = e.nameBytes ? Buffer.from(e.nameBytes) : Buffer.from(e.name, 'utf8');
-    names[i] = name;
-    size += 1 + 4 + name.length + 4 + 8 * 4;
-    if (e.type === 'symlink') {
-      const target = e.targetBytes ? Buffer.from(e.targetBytes) : Buffer.from(e.target ?? '', 'utf8');
-      targets[i] = target;
-      size += 4 + target.length;
-    } else if (e.type === 'dir') {
+    const slot = i * 5;
+    i64[slot] = e.mtimeNs;
+    i64[slot + 1] = e.ctimeNs;
+    u64[slot + 2] = e.ino;
+    f64[slot + 3] = e.size;
+    f64[slot + 4] = e.mode * 8 + TYPE_CODE[e.type];
+    varSize += 4 + (e.nameBytes ? e.nameBytes.length : Buffer.byteLength(e.name, 'utf8'));
+    if (e.type === 'symlink') varSize += 4 + (e.targetBytes ? e.targetBytes.length : Buffer.byteLength(e.target ?? '', 'utf8'));
+    else if (e.type === 'dir') {
       const sub = subfolderDigest(e);
       if (!sub) return null;
       subs[i] = sub;
-      size += SCAN_DIGEST_BYTES;
+      varSize += SCAN_DIGEST_BYTES;
     }
   }
-  const buf = Buffer.allocUnsafe(size);
-  let at = DOMAIN.copy(buf, 0);
-  for (let i = 0; i < entries.length; i++) {
+  const rest = Buffer.allocUnsafe(varSize);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
     const e = entries[i]!;
-    at = buf.writeUInt8(TYPE_CODE[e.type], at);
-    at = buf.writeUInt32LE(names[i]!.length, at);
-    at += names[i]!.copy(buf, at);
-    at = buf.writeUInt32LE(e.mode, at);
-    at = buf.writeBigInt64LE(e.mtimeNs, at);
-    at = buf.writeBigInt64LE(e.ctimeNs, at);
-    at = buf.writeBigUInt64LE(e.ino, at);
-    at = buf.writeDoubleLE(e.size, at);
-    const target = targets[i];
-    if (target) {
-      at = buf.writeUInt32LE(target.length, at);
-      at += target.copy(buf, at);
-    }
+    at = writeBytes(rest, at, e.nameBytes, e.name);
+    if (e.type === 'symlink') at = writeBytes(rest, at, e.targetBytes, e.target ?? '');
     const sub = subs[i];
-    if (sub) at += Buffer.from(sub.buffer, sub.byteOffset, sub.byteLength).copy(buf, at);
+    if (sub) at += Buffer.from(sub.buffer, sub.byteOffset, sub.byteLength).copy(rest, at);
   }
-  return createHash('sha256').update(buf.subarray(0, at)).digest();
+  return createHash('sha256').update(DOMAIN).update(new Uint8Array(fixed)).update(rest).digest();
+}
+
+/** A length-prefixed name or link target: its raw bytes when it has them, else its UTF-8. */
+function writeBytes(buf: Buffer, at: number, raw: Uint8Array | undefined, text: string): number {
+  if (raw) {
+    at = buf.writeUInt32LE(raw.length, at);
+    return at + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).copy(buf, at);
+  }
+  const length = buf.write(text, at + 4, 'utf8');
+  buf.writeUInt32LE(length, at);
+  return at + 4 + length;
 }
 
 /**
