@@ -115,7 +115,7 @@ export async function backupCommand(argv: string[], io: CliIO): Promise<number> 
       bar?.done();
       stop.dispose();
     }
-  }, { warmPool: prepared ? { after: prepared.listed } : true });
+  }, { warmPool: 'after-unlock' });
 }
 
 export async function snapshotsCommand(argv: string[], io: CliIO): Promise<number> {

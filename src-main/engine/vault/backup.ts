@@ -56,14 +56,6 @@ export interface PreparedSource {
   matches(vaultDir: string, source: string, exclude: readonly string[]): boolean;
   /** Ends the listing ahead; what it listed stays for the walk to take. */
   stop(): void;
-  /**
-   * Settles when the listing ahead is over: done, stopped or failed. The CLI
-   * starts the worker threads then: on two cores, loading them beside
-   * Argon2id left an unchanged re-backup's listing a fifth done when the
-   * key was ready (188–232 of 988 folders, engine time 0.58–0.64 s; waiting
-   * for the listing: all 988, 0.33–0.39 s).
-   */
-  readonly listed: Promise<void>;
 }
 
 /** Starts listing `sourcePath` for a backup into the vault at `vaultDir` (not opened yet). */
@@ -72,10 +64,9 @@ export async function prepareSource(vaultDir: string, sourcePath: string, exclud
   const source = resolve(sourcePath);
   const ctx = await createScanContext(source, { exclude, excludeAbsolute: [vault] });
   const signal = { cancelled: false };
-  const listed = prescan(ctx, signal).catch(() => undefined); // the walk meets any problem again and reports it
+  void prescan(ctx, signal).catch(() => undefined); // the walk meets any problem again and reports it
   return {
     ctx,
-    listed,
     matches: (v, s, e) => v === vault && s === source && e.length === exclude.length && e.every((p, i) => p === exclude[i]),
     stop: () => void (signal.cancelled = true),
   };

@@ -41,6 +41,12 @@ describe('Vault.open and loadTrees', () => {
     } finally {
       await warm.close();
     }
+    const afterUnlock = await Vault.open(vaultDir, PASSWORD, { threads: 1, warmPool: 'after-unlock' });
+    try {
+      expect(afterUnlock.pool.liveThreads).toBe(1);
+    } finally {
+      await afterUnlock.close();
+    }
     const lazy = await Vault.open(vaultDir, PASSWORD, { threads: 1 });
     try {
       expect(lazy.pool.liveThreads).toBe(0);
@@ -50,8 +56,10 @@ describe('Vault.open and loadTrees', () => {
   });
 
   it('reports a wrong password as such with a warmed pool too', async () => {
-    const err = await Vault.open(vaultDir, 'wrong password', { threads: 1, warmPool: true }).catch((e: unknown) => e);
-    expect(isVaultError(err) && err.kind).toBe('wrong-password');
+    for (const warmPool of [true, 'after-unlock'] as const) {
+      const err = await Vault.open(vaultDir, 'wrong password', { threads: 1, warmPool }).catch((e: unknown) => e);
+      expect(isVaultError(err) && err.kind).toBe('wrong-password');
+    }
   });
 
   it('gives the same listings in a batch as one by one, small and large alike', async () => {
@@ -159,7 +167,7 @@ describe('prepareSource (listing ahead of the unlock)', () => {
     try {
       const plain = await backup(vault, src, { project: 'plain' });
       const ahead = await prepareSource(vaultDir, src);
-      await ahead.listed; // settles once everything is listed
+      await new Promise((r) => setTimeout(r, 20)); // let it list everything
       expect(ahead.ctx.prescanned!.size).toBe(3);
       const viaPrepared = await backup(vault, src, { project: 'prepared', prepared: ahead });
       expect(ahead.ctx.prescanned!.size).toBe(0); // the walk took every listing
@@ -167,8 +175,6 @@ describe('prepareSource (listing ahead of the unlock)', () => {
       expect(tree(viaPrepared.snapshotId)).toBe(tree(plain.snapshotId));
 
       const stale = await prepareSource(vaultDir, src); // made without the exclude below
-      stale.stop();
-      await stale.listed; // settles when stopped too
       const excluded = await backup(vault, src, { project: 'excluded', exclude: ['*.log'], prepared: stale });
       const d = (await vault.loadTree(vault.catalog.findSnapshots(excluded.snapshotId)[0]!.treeId)).find((e) => e.name === 'd')!;
       expect((await vault.loadTree(d.subtree!)).map((e) => e.name)).toEqual(['e']);

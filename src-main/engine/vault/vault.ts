@@ -57,10 +57,12 @@ export interface VaultOptions {
   /**
    * For `open`: start the worker threads now, while the password is being
    * checked (see `WorkerPool.warm`), for a caller that is about to use them
-   * (a backup or restore from the CLI); with `after`, once that settles (see
-   * `PreparedSource.listed`). Default: the pool starts on first use.
+   * (a restore from the CLI); with 'after-unlock', once the password is
+   * checked (a backup from the CLI: on two cores, its listing ahead and
+   * Argon2id keep both busy until then, and loading the threads beside them
+   * slowed both). Default: the pool starts on first use.
    */
-  warmPool?: boolean | { after: PromiseLike<unknown> };
+  warmPool?: boolean | 'after-unlock';
 }
 
 export interface ProjectInfo extends Project {
@@ -112,10 +114,11 @@ export class Vault {
     // Loading the threads takes about as long as Argon2id: the two overlap. The SQLite driver
     // loads first: its first use asks for a process report, which waits for every live thread.
     if (options.warmPool) loadCatalogDriver();
-    const warm = options.warmPool;
-    const pool = warm ? WorkerPool.warm(poolShape(options), warm === true ? undefined : warm.after) : undefined;
+    const unlocking = Vault.#unlock(root, password, options);
+    unlocking.catch(() => undefined); // awaited below
+    const pool = options.warmPool ? WorkerPool.warm(poolShape(options), options.warmPool === 'after-unlock' ? unlocking : undefined) : undefined;
     try {
-      const vault = await Vault.#unlock(root, password, options);
+      const vault = await unlocking;
       if (pool) {
         try {
           pool.setKeys(vault.#workerKeys());

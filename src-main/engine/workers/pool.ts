@@ -60,9 +60,10 @@ export class WorkerPool {
   /**
    * Starts every thread before the keys exist: loading a thread takes about
    * as long as deriving the key from the password, so the two overlap. With
-   * `after`, the threads start once it settles (or with the first task, if
-   * that comes sooner): on two cores, loading them slows whatever else runs
-   * beside Argon2id. Tasks wait for `setKeys`; `close` it if unlocking fails.
+   * `after`, the threads start once it fulfils (or with the first task, if
+   * that comes sooner), and not at all if it rejects: on two cores, loading
+   * them slows whatever else runs beside Argon2id. Tasks wait for `setKeys`;
+   * `close` it if unlocking fails.
    */
   static warm(options: PoolShape, after?: PromiseLike<unknown>): WorkerPool {
     const pool = new WorkerPool(options);
@@ -72,7 +73,7 @@ export class WorkerPool {
       for (let i = 0; i < pool.#size; i++) void piscina.run({ kind: 'ping' } satisfies Task).catch(() => undefined);
     };
     // A pool that failed or closed meanwhile starts nothing; its next call reports it.
-    if (after) void Promise.resolve(after).then(start, start).catch(() => undefined);
+    if (after) void Promise.resolve(after).then(start).catch(() => undefined);
     else start();
     return pool;
   }

@@ -193,10 +193,10 @@ describe('a pool warmed before its keys', () => {
     }
   });
 
-  it('with `after`, starts its threads once that settles, or with the first task if that comes sooner', async () => {
+  it('with `after`, starts its threads once that fulfils (none if it rejects), or with the first task if that comes sooner', async () => {
     let settle!: () => void;
     const later = WorkerPool.warm({ threads: 2 }, new Promise<void>((r) => (settle = r)));
-    const rejected = WorkerPool.warm({ threads: 1 }, Promise.reject(new Error('the listing failed')));
+    const rejected = WorkerPool.warm({ threads: 1 }, Promise.reject(new Error('a wrong password')));
     const sooner = WorkerPool.warm({ threads: 1 }, new Promise<void>(() => undefined));
     try {
       await new Promise((r) => setTimeout(r, 50));
@@ -204,7 +204,7 @@ describe('a pool warmed before its keys', () => {
       settle();
       await new Promise((r) => setImmediate(r));
       expect(later.liveThreads).toBe(2);
-      expect(rejected.liveThreads).toBe(1); // a failure settles it too
+      expect(rejected.liveThreads).toBe(0); // its caller is about to close it
       expect(sooner.liveThreads).toBe(0);
       sooner.setKeys(keys);
       const [h] = await sooner.hash(buffer, [{ offset: 0, length: 100, chunked: false, final: true }]);
