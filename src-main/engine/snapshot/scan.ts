@@ -60,6 +60,8 @@ export interface ScanContext {
   /** Stat synchronously; cleared for the rest of the scan after a few slow answers. */
   syncStat: boolean;
   slowAnswers: number;
+  /** Synchronous calls timed so far (the share of slow answers decides). */
+  syncCalls: number;
   /** Milliseconds, for timing the synchronous calls; tests pass a slow one. */
   clock?: () => number;
   /** Folders listed ahead of the walk by `prescan`, by pathKey; `scanDir` takes each once. */
@@ -140,6 +142,7 @@ export async function createScanContext(sourceRoot: string, options: ScanOptions
     statConcurrency: Math.max(1, options.statConcurrency ?? 16),
     syncStat: options.syncStat ?? true,
     slowAnswers: 0,
+    syncCalls: 0,
   };
 }
 
@@ -232,12 +235,14 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
 /**
  * Lists folders below the scan root ahead of the walk, depth-first in the
  * walk's own order, into `ctx.prescanned`, in slices of a few milliseconds:
- * the CLI runs it while Argon2id checks the password on the thread pool, so
- * the walk of an unchanged re-backup finds most of its listings ready. Stops
- * when `signal.cancelled` (the walk has started) or after `maxEntries`
- * entries (they are held in memory until the walk takes them). The listings
- * are what `scanDir` would give a moment later; a file that changes in
- * between is seen as changed by the walk's later checks, as with any scan.
+ * the CLI runs it while Argon2id checks the password on the thread pool, and
+ * a re-backup finishes it before its walk, so folders whose whole subtree is
+ * listed can be reused by scan digest (scan-digest.ts). Folders listed
+ * already are taken as they are; call it again to go on. Stops when
+ * `signal.cancelled` or after `maxEntries` entries (they are held in memory
+ * until the walk takes them). The listings are what `scanDir` would give a
+ * moment later; a file that changes in between is seen as changed by the
+ * next backup, as with any scan.
  */
 export async function prescan(ctx: ScanContext, signal: { readonly cancelled: boolean }, maxEntries = 20_000): Promise<void> {
   const now = ctx.clock ?? performance.now.bind(performance);
@@ -245,7 +250,7 @@ export async function prescan(ctx: ScanContext, signal: { readonly cancelled: bo
   const stack: { path: string | Buffer; rel: string }[] = [{ path: ctx.root, rel: '' }];
   let entries = 0;
   let sliceStart = now();
-  while (stack.length > 0 && entries < maxEntries && ctx.syncStat) {
+  while (stack.length > 0 && entries < maxEntries) {
     if (now() - sliceStart > COUNT_SLICE_MS) {
       await new Promise((r) => setImmediate(r));
       sliceStart = now();
@@ -451,12 +456,17 @@ function reason(err: unknown): string {
 }
 
 /**
- * A synchronous call slower than this is a slow answer; a few of them mean the
- * file system is not local and fast, and the scan goes asynchronous. One alone
- * may be this thread being descheduled on a busy machine.
+ * A synchronous call slower than this is a slow answer. Slow answers that are
+ * both a few and at least one call in a hundred mean the file system is not
+ * local and fast, and the scan goes asynchronous. A few alone, over thousands
+ * of calls, are this thread being descheduled on a busy machine: with
+ * Argon2id and the module loading beside the listing ahead, a two-core
+ * machine gave three of them in 11,000 calls often enough that the rule "three
+ * and out" left the listing undone.
  */
 const SLOW_SYNC_STAT_MS = 5;
 const SLOW_ANSWERS_TOLERATED = 3;
+const SLOW_ANSWER_SHARE = 0.01;
 
 function timed<T>(ctx: ScanContext, call: () => T): T {
   const now = ctx.clock ?? performance.now.bind(performance);
@@ -464,6 +474,7 @@ function timed<T>(ctx: ScanContext, call: () => T): T {
   try {
     return call();
   } finally {
-    if (now() - t0 > SLOW_SYNC_STAT_MS && ++ctx.slowAnswers >= SLOW_ANSWERS_TOLERATED) ctx.syncStat = false;
+    ctx.syncCalls++;
+    if (now() - t0 > SLOW_SYNC_STAT_MS && ++ctx.slowAnswers >= SLOW_ANSWERS_TOLERATED && ctx.slowAnswers >= SLOW_ANSWER_SHARE * ctx.syncCalls) ctx.syncStat = false;
   }
 }
