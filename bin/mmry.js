@@ -24,5 +24,8 @@ if (major < 24) {
 // variable carries it to the worker threads.
 const cache = module.enableCompileCache?.();
 if (cache?.directory && !process.env.NODE_COMPILE_CACHE) process.env.NODE_COMPILE_CACHE = cache.directory;
+// Argon2id starts before the rest of the program loads, for the commands that open a vault (src-main/cli/ahead.ts).
+const { unlockAheadFor } = await import('../src-main/cli/ahead.ts');
+await unlockAheadFor(process.argv.slice(2));
 const { main } = await import('../src-main/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

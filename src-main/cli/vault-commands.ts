@@ -3,14 +3,14 @@
  * by default, `--json` where scripts need it; progress bars only on a
  * terminal.
  */
-import { readFile } from 'node:fs/promises';
-import { VaultError, fromSystemError } from '../engine/errors.ts';
+import { VaultError } from '../engine/errors.ts';
 import { backup, diffSnapshots, listPath, prepareSource, restore, Vault, vaultStats } from '../engine/vault/index.ts';
 import type { VaultOptions } from '../engine/vault/index.ts';
 import type { SnapshotRow } from '../engine/catalog/index.ts';
 import { parseCommandArgs, UsageError } from './main.ts';
 import type { CliIO } from './main.ts';
 import { formatBytes, formatDate, progressLine, ProgressBar } from './format.ts';
+import { givenPassword } from './password.ts';
 import { promptHidden } from './prompt.ts';
 
 const passwordOptions = {
@@ -25,19 +25,8 @@ function positionals(list: string[], names: string[], optional = 0): string[] {
 
 /** The password, from MMRY_PASSWORD, --password-file, or a hidden prompt on a terminal. */
 export async function readPassword(io: CliIO, file: string | undefined, prompt = 'Vault password: '): Promise<string> {
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw fromSystemError(err, `the password file ${file}`);
-    }
-    const pw = text.replace(/\r?\n$/, '');
-    if (!pw) throw new VaultError('invalid-argument', `The password file ${file} is empty.`);
-    return pw;
-  }
-  const env = process.env['MMRY_PASSWORD'];
-  if (env) return env;
+  const given = await givenPassword(file);
+  if (given !== undefined) return given;
   if (io.isTTY) return promptHidden(prompt);
   throw new VaultError('invalid-argument', 'No password given: set MMRY_PASSWORD, use --password-file FILE, or run on a terminal.');
 }

@@ -27,11 +27,12 @@
  * - Key material in Buffers this module owns is zeroed once no longer needed;
  *   the returned subkeys belong to the caller.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { readFileIfExists, writeFileAtomic } from '../fsutil/index.ts';
+import { errnoCode, writeFileAtomic } from '../fsutil/index.ts';
 import { decodeHeader, encodeAssociatedData, encodeHeader, HEADER_FORMAT_VERSION, MASTER_KEY_BYTES, SALT_BYTES, VAULT_ID_BYTES } from './header-format.ts';
 import type { DecodedHeader, HeaderFields, KdfParams } from './header-format.ts';
 import { DEFAULT_KDF, deriveWrappingKey, kdfParamsProblem, unwrapMasterKey, wrapMasterKey } from './kdf.ts';
@@ -75,9 +76,48 @@ export async function createHeader(vaultDir: string, password: string, kdf: KdfP
 }
 
 export async function unlockHeader(vaultDir: string, password: string): Promise<UnlockResult> {
-  const unlocked = await unlockMasterKey(vaultDir, password);
+  const unlocked = await (takeAhead(vaultDir, password) ?? unlockMasterKey(vaultDir, password));
   const keys = subkeysThenWipe(unlocked.masterKey, unlocked.header.vaultId);
   return unlocked.repairedCopy ? { keys, repairedCopy: unlocked.repairedCopy } : { keys };
+}
+
+type Unlocked = Awaited<ReturnType<typeof unlockMasterKey>>;
+
+/** Unlocks started ahead (`unlockAhead`), by folder and password digest, until taken or dropped. */
+const ahead = new Map<string, Promise<Unlocked>>();
+/** An unlock started ahead and never taken is dropped, its master key zeroed, after this long. */
+const AHEAD_TTL_MS = 10_000;
+
+function aheadKey(vaultDir: string, password: string): string {
+  return `${resolve(vaultDir)}\0${createHash('sha256').update(password).digest('hex')}`;
+}
+
+/**
+ * Starts unlocking the vault at `vaultDir` now, for an `unlockHeader` of
+ * the same folder and password soon after, which then takes the result
+ * (a failure included, reported there). The CLI calls it before loading the
+ * rest of the program: Argon2id runs on the thread pool while the modules
+ * load, instead of after them (about 60 ms of every command). It reads and
+ * may repair the header exactly as `unlockHeader` would.
+ */
+export function unlockAhead(vaultDir: string, password: string): void {
+  const key = aheadKey(vaultDir, password);
+  if (ahead.has(key)) return;
+  const started = unlockMasterKey(vaultDir, password);
+  started.catch(() => undefined); // reported to whoever takes it
+  ahead.set(key, started);
+  setTimeout(() => {
+    if (ahead.get(key) !== started) return;
+    ahead.delete(key);
+    void started.then((u) => u.masterKey.fill(0), () => undefined);
+  }, AHEAD_TTL_MS).unref();
+}
+
+function takeAhead(vaultDir: string, password: string): Promise<Unlocked> | undefined {
+  const key = aheadKey(vaultDir, password);
+  const started = ahead.get(key);
+  ahead.delete(key);
+  return started;
 }
 
 /** Rewraps the same master key under a new password and fresh salt; subkeys, catalog and packs are untouched. */
@@ -111,25 +151,29 @@ interface UsableCopy extends CopyState {
   associatedData: Buffer;
 }
 
+/**
+ * Both copies, read synchronously: they are a few hundred bytes, and an
+ * unlock's first wait is then Argon2id itself, which `unlockAhead` relies on
+ * to start it before the CLI's modules load (the loading does not yield to
+ * file reads' callbacks).
+ */
 async function readCopies(vaultDir: string): Promise<CopyState[]> {
-  return Promise.all(
-    HEADER_COPIES.map(async (name) => {
-      const path = join(vaultDir, name);
-      const bytes = await readCopy(path);
-      return { name, path, bytes, decoded: bytes && decodeHeader(bytes) };
-    }),
-  );
+  return HEADER_COPIES.map((name) => {
+    const path = join(vaultDir, name);
+    const bytes = readCopy(path);
+    return { name, path, bytes, decoded: bytes && decodeHeader(bytes) };
+  });
 }
 
-async function readCopy(path: string): Promise<Buffer | undefined> {
+function readCopy(path: string): Buffer | undefined {
   try {
-    return await readFileIfExists(path, `the vault header ${path}`);
+    return readFileSync(path);
   } catch (err) {
     // The "vault folder" is a file, or the header name is a folder: not a vault, or a damaged copy.
-    const code = ((err as VaultError).cause as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOTDIR') return undefined;
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     if (code === 'EISDIR') return Buffer.alloc(0);
-    throw err;
+    throw fromSystemError(err, `the vault header ${path}`);
   }
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVaultError } from '../errors.ts';
 import { decodeHeader, HEADER_BYTES } from './header-format.ts';
-import { changePassword, createHeader, readHeaderInfo, unlockHeader } from './index.ts';
+import { changePassword, createHeader, readHeaderInfo, unlockAhead, unlockHeader } from './index.ts';
 import type { KdfParams, VaultKeys } from './index.ts';
 import { deriveWrappingKey, unwrapMasterKey } from './kdf.ts';
 
@@ -95,6 +95,24 @@ describe('createHeader / unlockHeader', () => {
   it('treats NFC and NFD spellings of a password as the same password', async () => {
     const created = await createHeader(dir, 'caf\u00e9', CHEAP);
     sameKeys(created, (await unlockHeader(dir, 'cafe\u0301')).keys);
+  });
+});
+
+describe('unlockAhead', () => {
+  it('is taken by the next unlock of the same folder and password, once, failures included', async () => {
+    const created = await createHeader(dir, 'correct horse', CHEAP);
+    const saved = [readFileSync(headerPath()), readFileSync(backupPath())];
+    unlockAhead(join(dir, '.'), 'correct horse'); // the same folder, spelled otherwise
+    unlockAhead(dir, 'wrong horse');
+    for (const p of [headerPath(), backupPath()]) unlinkSync(p);
+    // Both copies are gone: only an unlock that started before can still succeed.
+    sameKeys(created, (await unlockHeader(dir, 'correct horse')).keys);
+    await expectKind(unlockHeader(dir, 'wrong horse'), 'wrong-password');
+    await expectKind(unlockHeader(dir, 'correct horse'), 'not-a-vault'); // taken once only
+    writeFileSync(headerPath(), saved[0]!);
+    writeFileSync(backupPath(), saved[1]!);
+    unlockAhead(dir, 'another password');
+    sameKeys(created, (await unlockHeader(dir, 'correct horse')).keys); // not taken for another password
   });
 });
 
