@@ -12,6 +12,7 @@ import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.ts';
 import { errnoCode, readFileIfExists, writeFileAtomic } from '../fsutil/index.ts';
+import { mapLimited } from '../limited.ts';
 import { DEFAULT_REDUNDANCY, PARITY_DIR, assertRedundancy, decodeDescriptor, encodeDescriptor, groupFileName, parityFileName, parseParityName } from './layout.ts';
 import type { GroupDescriptor } from './layout.ts';
 
@@ -58,6 +59,9 @@ export interface StoredGroup {
 }
 
 /** Every group in `parity/`, with which copies of its descriptor are sound. */
+/** Groups whose descriptor copies are read at once. */
+const READS_IN_FLIGHT = 8;
+
 export async function loadGroups(vaultDir: string): Promise<Map<string, StoredGroup>> {
   const dir = parityDir(vaultDir);
   let names: string[];
@@ -76,12 +80,18 @@ export async function loadGroups(vaultDir: string): Promise<Map<string, StoredGr
     byGroup.set(parsed.groupId, list);
   }
   const groups = new Map<string, StoredGroup>();
-  for (const [groupId, files] of byGroup) {
-    const copies: { name: string; desc: GroupDescriptor | undefined; raw: Buffer | undefined }[] = [];
-    for (const f of files) {
-      const raw = await readDescriptorCopy(join(dir, f.name), f.shard !== null).catch(() => undefined);
-      copies.push({ name: f.name, raw, desc: raw ? decodeDescriptor(raw) : undefined });
-    }
+  // Every copy is read at once: a backup opens the parity store before its walk.
+  const listed = [...byGroup];
+  const read = await mapLimited(listed, READS_IN_FLIGHT, ([, files]) =>
+    Promise.all(
+      files.map(async (f) => {
+        const raw = await readDescriptorCopy(join(dir, f.name), f.shard !== null).catch(() => undefined);
+        return { name: f.name, raw, desc: raw ? decodeDescriptor(raw) : undefined };
+      }),
+    ),
+  );
+  for (const [n, [groupId]] of listed.entries()) {
+    const copies = read[n]!;
     const best = copies
       .filter((c) => c.desc && c.desc.groupId === groupId)
       .sort((a, b) => b.desc!.members.length - a.desc!.members.length)[0];

@@ -3,6 +3,9 @@ import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.ts';
 import { errnoCode } from '../fsutil/index.ts';
+import { mapLimited } from '../limited.ts';
+
+const STATS_IN_FLIGHT = 16;
 
 export const PARTIAL_PREFIX = 'tmp-';
 export const PARTIAL_SUFFIX = '.partial';
@@ -29,19 +32,20 @@ export interface PackFile {
 
 /** Every sealed pack, by name order. A missing folder holds no packs. */
 export async function listPacks(packsDir: string): Promise<PackFile[]> {
-  const names = await listNames(packsDir);
-  const packs: PackFile[] = [];
-  for (const name of names.sort()) {
+  const named = (await listNames(packsDir)).sort().flatMap((name) => {
     const packId = packIdFromFileName(name);
-    if (!packId) continue;
-    const path = join(packsDir, name);
+    return packId ? [{ packId, path: join(packsDir, name) }] : [];
+  });
+  // Sizes asked for many at once: one after another, each waits its turn on the event loop.
+  const sized = await mapLimited(named, STATS_IN_FLIGHT, async ({ packId, path }): Promise<PackFile | undefined> => {
     try {
-      packs.push({ packId, path, size: (await stat(path)).size });
+      return { packId, path, size: (await stat(path)).size };
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw fromSystemError(err, `pack ${packId}`);
+      return undefined;
     }
-  }
-  return packs;
+  });
+  return sized.filter((p): p is PackFile => p !== undefined);
 }
 
 /**

@@ -110,11 +110,13 @@ const FILES_IN_FLIGHT = 32;
 const SMALL_FILES_IN_FLIGHT = 1024;
 
 export async function backup(vault: Vault, sourcePath: string, options: BackupOptions = {}): Promise<BackupSummary> {
+  // Stopped either way, first: its slices of the event loop would hold up every await below
+  // (the check just after took 70-85 ms beside it). A re-backup finishes the listing itself.
+  options.prepared?.stop();
   const source = resolve(sourcePath);
   if (await isInside(source, vault.dir)) throw new VaultError('source-inside-vault', `${source} is inside the vault; choose a folder outside it.`);
   const exclude = options.exclude ?? [];
   const prepared = options.prepared?.matches(resolve(vault.dir), source, exclude) ? options.prepared : undefined;
-  options.prepared?.stop(); // stopped either way: it lists no further once the walk may start
   const ctx = prepared?.ctx ?? (await createScanContext(source, { exclude, excludeAbsolute: [vault.dir] }));
   // The lock file is in clear: it names the job, never the folder.
   return vault.withWriteLock('a backup', () => new BackupRun(vault, source, ctx, options).run(), options.signal ? { signal: options.signal } : {});
@@ -164,7 +166,14 @@ class BackupRun {
     else if (this.#options.onProgress) void this.#countSource();
 
     this.#known = vault.catalog.blobIdSet();
-    const protector = await ParityProtector.open(vault.dir, vault.packsDir, vault.pool);
+    const opening = ParityProtector.open(vault.dir, vault.packsDir, vault.pool);
+    opening.catch(() => undefined); // awaited just below
+    // A re-backup lists the source ahead (as far as prescan's limit), so folders scanned to their
+    // recorded digest are reused without being walked; the walk takes the listings either way.
+    // The parity store's files are read meanwhile.
+    const signal = this.#options.signal;
+    if (parent) await prescan(this.#ctx, { get cancelled() { return signal?.aborted ?? false; } });
+    const protector = await opening;
     const sink = new PackSink(vault.packsDir, vault.blobKey, vault.catalog, this.#known, {
       ...(vault.options.packTargetBytes ? { targetBytes: vault.options.packTargetBytes } : {}),
       // Parity grows as each pack is sealed, in the workers, overlapping the rest of the backup.
@@ -179,10 +188,6 @@ class BackupRun {
       ...(this.#options.signal ? { signal: this.#options.signal } : {}),
     });
     try {
-      // A re-backup lists the source ahead (as far as prescan's limit), so folders scanned to their
-      // recorded digest are reused without being walked; the walk takes the listings either way.
-      const signal = this.#options.signal;
-      if (parent) await prescan(this.#ctx, { get cancelled() { return signal?.aborted ?? false; } });
       const root = await (await this.#walk(this.#ctx.root, '', parent?.treeId)).tree;
       const rootTree = root?.id;
       this.#counting.cancelled = true;
