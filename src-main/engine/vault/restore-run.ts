@@ -301,10 +301,13 @@ export async function planRestore(vault: Vault, snapshot: SnapshotRow, paths: st
   const plan: PlannedEntry[] = [];
   const seen = new Set<string>();
   const add = (segments: PathSegment[], display: string, entry: TreeEntry) => {
-    // Keyed by the exact bytes: two names may display alike (0xFF and a real U+FFFD).
-    const key = segments.map((s) => Buffer.from(s).toString('hex')).join('/');
-    if (seen.has(key)) return;
-    seen.add(key);
+    // Chosen paths may overlap (a folder and a file in it); a whole snapshot lists each path once.
+    if (paths.length > 0) {
+      // Keyed by the exact bytes: two names may display alike (0xFF and a real U+FFFD).
+      const key = segments.map((s) => Buffer.from(s).toString('hex')).join('/');
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
     plan.push({ segments, display, entry });
   };
   const walk = async (treeId: Uint8Array, segments: PathSegment[], display: string) => {

@@ -80,6 +80,18 @@ describe('Vault.open and loadTrees', () => {
       } finally {
         await fresh.close();
       }
+      // Many at once (41 listings, small ones included) open in the pool, split over its threads.
+      const inner = (await vault.loadTrees(dirs.map((e) => e.subtree))).flatMap((l) => l.filter((e) => e.type === 'dir').map((e) => e.subtree!));
+      const many = [...dirs.map((e) => e.subtree), ...inner];
+      expect(many).toHaveLength(41);
+      const pooled = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
+      try {
+        const batch = await pooled.loadTrees(many);
+        expect(pooled.pool.liveThreads).toBe(2);
+        for (const [n, id] of many.entries()) expect(batch[n]).toEqual(await vault.loadTree(id));
+      } finally {
+        await pooled.close();
+      }
     } finally {
       await vault.close();
     }
