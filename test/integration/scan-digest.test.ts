@@ -66,6 +66,15 @@ describe('reuse by scan digest', () => {
     expect([again.filesUnmodified, again.filesNew, again.filesChanged, again.warnings]).toEqual([21, 0, 0, []]);
   });
 
+  it('with a small limit on what is listed ahead, lists and compares in parts, and still gives the same tree', async () => {
+    const first = await backup(vault, src);
+    const again = await backup(vault, src, { listAhead: 5 });
+    expect([rootOf(again), counts(again), again.filesUnmodified]).toEqual([rootOf(first), counts(first), 21]);
+    // Only the root, a and a/b are read: each holds more below it than the limit. Every folder
+    // whose subtree fits (a/b/c, d, f, empty) is listed when the walk gets there, and reused unread.
+    expect(loads.trees).toBe(3);
+  });
+
   it('finds a change deep down even with its mtime put back, reads only the listings on its path, and restores it', async () => {
     await backup(vault, src);
     const deep = join(src, 'a/b/c/file1.txt');

@@ -55,7 +55,7 @@ export { BLOB_ID_LENGTH, ENTRY_TYPE_CODE, TREE_FORMAT_VERSION, TreeIndex, decode
 export type { EntryType, TreeEntry } from './tree.ts';
 export { decodeManifest, encodeManifest } from './manifest.ts';
 export type { SnapshotCounts, SnapshotManifest, SnapshotWarning } from './manifest.ts';
-export { countSource, createScanContext, prescan, fileChangedWhileReading, isInside, pathKey, scanDir, treeEntryOf } from './scan.ts';
+export { countSource, createScanContext, prescan, PRESCAN_ENTRIES, fileChangedWhileReading, isInside, pathKey, scanDir, treeEntryOf } from './scan.ts';
 export { SCAN_DIGEST_BYTES, dropListings, folderDigest, listedDigest } from './scan-digest.ts';
 export type { ScanContext, ScanOptions, ScannedDir, ScannedEntry, SourceTotals } from './scan.ts';
 export { compareNameBytes, displayPath, isWellFormedName, nameBytesOf, nameFromBytes, nameProblem, toFsName } from './names.ts';

@@ -97,15 +97,26 @@ function writeBytes(buf: Buffer, at: number, raw: Uint8Array | undefined, text: 
  * The digest of a folder from the listings `prescan` holds for it and
  * everything below it; null when one of them is missing (not listed yet, or
  * beyond prescan's limit) or left something out. `memo` (by pathKey) makes
- * asking for every folder on the way down cost one digest each.
+ * asking for every folder on the way down cost one digest each; a folder
+ * with a listing missing below it is not remembered, as a later `prescan`
+ * may list it.
  */
 export function listedDigest(ctx: ScanContext, dirPath: string | Buffer, memo: Map<string, Uint8Array | null>): Uint8Array | null {
   const key = pathKey(dirPath);
   const known = memo.get(key);
   if (known !== undefined) return known;
   const listing = ctx.prescanned?.get(key);
-  const digest = listing && listing.readable && listing.warnings.length === 0 ? folderDigest(listing.entries, (e) => listedDigest(ctx, e.path, memo)) : null;
-  memo.set(key, digest);
+  if (!listing) return null;
+  let missing = false;
+  const digest =
+    listing.readable && listing.warnings.length === 0
+      ? folderDigest(listing.entries, (e) => {
+          const sub = listedDigest(ctx, e.path, memo);
+          if (!sub && !memo.has(pathKey(e.path))) missing = true;
+          return sub;
+        })
+      : null;
+  if (!missing) memo.set(key, digest);
   return digest;
 }
 

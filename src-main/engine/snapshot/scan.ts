@@ -233,7 +233,7 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
 }
 
 /**
- * Lists folders below the scan root ahead of the walk, depth-first in the
+ * Lists folders below the scan root (or `from`) ahead of the walk, depth-first in the
  * walk's own order, into `ctx.prescanned`, in slices of a few milliseconds:
  * the CLI runs it while Argon2id checks the password on the thread pool, and
  * a re-backup finishes it before its walk, so folders whose whole subtree is
@@ -244,10 +244,10 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
  * moment later; a file that changes in between is seen as changed by the
  * next backup, as with any scan.
  */
-export async function prescan(ctx: ScanContext, signal: { readonly cancelled: boolean }, maxEntries = 20_000): Promise<void> {
+export async function prescan(ctx: ScanContext, signal: { readonly cancelled: boolean }, maxEntries = PRESCAN_ENTRIES, from: { path: string | Buffer; rel: string } = { path: ctx.root, rel: '' }): Promise<void> {
   const now = ctx.clock ?? performance.now.bind(performance);
   const cache = (ctx.prescanned ??= new Map());
-  const stack: { path: string | Buffer; rel: string }[] = [{ path: ctx.root, rel: '' }];
+  const stack: { path: string | Buffer; rel: string }[] = [from];
   let entries = 0;
   let sliceStart = now();
   while (stack.length > 0 && entries < maxEntries) {
@@ -264,6 +264,9 @@ export async function prescan(ctx: ScanContext, signal: { readonly cancelled: bo
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ path: subdirs[i]!.path, rel: subdirs[i]!.relPath });
   }
 }
+
+/** Entries `prescan` holds at most by default (about 10 MB of listings). */
+export const PRESCAN_ENTRIES = 20_000;
 
 /** What a source folder holds, as far as a backup would store it. */
 export interface SourceTotals {

@@ -26,7 +26,7 @@ import { VaultError, fromSystemError } from '../errors.ts';
 import { cleanupPartials } from '../packs/index.ts';
 import { adoptPacks } from '../heal/adopt.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { countSource, createScanContext, dropListings, encodeManifest, encodeTree, fileChangedWhileReading, folderDigest, isInside, listedDigest, prescan, scanDir, treeEntryOf } from '../snapshot/index.ts';
+import { countSource, createScanContext, dropListings, encodeManifest, encodeTree, fileChangedWhileReading, folderDigest, isInside, listedDigest, pathKey, prescan, PRESCAN_ENTRIES, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
 import { writeCheckpoint } from '../heal/catalog-heal.ts';
 import { ParityProtector } from '../heal/protect.ts';
@@ -43,6 +43,12 @@ export interface BackupOptions {
   onProgress?: (p: BackupProgress) => void;
   /** From `prepareSource`; used when it was made for this vault, source and exclude list. */
   prepared?: PreparedSource;
+  /**
+   * Entries a re-backup lists ahead of its walk at most (default
+   * PRESCAN_ENTRIES): folders whose whole subtree is listed can be reused by
+   * scan digest; a larger subtree is listed, and compared, in parts.
+   */
+  listAhead?: number;
 }
 
 /**
@@ -134,6 +140,12 @@ class BackupRun {
   #writer!: BlobWriter;
   #slots: Slots = new Slots(FILES_IN_FLIGHT);
   #smallSlots: Slots = new Slots(SMALL_FILES_IN_FLIGHT);
+  /** How many entries are listed ahead of the walk at most (BackupOptions.listAhead). */
+  get #listAhead(): number {
+    return this.#options.listAhead ?? PRESCAN_ENTRIES;
+  }
+  /** Listing ahead stops when the backup is cancelled. */
+  readonly #listing: { readonly cancelled: boolean };
   /** Scan digests of folders listed ahead, by pathKey (see listedDigest). */
   readonly #listedDigests = new Map<string, Uint8Array | null>();
   /** Digests of the listings this backup stored or kept, recorded with the snapshot. */
@@ -151,6 +163,11 @@ class BackupRun {
     this.#source = source;
     this.#ctx = ctx;
     this.#options = options;
+    this.#listing = {
+      get cancelled() {
+        return options.signal?.aborted ?? false;
+      },
+    };
     this.#started = performance.now();
   }
 
@@ -171,8 +188,7 @@ class BackupRun {
     // A re-backup lists the source ahead (as far as prescan's limit), so folders scanned to their
     // recorded digest are reused without being walked; the walk takes the listings either way.
     // The parity store's files are read meanwhile.
-    const signal = this.#options.signal;
-    if (parent) await prescan(this.#ctx, { get cancelled() { return signal?.aborted ?? false; } });
+    if (parent) await prescan(this.#ctx, this.#listing, this.#listAhead);
     const protector = await opening;
     const sink = new PackSink(vault.packsDir, vault.blobKey, vault.catalog, this.#known, {
       ...(vault.options.packTargetBytes ? { targetBytes: vault.options.packTargetBytes } : {}),
@@ -277,6 +293,10 @@ class BackupRun {
   async #walk(dirPath: string | Buffer, relPath: string, previousTree: Uint8Array | undefined): Promise<{ tree: Promise<StoredFolder | null> }> {
     this.#checkCancelled();
     if (previousTree) {
+      // What the listing ahead left out (its limit bounds memory) is listed here a subtree at a
+      // time, so the folders of a large source are reused by digest too; the walk takes the
+      // listings either way.
+      if (!this.#ctx.prescanned?.has(pathKey(dirPath))) await prescan(this.#ctx, this.#listing, this.#listAhead, { path: dirPath, rel: relPath });
       const reused = this.#reuseByDigest(dirPath, relPath, previousTree);
       if (reused) return { tree: Promise.resolve(reused) };
     }
@@ -286,11 +306,13 @@ class BackupRun {
     const before = await this.#previousEntries(previousTree, relPath);
     const previous = before?.byName;
     if (previous) {
-      // Subfolders reused by digest are never read: only the others are worth loading ahead.
+      // Subfolders reused by digest are never read: only the others are worth loading ahead, and
+      // one not listed yet (beyond the limit of what is listed ahead) may turn out to be reused.
       this.#prefetchTrees(
         scanned.entries.flatMap((e) => {
           const b = e.type === 'dir' ? previous.get(nameKey(e)) : undefined;
-          return b?.type === 'dir' && b.subtree && !this.#digestMatch(e.path, b.subtree) ? [b.subtree] : [];
+          if (b?.type !== 'dir' || !b.subtree || !this.#ctx.prescanned?.has(pathKey(e.path))) return [];
+          return this.#digestMatch(e.path, b.subtree) ? [] : [b.subtree];
         }),
       );
     }
