@@ -57,6 +57,6 @@ export { decodeManifest, encodeManifest } from './manifest.ts';
 export type { SnapshotCounts, SnapshotManifest, SnapshotWarning } from './manifest.ts';
 export { countSource, createScanContext, prescan, PRESCAN_ENTRIES, fileChangedWhileReading, isInside, pathKey, scanDir, treeEntryOf } from './scan.ts';
 export { SCAN_DIGEST_BYTES, dropListings, folderDigest, listedDigest } from './scan-digest.ts';
-export type { ScanContext, ScanOptions, ScannedDir, ScannedEntry, SourceTotals } from './scan.ts';
+export type { FileIdentity, ScanContext, ScanOptions, ScannedDir, ScannedEntry, SourceTotals } from './scan.ts';
 export { compareNameBytes, displayPath, isWellFormedName, nameBytesOf, nameFromBytes, nameProblem, toFsName } from './names.ts';
 export type { EntryName } from './names.ts';

@@ -7,7 +7,7 @@ import type { ScannedEntry } from './scan.ts';
 import { dropListings, folderDigest, listedDigest, SCAN_DIGEST_BYTES } from './scan-digest.ts';
 
 function entry(over: Partial<ScannedEntry> = {}): ScannedEntry {
-  return { name: 'a.txt', type: 'file', mode: 0o644, mtimeNs: 1_700_000_000_123_456_789n, ctimeNs: 1_700_000_000_223_456_789n, ino: 42n, size: 10, path: '/x/a.txt', relPath: 'a.txt', stats: undefined as never, ...over };
+  return { name: 'a.txt', type: 'file', mode: 0o644, mtimeNs: 1_700_000_000_123_456_789n, ctimeNs: 1_700_000_000_223_456_789n, ino: 42n, size: 10, path: '/x/a.txt', relPath: 'a.txt', ...over };
 }
 
 const hex = (d: Uint8Array | null) => (d ? Buffer.from(d).toString('hex') : null);

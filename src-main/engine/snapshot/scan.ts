@@ -83,8 +83,14 @@ export interface ScannedEntry extends EntryName {
   path: string | Buffer;
   /** Relative to the source root, '/'-separated; for messages and exclude matching (lossy for non-UTF-8 names). */
   relPath: string;
-  /** The lstat result, for `fileChangedWhileReading`. */
-  stats: BigIntStats;
+}
+
+/** What `fileChangedWhileReading` compares: an lstat/fstat result, or a scanned entry's own fields. */
+export interface FileIdentity {
+  size: bigint | number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+  ino: bigint;
 }
 
 export interface ScannedDir {
@@ -214,7 +220,6 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
     ino: stats.ino,
     path: childPath,
     relPath,
-    stats,
   };
   if (stats.isFile()) return { ...base, type: 'file', size: Number(stats.size) };
   if (stats.isDirectory()) return { ...base, type: 'dir', size: 0 };
@@ -367,8 +372,9 @@ export function treeEntryOf(e: ScannedEntry, body: { content: Uint8Array[]; size
  * two versions, and the file deserves a warning or a second attempt.
  * A changed inode number means the path now names a different file.
  */
-export function fileChangedWhileReading(before: BigIntStats, after: BigIntStats): boolean {
-  return before.size !== after.size || before.mtimeNs !== after.mtimeNs || before.ctimeNs !== after.ctimeNs || before.ino !== after.ino;
+export function fileChangedWhileReading(before: FileIdentity, after: FileIdentity): boolean {
+  // Sizes compare as numbers: a scanned entry holds a number, a BigIntStats a bigint.
+  return Number(before.size) !== Number(after.size) || before.mtimeNs !== after.mtimeNs || before.ctimeNs !== after.ctimeNs || before.ino !== after.ino;
 }
 
 /**

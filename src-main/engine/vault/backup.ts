@@ -447,7 +447,7 @@ class BackupRun {
     if (this.#failure !== undefined) throw this.#failure;
     if (e.size > 0 && e.size < this.#vault.chunker.min) {
       // Most files: read, hashed and sealed by the workers, straight into an arena.
-      const r = await this.#writer.putSmallFile(e.path, { size: e.stats.size, mtimeNs: e.stats.mtimeNs, ctimeNs: e.stats.ctimeNs, ino: e.stats.ino }, e.name);
+      const r = await this.#writer.putSmallFile(e.path, { size: BigInt(e.size), mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino }, e.name);
       if (r.status === 'left-out') {
         this.#warn(dir, { path: e.relPath, message: r.message });
         return null;
@@ -480,7 +480,7 @@ class BackupRun {
         this.#report('storing', e.relPath);
       });
       const after = await handle.stat({ bigint: true });
-      if (fileChangedWhileReading(e.stats, after) || stored.size !== Number(opened.size)) {
+      if (fileChangedWhileReading(e, after) || stored.size !== Number(opened.size)) {
         this.#warn(dir, { path: e.relPath, message: CHANGED_WHILE_READING });
       }
       this.#readingBytes -= read; // now counted as stored, in the same step
