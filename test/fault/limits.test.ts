@@ -130,8 +130,8 @@ describe(`damage beyond the parity budget (MMRY_FAULT_SEED=${BASE_SEED})`, () =>
 });
 
 describe('beyond the budget, where part of a damaged pack is rebuildable', () => {
-  // With m = 1: pack A deleted, pack B of the same group cut at a stripe boundary before
-  // the middle of A. Rows below the cut miss only A (rebuildable), rows past it miss both
+  // With m = 1: pack A deleted, pack B of the same group cut at a stripe boundary just past
+  // some file of A. Rows below the cut miss only A (rebuildable), rows past it miss both
   // (lost). Repair rewrites no pack with a lost row, so A stays missing and B stays short:
   // every blob of A is lost, and every blob of B past the cut. The report must say so.
   const [name, run] = m1Case('a deleted pack and a pack cut short in one group with m = 1');
@@ -141,19 +141,28 @@ describe('beyond the budget, where part of a damaged pack is rebuildable', () =>
       const g = biggestGroup(m1);
       const ids = chunkOnly(m1, g.members.map((m) => m.packId));
       const lengthOf = (id: string) => g.members.find((m) => m.packId === id)!.length;
-      const cutFor = (id: string) => Math.floor(lengthOf(id) / 2 / STRIPE) * STRIPE;
-      const lostWith = (a: string, b: string) => (c: { pack: string; offset: number; length: number }) => c.pack === a || (c.pack === b && c.offset + c.length > cutFor(a));
-      // A pair where some file of A is lost only through A's rebuildable rows (the case a
-      // report that counts only lost rows gets wrong).
-      const witnessed = (a: string, b: string) => m1.files.some((f) => f.chunks.some((c) => c.pack === a) && f.chunks.every((c) => !lostWith(a, b)(c) || (c.pack === a && c.offset + c.length <= cutFor(a))));
+      const lostWith = (a: string, b: string, cut: number) => (c: { pack: string; offset: number; length: number }) => c.pack === a || (c.pack === b && c.offset + c.length > cut);
+      // The cut: the lowest stripe boundary past a file that lies in A (and not in B), short of
+      // the end of both packs. That file is lost only through A's rebuildable rows (the case a
+      // report that counts only lost rows gets wrong). Where blobs land in packs depends on
+      // the workers' timing, so the cut is found in the data rather than fixed.
+      const cutFor = (a: string, b: string): number | undefined => {
+        const cuts = m1.files.flatMap((f) => {
+          if (!f.chunks.some((c) => c.pack === a) || f.chunks.some((c) => c.pack === b)) return [];
+          const end = Math.max(...f.chunks.filter((c) => c.pack === a).map((c) => c.offset + c.length));
+          const cut = Math.ceil(end / STRIPE) * STRIPE;
+          return cut < lengthOf(a) && cut < lengthOf(b) ? [cut] : [];
+        });
+        return cuts.length > 0 ? Math.min(...cuts) : undefined;
+      };
       const pairs = r.sample(ids.flatMap((a) => ids.filter((b) => b !== a).map((b) => [a, b] as const)), ids.length * (ids.length - 1));
-      const pair = pairs.find(([a, b]) => witnessed(a, b));
+      const pair = pairs.find(([a, b]) => cutFor(a, b) !== undefined);
       expect(pair, 'no pack pair with a file lost only through rebuildable rows').toBeDefined();
       const [a, b] = pair!;
-      const cut = cutFor(a);
+      const cut = cutFor(a, b)!;
       await rm(join(dir, packRel(a)));
       await truncateTo(join(dir, packRel(b)), cut);
-      const lost = filesWith(m1, lostWith(a, b));
+      const lost = filesWith(m1, lostWith(a, b, cut));
       const affected = affectedList(m1, lost);
 
       const before = await engineVerify(dir);
