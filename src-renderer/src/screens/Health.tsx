@@ -11,6 +11,7 @@ import type { CallResult } from '../../../src-shared/contract.ts';
 import { errorText, useCall, useClient, useOps } from '../api.tsx';
 import { useJobs } from '../actions.ts';
 import { HealthBadge } from '../components/HealthBadge.tsx';
+import { ProjectLink } from '../components/ProjectLink.tsx';
 import { formatDate, formatRelative, plural } from '../lib/format.ts';
 import { checkProgressText, nextVerifyText, projectLine, scope, verdict } from '../lib/health.ts';
 import { parentPath } from '../lib/tree-model.ts';
@@ -134,9 +135,7 @@ function Findings({ check, go }: { check: Check; go: (r: Route) => void }) {
           {r.projects.map((p) => (
             <tr key={p.project}>
               <td>
-                <button type="button" className="link" onClick={() => go({ name: 'project', project: p.project })}>
-                  {p.project}
-                </button>
+                <ProjectLink name={p.project} go={go} />
               </td>
               <td>
                 <HealthBadge badge={p.lost > 0 ? 'damaged' : p.atRisk > 0 ? 'at-risk' : 'healthy'} />

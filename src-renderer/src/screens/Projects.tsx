@@ -6,6 +6,7 @@ import { errorText, useCall, useClient } from '../api.tsx';
 import { useJobs } from '../actions.ts';
 import type { DropReport } from '../actions.ts';
 import { HealthBadge } from '../components/HealthBadge.tsx';
+import { ProjectLink } from '../components/ProjectLink.tsx';
 import { formatBytes, formatDate, formatRelative, plural } from '../lib/format.ts';
 import type { Route } from '../route.ts';
 import { DataTable } from '../components/DataTable.tsx';
@@ -127,9 +128,7 @@ export function Projects({ go, nativeDialogs, dropEnabled, dropReport, dismissDr
           {projects.data.map((p) => (
             <tr key={p.name}>
               <td>
-                <button type="button" className="link" onClick={() => go({ name: 'project', project: p.name })}>
-                  {p.name}
-                </button>
+                <ProjectLink name={p.name} go={go} />
               </td>
               <td>
                 <code className="path">{p.sourcePath}</code>
