@@ -10,6 +10,7 @@ import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backup, readFileRange, restore, Vault } from '../../src-main/engine/vault/index.ts';
+import type { SnapshotRow } from '../../src-main/engine/catalog/index.ts';
 import { BlobKind, bundleTableBytes, packPath, readBundleTable, writeBundleTable } from '../../src-main/engine/packs/index.ts';
 import { memberBytes } from '../../src-main/engine/packs/bundle.ts';
 import { isVaultError } from '../../src-main/engine/errors.ts';
@@ -47,6 +48,19 @@ function census(vault: Vault): { chunks: number; bundles: number; members: numbe
   return { chunks, bundles, members };
 }
 
+/** A new vault without parity (so damage in these tests stays beyond repair). */
+async function freshVault(): Promise<{ dir: string; vault: Vault }> {
+  const dir = join(await scratch('vault'), 'v');
+  return { dir, vault: await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 }) };
+}
+
+/** Restores `snap` into a new folder and checks it against the source. */
+async function expectRestoresExactly(vault: Vault, snap: SnapshotRow): Promise<void> {
+  const target = join(await scratch('out'), 'out');
+  await restore(vault, snap, target);
+  await expectRestored(target);
+}
+
 async function expectRestored(target: string): Promise<void> {
   const tree = await readTree(target);
   for (const [rel, data] of files) expect(tree.get(rel)?.sha256, rel).toBe(sha256(data));
@@ -67,8 +81,7 @@ beforeAll(async () => {
 
 describe('bundles of small files', () => {
   it('bundle the small files by type, and store far less than one blob per file would', async () => {
-    const dir = join(await scratch('vault'), 'v');
-    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    const { vault } = await freshVault();
     try {
       const r = await backup(vault, src);
       const c = census(vault);
@@ -108,17 +121,14 @@ describe('bundles of small files', () => {
       }
       expect(sealed).toBeLessThan(raw / 3);
 
-      const target = join(await scratch('out'), 'out');
-      await restore(vault, snap, target);
-      await expectRestored(target);
+      await expectRestoresExactly(vault, snap);
     } finally {
       await vault.close();
     }
   });
 
   it('dedup member by member: an unchanged copy adds nothing, one changed file adds one small bundle', async () => {
-    const dir = join(await scratch('vault'), 'v');
-    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    const { vault } = await freshVault();
     try {
       await backup(vault, src, { project: 'one' });
       const before = census(vault);
@@ -166,17 +176,14 @@ describe('bundles of small files', () => {
     const vault = await Vault.open(dir, PASSWORD, OPTIONS);
     try {
       expect(census(vault).members).toBe(members);
-      const target = join(await scratch('out'), 'out');
-      await restore(vault, vault.resolveSnapshot(snapshotId), target);
-      await expectRestored(target);
+      await expectRestoresExactly(vault, vault.resolveSnapshot(snapshotId));
     } finally {
       await vault.close();
     }
   });
 
   it('left open by a cancelled backup are not taken for stored: the next backup stores their files', async () => {
-    const dir = join(await scratch('vault'), 'v');
-    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    const { vault } = await freshVault();
     try {
       // Cancelled as soon as a file is stored: bundles are open then (the first closes at 1 MiB).
       const controller = new AbortController();
@@ -189,9 +196,7 @@ describe('bundles of small files', () => {
       expect(isVaultError(err) && err.kind).toBe('cancelled');
       expect(vault.catalog.listSnapshots()).toEqual([]);
       const r = await backup(vault, src);
-      const target = join(await scratch('out'), 'out');
-      await restore(vault, vault.resolveSnapshot(r.snapshotId), target);
-      await expectRestored(target);
+      await expectRestoresExactly(vault, vault.resolveSnapshot(r.snapshotId));
     } finally {
       await vault.close();
     }
@@ -285,8 +290,7 @@ describe('salvage', () => {
       texts.set(`doc-${String(i).padStart(3, '0')}.txt`, text);
       await writeFile(join(docs, `doc-${String(i).padStart(3, '0')}.txt`), text);
     }
-    const dir = join(await scratch('vault'), 'v');
-    const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
+    const { vault } = await freshVault();
     try {
       const snap = vault.resolveSnapshot((await backup(vault, docs)).snapshotId);
       const place = vault.catalog.getBlob((await vault.entryAt(snap, 'doc-000.txt')).entry!.content![0]!)!;
