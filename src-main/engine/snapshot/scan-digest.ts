@@ -102,22 +102,27 @@ function writeBytes(buf: Buffer, at: number, raw: Uint8Array | undefined, text: 
  * may list it.
  */
 export function listedDigest(ctx: ScanContext, dirPath: string | Buffer, memo: Map<string, Uint8Array | null>): Uint8Array | null {
+  return listed(ctx, dirPath, memo).digest;
+}
+
+/** `listedDigest`, and whether the answer is final (no listing missing below the folder). */
+function listed(ctx: ScanContext, dirPath: string | Buffer, memo: Map<string, Uint8Array | null>): { digest: Uint8Array | null; final: boolean } {
   const key = pathKey(dirPath);
   const known = memo.get(key);
-  if (known !== undefined) return known;
+  if (known !== undefined) return { digest: known, final: true };
   const listing = ctx.prescanned?.get(key);
-  if (!listing) return null;
-  let missing = false;
+  if (!listing) return { digest: null, final: false };
+  let final = true;
   const digest =
     listing.readable && listing.warnings.length === 0
       ? folderDigest(listing.entries, (e) => {
-          const sub = listedDigest(ctx, e.path, memo);
-          if (!sub && !memo.has(pathKey(e.path))) missing = true;
-          return sub;
+          const sub = listed(ctx, e.path, memo);
+          final &&= sub.final;
+          return sub.digest;
         })
       : null;
-  if (!missing) memo.set(key, digest);
-  return digest;
+  if (final) memo.set(key, digest);
+  return { digest, final };
 }
 
 /** Drops the listings held for a folder and everything below it (a walk that skips them never takes them). */

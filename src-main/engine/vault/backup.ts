@@ -148,6 +148,8 @@ class BackupRun {
   readonly #listing: { readonly cancelled: boolean };
   /** Scan digests of folders listed ahead, by pathKey (see listedDigest). */
   readonly #listedDigests = new Map<string, Uint8Array | null>();
+  /** What the catalog recorded for previous listings, by tree id (null: nothing). */
+  readonly #recordedDigests = new Map<string, TreeDigestRow | null>();
   /** Digests of the listings this backup stored or kept, recorded with the snapshot. */
   readonly #digestRows: TreeDigestRow[] = [];
   /** Previous listings being loaded ahead of the walk (see #prefetchTrees), by tree id. */
@@ -393,7 +395,10 @@ class BackupRun {
     if (!this.#ctx.prescanned || this.#ctx.prescanned.size === 0) return undefined;
     const digest = listedDigest(this.#ctx, dirPath, this.#listedDigests);
     if (!digest) return undefined;
-    const recorded = this.#vault.catalog.treeDigest(previousTree);
+    // Asked twice per subfolder (loading ahead, then the walk): one catalog lookup serves both.
+    const key = idHex(previousTree);
+    let recorded = this.#recordedDigests.get(key);
+    if (recorded === undefined) this.#recordedDigests.set(key, (recorded = this.#vault.catalog.treeDigest(previousTree) ?? null));
     return recorded && Buffer.from(recorded.digest).equals(digest) ? { digest, recorded } : undefined;
   }
 
