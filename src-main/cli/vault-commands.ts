@@ -104,7 +104,7 @@ export async function backupCommand(argv: string[], io: CliIO): Promise<number> 
       bar?.done();
       stop.dispose();
     }
-  }, { warmPool: 'after-unlock' });
+  });
 }
 
 export async function snapshotsCommand(argv: string[], io: CliIO): Promise<number> {

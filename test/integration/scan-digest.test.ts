@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openForHealing, verify } from '../../src-main/engine/heal/index.ts';
 import { backup, restore, Vault } from '../../src-main/engine/vault/index.ts';
 import type { BackupSummary } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, PASSWORD } from './config.ts';
@@ -64,6 +65,31 @@ describe('reuse by scan digest', () => {
     expect(counts(again)).toEqual(counts(first));
     expect(counts(first)).toEqual({ files: 21, dirs: 7, symlinks: 1, bytes: counts(first).bytes });
     expect([again.filesUnmodified, again.filesNew, again.filesChanged, again.warnings]).toEqual([21, 0, 0, []]);
+  });
+
+  it('an unchanged re-backup loads no worker thread, and its pack is protected; a first backup and a changed file load them', async () => {
+    await backup(vault, src);
+    expect(vault.pool.liveThreads).toBe(2); // a first backup starts them itself
+    await vault.close();
+    vault = await Vault.open(vault.dir, PASSWORD, FAST_OPTIONS);
+    const again = await backup(vault, src);
+    expect([again.filesUnmodified, vault.pool.liveThreads]).toEqual([21, 0]);
+    await vault.close();
+    // Its manifest was sealed, and its pack folded into parity, on the calling thread.
+    const target = await openForHealing(vault.dir, PASSWORD, { threads: 1 });
+    try {
+      const report = await verify(target, { readData: true });
+      expect([report.healthy, report.unprotectedPacks, report.damage]).toEqual([true, 0, []]);
+    } finally {
+      await target.close();
+    }
+    vault = await Vault.open(vault.dir, PASSWORD, FAST_OPTIONS);
+    await writeFile(join(src, 'd/e/file0.txt'), prose(99, 200_000));
+    const changed = await backup(vault, src);
+    expect([changed.filesChanged, vault.pool.liveThreads]).toEqual([1, 2]);
+    const out = join(await scratch(), 'out');
+    await restore(vault, vault.resolveSnapshot(changed.snapshotId), out);
+    expectSameTree(await readTree(out), await readTree(src));
   });
 
   it('with a small limit on what is listed ahead, lists and compares in parts, and still gives the same tree', async () => {

@@ -181,8 +181,14 @@ class BackupRun {
     const project = vault.catalog.getProject(projectName);
     const parent = project ? vault.catalog.latestSnapshot(project.id) : undefined;
     if (parent) this.#estimate = { files: parent.fileCount, bytes: parent.totalBytes };
-    // A first backup has nothing to estimate from: count the source beside the walk.
-    else if (this.#options.onProgress) void this.#countSource();
+    else {
+      // A first backup stores everything: its threads load while the parity store is read. A
+      // re-backup leaves them to its first changed file; an unchanged one (a 300-byte manifest
+      // and one tiny pack, run inline) never loads them, so they cannot slow its listing.
+      vault.pool.warmUp();
+      // Nor has it anything to estimate from: count the source beside the walk.
+      if (this.#options.onProgress) void this.#countSource();
+    }
 
     this.#known = vault.catalog.blobIdSet();
     const opening = ParityProtector.open(vault.dir, vault.packsDir, vault.pool);

@@ -57,12 +57,11 @@ export interface VaultOptions {
   /**
    * For `open`: start the worker threads now, while the password is being
    * checked (see `WorkerPool.warm`), for a caller that is about to use them
-   * (a restore from the CLI); with 'after-unlock', once the password is
-   * checked (a backup from the CLI: on two cores, its listing ahead and
-   * Argon2id keep both busy until then, and loading the threads beside them
-   * slowed both). Default: the pool starts on first use.
+   * (a restore from the CLI). Default: the pool starts with its first task
+   * too large to run inline (INLINE_TASK_BYTES), or when `backup` knows it
+   * is a first one.
    */
-  warmPool?: boolean | 'after-unlock';
+  warmPool?: boolean;
 }
 
 export interface ProjectInfo extends Project {
@@ -116,7 +115,7 @@ export class Vault {
     if (options.warmPool) loadCatalogDriver();
     const unlocking = Vault.#unlock(root, password, options);
     unlocking.catch(() => undefined); // awaited below
-    const pool = options.warmPool ? WorkerPool.warm(poolShape(options), options.warmPool === 'after-unlock' ? unlocking : undefined) : undefined;
+    const pool = options.warmPool ? WorkerPool.warm(poolShape(options)) : undefined;
     try {
       const vault = await unlocking;
       if (pool) {

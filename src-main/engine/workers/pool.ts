@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import { VaultError } from '../errors.ts';
 import { KEY_SLOT_BYTES, writeKeySlot } from './protocol.ts';
 import type { CheckResult, HashItem, HashResult, OpenItem, ParityTask, Reply, SealItem, SealResult, Task, WireError, WorkerKeys, WriteFileItem } from './protocol.ts';
-import { makeContext } from './tasks.ts';
+import { makeContext, runTask, type TaskContext } from './tasks.ts';
 
 /** How a pool runs, apart from its keys. */
 export interface PoolShape {
@@ -31,6 +31,15 @@ const DEFAULT_WORKER = new URL('./worker.ts', import.meta.url);
  * same speed.
  */
 const WORKER_YOUNG_GENERATION_MB = 6;
+/**
+ * A task over at most this many bytes runs on the calling thread while the
+ * pool has no thread: loading the engine into a new thread costs 50-100 ms
+ * of CPU, while sealing the 300-byte manifest of an unchanged re-backup, or
+ * folding its one tiny pack into parity, takes microseconds (on two cores,
+ * starting both threads beside the listing made an unchanged re-backup
+ * wait for them). Once a thread runs, every task goes to the pool.
+ */
+export const INLINE_TASK_BYTES = 64 * 1024;
 
 /**
  * The main side of the worker pool. One call is one task on one thread:
@@ -42,6 +51,8 @@ export class WorkerPool {
   /** The keys travel to the threads in shared memory (see protocol.ts), so threads can start before them. */
   readonly #keys = new SharedArrayBuffer(KEY_SLOT_BYTES);
   #hasKeys = false;
+  /** The calling thread's own context, for small tasks before any thread runs (INLINE_TASK_BYTES). */
+  #inline: TaskContext | undefined;
   #piscina: Piscina | undefined;
   #closed = false;
 
@@ -59,29 +70,30 @@ export class WorkerPool {
 
   /**
    * Starts every thread before the keys exist: loading a thread takes about
-   * as long as deriving the key from the password, so the two overlap. With
-   * `after`, the threads start once it fulfils (or with the first task, if
-   * that comes sooner), and not at all if it rejects: on two cores, loading
-   * them slows whatever else runs beside Argon2id. Tasks wait for `setKeys`;
-   * `close` it if unlocking fails.
+   * as long as deriving the key from the password, so the two overlap. Tasks
+   * are refused until `setKeys`; `close` it if unlocking fails.
    */
-  static warm(options: PoolShape, after?: PromiseLike<unknown>): WorkerPool {
+  static warm(options: PoolShape): WorkerPool {
     const pool = new WorkerPool(options);
-    const start = () => {
-      if (pool.#closed) return;
-      const piscina = pool.#start();
-      for (let i = 0; i < pool.#size; i++) void piscina.run({ kind: 'ping' } satisfies Task).catch(() => undefined);
-    };
-    // A pool that failed or closed meanwhile starts nothing; its next call reports it.
-    if (after) void Promise.resolve(after).then(start).catch(() => undefined);
-    else start();
+    pool.warmUp();
     return pool;
+  }
+
+  /**
+   * Starts every thread now, for a caller that knows large tasks are coming
+   * (a first backup); otherwise the first task over INLINE_TASK_BYTES does.
+   * A closed or failed pool starts nothing; its next call reports why.
+   */
+  warmUp(): void {
+    if (this.#closed || this.#poolFailure) return;
+    const piscina = this.#start();
+    for (let i = 0; i < this.#size; i++) void piscina.run({ kind: 'ping' } satisfies Task).catch(() => undefined);
   }
 
   /** Gives the threads their keys; once, before the first task. */
   setKeys(keys: WorkerKeys): void {
     if (this.#hasKeys) throw new VaultError('internal', 'The worker pool already has its keys.');
-    makeContext(keys); // fail here, on the caller's stack, on a bad key or chunker setting
+    this.#inline = makeContext(keys); // fails here, on the caller's stack, on a bad key or chunker setting
     writeKeySlot(this.#keys, keys);
     this.#hasKeys = true;
   }
@@ -94,6 +106,11 @@ export class WorkerPool {
   /** Threads alive right now (0 before the first task and after `close`). */
   get liveThreads(): number {
     return this.#piscina?.threads.length ?? 0;
+  }
+
+  /** Tasks the threads have finished, since they started (not those run inline). */
+  get completedTasks(): number {
+    return this.#piscina?.completed ?? 0;
   }
 
   /** Chunks (where `chunked`) and computes blob ids for byte ranges of `buffer`. */
@@ -146,6 +163,7 @@ export class WorkerPool {
     const signal = opts?.signal;
     if (signal?.aborted) throw cancelled();
     if (!this.#hasKeys) throw new VaultError('internal', 'The worker pool has no keys yet.');
+    if (this.#piscina === undefined && this.#inline !== undefined && !this.#closed && (inlineBytes(task) ?? Infinity) <= INLINE_TASK_BYTES) return runInline(this.#inline, task);
     let reply: Reply;
     try {
       reply = (await this.#start().run(task, signal === undefined ? {} : { signal })) as Reply;
@@ -192,6 +210,35 @@ export class WorkerPool {
     const message = err instanceof Error ? err.message : String(err);
     if (message.startsWith('Unexpected message from Worker')) return;
     this.#poolFailure ??= new VaultError('internal', `The worker pool failed: ${message}`, { cause: err });
+  }
+}
+
+/** The bytes a task works through, for the tasks that may run inline (never one that does file I/O). */
+function inlineBytes(task: Task): number | undefined {
+  switch (task.kind) {
+    case 'hash':
+      return task.items.some((i) => i.read !== undefined) ? undefined : task.items.reduce((n, i) => n + i.length, 0);
+    case 'seal':
+      return task.items.reduce((n, i) => n + i.length, 0);
+    case 'open':
+    case 'check':
+      return task.items.reduce((n, i) => n + i.sealed.length, 0);
+    case 'crc':
+      return task.length;
+    case 'parity':
+      return task.length * Math.max(1, task.parity.length);
+    default:
+      return undefined;
+  }
+}
+
+/** Runs a task on this thread, failing the way a worker's reply does (worker.ts). */
+function runInline(context: TaskContext, task: Task): unknown {
+  try {
+    return runTask(context, task).value;
+  } catch (err) {
+    if (err instanceof VaultError) throw err;
+    throw new VaultError('internal', `A worker task failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

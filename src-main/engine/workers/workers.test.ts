@@ -1,8 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHmac, randomBytes } from 'node:crypto';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.ts';
 import { isVaultError, type VaultErrorKind } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
+import { INLINE_TASK_BYTES } from './pool.ts';
 import { WorkerPool, type WorkerPoolOptions, type SealResult } from './index.ts';
 import { checkItems, makeContext, openItems, sealItems } from './tasks.ts';
 
@@ -129,7 +133,7 @@ describe('WorkerPool', () => {
 
   it('ends its threads on close and refuses work afterwards', async () => {
     const other = WorkerPool.create({ ...keys, threads: 1 });
-    await other.hash(buffer, [{ offset: 0, length: 10, chunked: false, final: true }]);
+    await other.hash(buffer, [{ offset: 0, length: data.length, chunked: false, final: true }]);
     expect(other.liveThreads).toBe(1);
     await other.close();
     expect(other.liveThreads).toBe(0);
@@ -178,6 +182,62 @@ describe('the check task (verify --read-data)', () => {
   });
 });
 
+describe('a pool with no thread yet', () => {
+  it('runs small tasks on the calling thread, with the same results and errors as a worker', async () => {
+    const inline = WorkerPool.create(keys);
+    const threaded = WorkerPool.create(keys);
+    try {
+      threaded.warmUp();
+      const small = [{ offset: 0, length: 5000, id: idOf(data.subarray(0, 5000)), kind: BlobKind.chunk, strategy: undefined }];
+      const [s] = await inline.seal(buffer, small);
+      expect(s!.strategy).toBe('zstd');
+      const [h] = await inline.hash(buffer, [{ offset: 0, length: 5000, chunked: false, final: true }]);
+      expect(Buffer.from(h!.ids[0]!)).toEqual(small[0]!.id);
+      expect(await rejectionKind(inline.hash(buffer, [{ offset: data.length, length: 1, chunked: false, final: true }]))).toBe('internal');
+      const tampered = Uint8Array.from(s!.sealed);
+      tampered[40]! ^= 1;
+      const item = { sealed: s!.sealed, id: small[0]!.id, kind: BlobKind.chunk, rawLength: 5000 };
+      expect(await rejectionKind(inline.open([{ ...item, sealed: tampered }]))).toBe('damaged-data');
+      expect(inline.liveThreads).toBe(0);
+      // What one seals the other opens, either way.
+      expect(Buffer.from((await threaded.open([item]))[0]!)).toEqual(data.subarray(0, 5000));
+      const [t] = await threaded.seal(buffer, small);
+      expect(Buffer.from((await inline.open([{ ...item, sealed: t!.sealed }]))[0]!)).toEqual(data.subarray(0, 5000));
+      expect(inline.liveThreads).toBe(0);
+      expect(threaded.liveThreads).toBe(2);
+    } finally {
+      await Promise.all([inline.close(), threaded.close()]);
+    }
+  });
+
+  it('starts its threads for a task over INLINE_TASK_BYTES, or one that reads a file, and then runs every task there', async () => {
+    const file = join(tmpdir(), `mmry-inline-${process.pid}.txt`);
+    writeFileSync(file, 'small file');
+    const scanned = statSync(file, { bigint: true });
+    const scan = { size: scanned.size, mtimeNs: scanned.mtimeNs, ctimeNs: scanned.ctimeNs, ino: scanned.ino };
+    const byRead = WorkerPool.create(keys);
+    const bySize = WorkerPool.create(keys);
+    try {
+      const arena = new SharedArrayBuffer(64);
+      const [r] = await byRead.hash(arena, [{ offset: 0, length: 10, chunked: false, final: true, read: { path: file, scan } }]);
+      expect(Buffer.from(r!.ids[0]!)).toEqual(idOf(Buffer.from('small file')));
+      expect(byRead.liveThreads).toBeGreaterThan(0);
+
+      await bySize.hash(buffer, [{ offset: 0, length: INLINE_TASK_BYTES, chunked: false, final: true }]);
+      expect(bySize.liveThreads).toBe(0);
+      await bySize.hash(buffer, [{ offset: 0, length: INLINE_TASK_BYTES + 1, chunked: false, final: true }]);
+      expect(bySize.liveThreads).toBeGreaterThan(0);
+      // From here on even a small task goes to a thread: a thread that runs it leaves the main thread free.
+      const before = bySize.completedTasks;
+      await bySize.hash(buffer, [{ offset: 0, length: 10, chunked: false, final: true }]);
+      expect(bySize.completedTasks).toBe(before + 1);
+    } finally {
+      await Promise.all([byRead.close(), bySize.close()]);
+      rmSync(file, { force: true });
+    }
+  });
+});
+
 describe('a pool warmed before its keys', () => {
   it('starts its threads at once, refuses tasks until it has keys, then works like any pool', async () => {
     const pool = WorkerPool.warm({ threads: 2 });
@@ -190,27 +250,6 @@ describe('a pool warmed before its keys', () => {
       expect(Buffer.from(h!.ids[0]!).equals(idOf(data.subarray(0, 100)))).toBe(true);
     } finally {
       await pool.close();
-    }
-  });
-
-  it('with `after`, starts its threads once that fulfils (none if it rejects), or with the first task if that comes sooner', async () => {
-    let settle!: () => void;
-    const later = WorkerPool.warm({ threads: 2 }, new Promise<void>((r) => (settle = r)));
-    const rejected = WorkerPool.warm({ threads: 1 }, Promise.reject(new Error('a wrong password')));
-    const sooner = WorkerPool.warm({ threads: 1 }, new Promise<void>(() => undefined));
-    try {
-      await new Promise((r) => setTimeout(r, 50));
-      expect(later.liveThreads).toBe(0);
-      settle();
-      await new Promise((r) => setImmediate(r));
-      expect(later.liveThreads).toBe(2);
-      expect(rejected.liveThreads).toBe(0); // its caller is about to close it
-      expect(sooner.liveThreads).toBe(0);
-      sooner.setKeys(keys);
-      const [h] = await sooner.hash(buffer, [{ offset: 0, length: 100, chunked: false, final: true }]);
-      expect(Buffer.from(h!.ids[0]!).equals(idOf(data.subarray(0, 100)))).toBe(true);
-    } finally {
-      await Promise.all([later.close(), rejected.close(), sooner.close()]);
     }
   });
 
