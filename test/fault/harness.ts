@@ -355,9 +355,13 @@ export async function openView(t: Template, dir: string): Promise<CatalogView> {
   }
 }
 
-/** What the packs alone can tell about a snapshot (a rebuild without checkpoint loses the run statistics). */
+/**
+ * What the packs alone can tell about a snapshot: all but the note and the
+ * duration, which the manifest has as of just before it was stored.
+ */
 export function snapshotIdentity(s: SnapshotRow) {
-  return { id: s.id, createdAt: s.createdAt, treeId: s.treeId.toString('hex'), parentId: s.parentId, fileCount: s.fileCount, dirCount: s.dirCount, totalBytes: s.totalBytes, warnings: s.warnings };
+  const { note: _note, durationMs: _durationMs, treeId, ...rest } = s;
+  return { ...rest, treeId: treeId.toString('hex') };
 }
 
 // ------------------------------------------------------------ vault files

@@ -420,9 +420,13 @@ describe('deletion', () => {
         await rm(join(dir, 'catalog.checkpoint.db'));
         await healCycle(t, dir, scratch, { damaged: ['catalog.db'], catalogFrom: 'packs' });
         const view = await openView(t, dir);
-        // The packs hold everything but the run statistics (new bytes, durations…).
+        // The packs hold everything but the notes and the last milliseconds of each run.
         expect(view.projects.map((p) => ({ name: p.name, sourcePath: p.sourcePath }))).toEqual(t.view.projects.map((p) => ({ name: p.name, sourcePath: p.sourcePath })));
         expect(view.snapshots.map(snapshotIdentity)).toEqual(t.view.snapshots.map(snapshotIdentity));
+        for (const [i, s] of view.snapshots.entries()) {
+          expect(s.durationMs).toBeGreaterThan(0);
+          expect(s.durationMs).toBeLessThanOrEqual(t.view.snapshots[i]!.durationMs);
+        }
         expect(view.packs).toEqual(t.view.packs);
         expect(view.listing).toEqual(t.view.listing);
       }),

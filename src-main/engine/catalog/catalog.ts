@@ -95,6 +95,13 @@ export interface SnapshotRow {
   note: string | null;
 }
 
+/** The newest pack, the snapshot count and the label edits ever made: what a checkpoint is measured by. */
+export interface CheckpointMark {
+  packSeq: number;
+  snapshots: number;
+  labelEdits: number;
+}
+
 export interface StrategyStats {
   strategy: string;
   samples: number;
@@ -256,6 +263,14 @@ function prepareStatements(db: Database.Database) {
     addActivity: db.prepare<[number, string, string, string | null, string]>('INSERT INTO activity (at, kind, outcome, project, detail) VALUES (?, ?, ?, ?, ?)'),
     listActivity: db.prepare<[number], ActivityRow>('SELECT id, at, kind, outcome, project, detail FROM activity ORDER BY at DESC, id DESC LIMIT ?'),
     setNote: db.prepare<[string | null, string]>('UPDATE snapshots SET note = ? WHERE id = ?'),
+    countLabelEdit: db.prepare('UPDATE checkpoint_state SET label_edits = label_edits + 1'),
+    checkpointMark: db.prepare<[], { pack_seq: number; snapshots: number; label_edits: number }>(
+      'SELECT (SELECT coalesce(max(seq), 0) FROM packs) AS pack_seq, (SELECT count(*) FROM snapshots) AS snapshots, label_edits FROM checkpoint_state',
+    ),
+    lastCheckpoint: db.prepare<[], { at_pack_seq: number | null; at_snapshots: number | null; at_label_edits: number | null }>(
+      'SELECT at_pack_seq, at_snapshots, at_label_edits FROM checkpoint_state',
+    ),
+    recordCheckpoint: db.prepare<[number, number, number]>('UPDATE checkpoint_state SET at_pack_seq = ?, at_snapshots = ?, at_label_edits = ?'),
     clearTags: db.prepare<[string]>('DELETE FROM snapshot_tags WHERE snapshot_id = ?'),
     addTag: db.prepare<[string, string]>('INSERT OR IGNORE INTO snapshot_tags (snapshot_id, tag) VALUES (?, ?)'),
     allTags: db.prepare<[], { snapshot_id: string; tag: string }>('SELECT snapshot_id, tag FROM snapshot_tags ORDER BY snapshot_id, tag'),
@@ -495,7 +510,26 @@ export class Catalog {
       if (this.#sql.setNote.run(note, snapshotId).changes !== 1) throw new VaultError('not-found', `There is no snapshot ${snapshotId.slice(0, 8)} in this vault.`);
       this.#sql.clearTags.run(snapshotId);
       for (const tag of tags) this.#sql.addTag.run(snapshotId, tag);
+      this.#sql.countLabelEdit.run();
     });
+  }
+
+  /** What the catalog holds now, as far as its checkpoint is concerned (heal/catalog-heal.ts `checkpointDue`). */
+  checkpointMark(): CheckpointMark {
+    const r = this.#guard(() => this.#sql.checkpointMark.get())!;
+    return { packSeq: r.pack_seq, snapshots: r.snapshots, labelEdits: r.label_edits };
+  }
+
+  /** The mark recorded with the checkpoint on disk, if any. */
+  lastCheckpoint(): CheckpointMark | undefined {
+    const r = this.#guard(() => this.#sql.lastCheckpoint.get())!;
+    if (r.at_pack_seq === null || r.at_snapshots === null || r.at_label_edits === null) return undefined;
+    return { packSeq: r.at_pack_seq, snapshots: r.at_snapshots, labelEdits: r.at_label_edits };
+  }
+
+  /** Records `mark` (taken just before `copyTo`) once that copy is the checkpoint on disk. */
+  recordCheckpoint(mark: CheckpointMark): void {
+    this.#guard(() => this.#sql.recordCheckpoint.run(mark.packSeq, mark.snapshots, mark.labelEdits));
   }
 
   /** Every snapshot's tags, by snapshot id, in name order; untagged snapshots are absent. */

@@ -32,7 +32,7 @@ import type { Migration } from './migrations/index.ts';
 import { sqliteError } from './sqlite-errors.ts';
 
 export { Catalog } from './catalog.ts';
-export type { ActivityRow, BlobLocation, CatalogStats, HealthCheckRow, NewBlob, NewMember, NewPack, PackRow, Project, SnapshotRow, StrategyStats, TreeDigestRow } from './catalog.ts';
+export type { ActivityRow, BlobLocation, CatalogStats, CheckpointMark, HealthCheckRow, NewBlob, NewMember, NewPack, PackRow, Project, SnapshotRow, StrategyStats, TreeDigestRow } from './catalog.ts';
 export { BlobIdSet } from './blob-id-set.ts';
 
 export const CATALOG_FILE = 'catalog.db';

@@ -4,8 +4,9 @@
  * damaged or deleted catalog is rebuilt, never lost:
  *
  *   1. start from the encrypted checkpoint (`catalog.checkpoint.db`, a
- *      consistent copy written after every committed backup) when it passes
- *      SQLite's check, otherwise from an empty catalog;
+ *      consistent copy written after a committed backup when due, see
+ *      `checkpointDue`) when it passes SQLite's check, otherwise from an
+ *      empty catalog;
  *   2. enter every pack on disk that the catalog does not know, from the
  *      pack's own header (and the members of its bundles, from each
  *      bundle's own table);
@@ -15,6 +16,7 @@
  * the damaged one is kept aside as `catalog.db.damaged-<time>`, never deleted.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CATALOG_FILE, openCatalog } from '../catalog/index.ts';
@@ -31,11 +33,37 @@ import { decodeManifest } from '../snapshot/index.ts';
 
 export const CHECKPOINT_FILE = 'catalog.checkpoint.db';
 const PACKS_DIR = 'packs';
+/**
+ * Packs, or snapshots, the catalog may hold beyond its checkpoint before a
+ * backup rewrites it: what a rebuild then reads from the packs (their
+ * headers, and one manifest per snapshot) beyond the copy.
+ */
+export const CHECKPOINT_LAG = 32;
+
+/**
+ * Whether a backup that just committed should rewrite the checkpoint. Since
+ * manifest version 2 a rebuild recovers every snapshot's figures from the
+ * packs; what only the checkpoint keeps is the user's notes and tags (and
+ * history: activity, health checks, compression statistics, which may be
+ * lost). So it is due when none was recorded or the file is gone, when a
+ * note or tag changed since, or after CHECKPOINT_LAG packs or snapshots.
+ */
+export function checkpointDue(vaultDir: string, catalog: Catalog): boolean {
+  const last = catalog.lastCheckpoint();
+  if (!last || !existsSync(join(vaultDir, CHECKPOINT_FILE))) return true;
+  const now = catalog.checkpointMark();
+  if (now.labelEdits !== last.labelEdits) return true;
+  const packs = now.packSeq - last.packSeq;
+  const snapshots = now.snapshots - last.snapshots;
+  return packs < 0 || snapshots < 0 || packs >= CHECKPOINT_LAG || snapshots >= CHECKPOINT_LAG;
+}
 
 /** Writes the checkpoint atomically: a crash leaves the previous one. */
 export async function writeCheckpoint(vaultDir: string, catalog: Catalog): Promise<void> {
   const temp = join(vaultDir, `.${CHECKPOINT_FILE}.${randomSuffix()}.tmp`);
   try {
+    // Taken with the copy, on the same tick: what the copy holds, whatever changes after it.
+    const mark = catalog.checkpointMark();
     catalog.copyTo(temp);
     const handle = await open(temp, 'r');
     try {
@@ -45,6 +73,7 @@ export async function writeCheckpoint(vaultDir: string, catalog: Catalog): Promi
     }
     await rename(temp, join(vaultDir, CHECKPOINT_FILE));
     await fsyncDir(vaultDir);
+    catalog.recordCheckpoint(mark);
   } catch (err) {
     await rm(temp, { force: true });
     throw fromSystemError(err, 'the catalog checkpoint');
@@ -140,18 +169,21 @@ export async function reconcile(vaultDir: string, keys: VaultKeys, catalog: Cata
     for (const e of entries) if (e.kind === BlobKind.snapshot) manifests.push({ path: pack.path, entry: e });
   }
   let snapshotsAdded = 0;
-  const sorted: { id: string; manifest: ReturnType<typeof decodeManifest> }[] = [];
+  const sorted: { id: string; manifest: ReturnType<typeof decodeManifest>; entry: PackEntry }[] = [];
   for (const { path, entry } of manifests) {
     const id = entry.id.toString('hex');
     if (catalog.findSnapshots(id).length > 0) continue;
     try {
-      sorted.push({ id, manifest: decodeManifest(await readVerifiedBlob(keys, path, entry), `snapshot ${id.slice(0, 12)}`) });
+      sorted.push({ id, entry, manifest: decodeManifest(await readVerifiedBlob(keys, path, entry), `snapshot ${id.slice(0, 12)}`) });
     } catch {
       // a damaged manifest: its snapshot cannot be listed; verify reports the blob
     }
   }
   sorted.sort((a, b) => a.manifest.createdAt - b.manifest.createdAt);
-  for (const { id, manifest: m } of sorted) {
+  for (const { id, manifest: m, entry } of sorted) {
+    // A version 1 manifest has no figures: they were only in the catalog. Version 2 has them as of
+    // just before the manifest itself was stored; its own blob, new by definition, is added here.
+    const f = m.figures;
     catalog.transaction(() => {
       const project = catalog.getProject(m.project) ?? catalog.upsertProject(m.project, m.sourcePath);
       catalog.addSnapshot({
@@ -163,12 +195,12 @@ export async function reconcile(vaultDir: string, keys: VaultKeys, catalog: Cata
         fileCount: m.counts.files,
         dirCount: m.counts.dirs,
         totalBytes: m.counts.bytes,
-        newBytes: 0,
-        storedBytes: 0,
-        filesNew: 0,
-        filesChanged: 0,
-        filesUnmodified: 0,
-        durationMs: 0,
+        newBytes: f ? f.newBytes + entry.rawLength : 0,
+        storedBytes: f ? f.storedBytes + entry.length : 0,
+        filesNew: f?.filesNew ?? 0,
+        filesChanged: f?.filesChanged ?? 0,
+        filesUnmodified: f?.filesUnmodified ?? 0,
+        durationMs: f?.durationMs ?? 0,
         warnings: m.warnings,
         note: null,
       });

@@ -3,6 +3,11 @@
  * Stored as UTF-8 JSON with a fixed key order, so the same manifest always
  * gives the same bytes. Decoding treats the bytes as untrusted and accepts
  * exactly the documented shape.
+ *
+ * Versions: 1 has no `figures`; 2 (written since) adds them, so a catalog
+ * rebuilt from the packs gives each snapshot its figures back, and the
+ * catalog checkpoint need not be rewritten after every backup
+ * (heal/catalog-heal.ts). Both are read.
  */
 import { VaultError } from '../errors.ts';
 
@@ -20,8 +25,25 @@ export interface SnapshotWarning {
   message: string;
 }
 
+/**
+ * What the backup that made the snapshot did, as of just before its manifest
+ * was stored (the manifest's own sealed blob is not in the byte figures: a
+ * rebuild adds it from the pack, which knows its size).
+ */
+export interface SnapshotFigures {
+  /** Plaintext bytes of blobs that were new to the vault. */
+  newBytes: number;
+  /** Sealed bytes those blobs added to packs. */
+  storedBytes: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  /** From the start of the run to its manifest: what the catalog and the summary show too. */
+  durationMs: number;
+}
+
 export interface SnapshotManifest {
-  v: 1;
+  v: 1 | 2;
   project: string;
   /** The source folder as the user chose it. */
   sourcePath: string;
@@ -34,11 +56,15 @@ export interface SnapshotManifest {
   parent?: string;
   counts: SnapshotCounts;
   warnings: SnapshotWarning[];
+  /** Version 2 only, where it is required. */
+  figures?: SnapshotFigures;
 }
 
 const HEX_ID = /^[0-9a-f]{64}$/;
-const KEYS = new Set(['v', 'project', 'sourcePath', 'hostname', 'createdAt', 'tree', 'parent', 'counts', 'warnings']);
+const KEYS = new Set(['v', 'project', 'sourcePath', 'hostname', 'createdAt', 'tree', 'parent', 'counts', 'warnings', 'figures']);
 const COUNT_KEYS = ['files', 'dirs', 'symlinks', 'bytes'] as const;
+const FIGURE_KEYS = ['newBytes', 'storedBytes', 'filesNew', 'filesChanged', 'filesUnmodified', 'durationMs'] as const;
+const LATEST_VERSION = 2;
 
 export function encodeManifest(m: SnapshotManifest): Uint8Array {
   const problem = manifestProblem(m);
@@ -54,6 +80,7 @@ export function encodeManifest(m: SnapshotManifest): Uint8Array {
     ...(m.parent === undefined ? {} : { parent: m.parent }),
     counts: { files: m.counts.files, dirs: m.counts.dirs, symlinks: m.counts.symlinks, bytes: m.counts.bytes },
     warnings: m.warnings.map((w) => ({ path: w.path, message: w.message })),
+    ...(m.figures === undefined ? {} : { figures: Object.fromEntries(FIGURE_KEYS.map((k) => [k, m.figures![k]])) }),
   };
   return Buffer.from(JSON.stringify(canonical), 'utf8');
 }
@@ -66,6 +93,9 @@ export function decodeManifest(bytes: Uint8Array, label?: string): SnapshotManif
   } catch {
     throw new VaultError('damaged-data', `${which} in the vault is damaged: it is not readable JSON.`);
   }
+  if (isRecord(parsed) && typeof parsed.v === 'number' && Number.isSafeInteger(parsed.v) && parsed.v > LATEST_VERSION) {
+    throw new VaultError('not-a-vault', `${which} was written by a newer version of MMRY Vault (manifest version ${parsed.v}); update the app to read it.`);
+  }
   const problem = manifestProblem(parsed);
   if (problem !== undefined) throw new VaultError('damaged-data', `${which} in the vault is damaged: ${problem}.`);
   return parsed as SnapshotManifest;
@@ -74,7 +104,13 @@ export function decodeManifest(bytes: Uint8Array, label?: string): SnapshotManif
 function manifestProblem(x: unknown): string | undefined {
   if (!isRecord(x)) return 'it is not an object';
   for (const key of Object.keys(x)) if (!KEYS.has(key)) return `it has an unknown field "${key}"`;
-  if (x.v !== 1) return 'its version is not 1';
+  if (x.v !== 1 && x.v !== 2) return 'its version is not 1 or 2';
+  if ((x.v === 2) !== (x.figures !== undefined)) return x.v === 2 ? 'it has no figures' : 'a version 1 manifest has no figures';
+  if (x.figures !== undefined) {
+    const figures = x.figures;
+    if (!isRecord(figures) || Object.keys(figures).length !== FIGURE_KEYS.length) return 'its figures are malformed';
+    for (const key of FIGURE_KEYS) if (!isCount(figures[key])) return `its ${key} figure is malformed`;
+  }
   for (const key of ['project', 'sourcePath', 'hostname'] as const) {
     if (typeof x[key] !== 'string') return `its ${key} is not text`;
   }

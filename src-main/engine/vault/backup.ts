@@ -28,7 +28,7 @@ import { adoptPacks } from '../heal/adopt.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { countSource, createScanContext, dropListings, encodeManifest, encodeTree, fileChangedWhileReading, folderDigest, isInside, listedDigest, pathKey, prescan, PRESCAN_ENTRIES, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
-import { writeCheckpoint } from '../heal/catalog-heal.ts';
+import { checkpointDue, writeCheckpoint } from '../heal/catalog-heal.ts';
 import { ParityProtector } from '../heal/protect.ts';
 import { BlobWriter } from './blob-writer.ts';
 import { PackSink } from './pack-sink.ts';
@@ -217,9 +217,19 @@ class BackupRun {
       this.#counting.cancelled = true;
       if (!rootTree) throw new VaultError('permission-denied', `The source folder ${this.#source} could not be read.`);
       this.#report('committing', null, true);
+      // Everything but the manifest is sealed first, so the manifest can carry the run's figures.
+      await this.#writer.drain();
+      const figures = {
+        newBytes: this.#writer.stats.newBytes,
+        storedBytes: this.#writer.stats.storedBytes,
+        filesNew: this.#counts.filesNew,
+        filesChanged: this.#counts.filesChanged,
+        filesUnmodified: this.#counts.filesUnmodified,
+        durationMs: Math.round(performance.now() - this.#started),
+      };
       const createdAt = vault.now();
       const manifest = encodeManifest({
-        v: 1,
+        v: 2,
         project: projectName,
         sourcePath: this.#source,
         hostname: hostname(),
@@ -228,6 +238,7 @@ class BackupRun {
         ...(parent ? { parent: parent.id } : {}),
         counts: { files: this.#counts.files, dirs: this.#counts.dirs, symlinks: this.#counts.symlinks, bytes: this.#counts.bytes },
         warnings: this.#warnings,
+        figures,
       });
       const { id: manifestId } = await this.#writer.putWhole(manifest, BlobKind.snapshot, 'snapshot');
       await this.#writer.drain();
@@ -236,7 +247,8 @@ class BackupRun {
       await protector.finish();
       this.#checkCancelled();
       const snapshotId = Buffer.from(manifestId).toString('hex');
-      const durationMs = Math.round(performance.now() - this.#started);
+      // The manifest's figure, so a catalog rebuilt from the packs gives the same row.
+      const { durationMs } = figures;
       const stats = this.#writer.stats;
       vault.catalog.transaction(() => {
         const p = vault.catalog.upsertProject(projectName, this.#source);
@@ -261,7 +273,7 @@ class BackupRun {
         });
       });
       vault.catalog.flushStrategyStats();
-      await writeCheckpoint(vault.dir, vault.catalog);
+      if (checkpointDue(vault.dir, vault.catalog)) await writeCheckpoint(vault.dir, vault.catalog);
       return { snapshotId, project: projectName, createdAt, ...this.#counts, newBytes: stats.newBytes, storedBytes: stats.storedBytes, warnings: this.#warnings, durationMs };
     } catch (err) {
       this.#counting.cancelled = true;

@@ -9,6 +9,7 @@ import { sql as snapshotTags } from './0003-snapshot-tags.ts';
 import { sql as health } from './0004-health.ts';
 import { sql as bundles } from './0005-bundles.ts';
 import { sql as treeDigests } from './0006-tree-digests.ts';
+import { sql as checkpointState } from './0007-checkpoint-state.ts';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: '0004-health', sql: health },
   { version: 5, name: '0005-bundles', sql: bundles },
   { version: 6, name: '0006-tree-digests', sql: treeDigests },
+  { version: 7, name: '0007-checkpoint-state', sql: checkpointState },
 ];
