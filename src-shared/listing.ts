@@ -15,7 +15,8 @@ export interface SortableEntry {
 export type SortKey = 'name' | 'size' | 'date';
 export type SortDir = 'asc' | 'desc';
 
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+/** Made on first use: building it costs about 9 ms at start-up, which a CLI backup never needs. */
+let collator: Intl.Collator | undefined;
 
 /** How to read the sort fields of some item (an entry, or an index into a list of them). */
 export interface SortFields<T> {
@@ -40,7 +41,7 @@ export function orderOf<T>(key: SortKey, dir: SortDir, get: SortFields<T>): (a: 
       const d = get.time(a) - get.time(b);
       if (d !== 0) return d * sign;
     }
-    const n = collator.compare(get.name(a), get.name(b));
+    const n = (collator ??= new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })).compare(get.name(a), get.name(b));
     return key === 'name' ? n * sign : n;
   };
 }

@@ -11,7 +11,6 @@
  */
 import { access, open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Zip, ZipDeflate, ZipPassThrough } from 'fflate';
 import type { SnapshotRow } from '../catalog/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
 import { fileContent } from './preview.ts';
@@ -41,6 +40,8 @@ export async function exportZip(vault: Vault, snapshot: SnapshotRow, targetFile:
   const totals = { files: files.length, bytes: files.reduce((n, p) => n + p.entry.size, 0) };
   const summary: ExportSummary = { target, files: 0, dirs: 0, bytes: 0, zipBytes: 0, problems: [] };
   const partial = `${target}.mmry-partial`;
+  // Loaded here, not with the engine: every CLI command would pay for it (about 6 ms).
+  const { Zip, ZipDeflate, ZipPassThrough } = await import('fflate');
   if (await access(target).then(() => true, () => false)) throw new VaultError('target-exists', `${target} already exists; choose another name for the zip file.`);
   let handle;
   try {
