@@ -43,7 +43,8 @@ const bytes = packs.reduce((a, p) => a + p.size, 0);
 
 // Random keys: parity never looks at them, the pool just needs valid ones.
 const pool = WorkerPool.create({ blobKey: randomBytes(32), idKey: randomBytes(32), gearSeed: randomBytes(32), chunker: DEFAULT_CHUNKER_PARAMS });
-const warm = new SharedArrayBuffer(64 * 1024);
+// Over the engine's INLINE_TASK_BYTES (64 KiB), so these run on the threads and start them.
+const warm = new SharedArrayBuffer(1024 * 1024);
 await Promise.all(Array.from({ length: pool.size * 2 }, () => pool.crc(warm, warm.byteLength, 1024)));
 
 await writeSettings(args.outDir, { redundancy: args.redundancy });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { WorkerPool, type HashItem, type SealItem } from './index.ts';
+import { INLINE_TASK_BYTES } from './pool.ts';
 
 const MIB = 1024 * 1024;
 const FILE_BYTES = 4 * MIB;
@@ -94,8 +95,9 @@ async function bench(pool: WorkerPool, name: string, data: Uint8Array, typeKey: 
 }
 
 const pool = WorkerPool.create({ blobKey: randomBytes(32), idKey: randomBytes(32), gearSeed: randomBytes(32), chunker: DEFAULT_CHUNKER_PARAMS });
-const warm = new SharedArrayBuffer(16);
-await Promise.all(Array.from({ length: pool.size }, () => pool.hash(warm, [{ offset: 0, length: 16, chunked: false, final: true }])));
+// Over INLINE_TASK_BYTES, so these start the threads rather than run on this one.
+const warm = new SharedArrayBuffer(INLINE_TASK_BYTES + 1);
+await Promise.all(Array.from({ length: pool.size }, () => pool.hash(warm, [{ offset: 0, length: warm.byteLength, chunked: false, final: true }])));
 await bench(pool, 'JavaScript', jsText(size), '.js|none');
 await bench(pool, 'random', randomData(size), '.bin|none');
 await pool.close();

@@ -37,9 +37,14 @@ const WORKER_YOUNG_GENERATION_MB = 6;
  * of CPU, while sealing the 300-byte manifest of an unchanged re-backup, or
  * folding its one tiny pack into parity, takes microseconds (on two cores,
  * starting both threads beside the listing made an unchanged re-backup
- * wait for them). Once a thread runs, every task goes to the pool.
+ * wait for them). Once a thread runs, every task goes to the pool; and once
+ * INLINE_TOTAL_BYTES have run inline, the threads start, so a long run of
+ * small tasks (the search index loading a vault's listings) never holds the
+ * calling thread, Electron's main process in the app, for more than a few
+ * milliseconds in all.
  */
 export const INLINE_TASK_BYTES = 64 * 1024;
+export const INLINE_TOTAL_BYTES = 1024 * 1024;
 
 /**
  * The main side of the worker pool. One call is one task on one thread:
@@ -53,6 +58,7 @@ export class WorkerPool {
   #hasKeys = false;
   /** The calling thread's own context, for small tasks before any thread runs (INLINE_TASK_BYTES). */
   #inline: TaskContext | undefined;
+  #inlineBytes = 0;
   #piscina: Piscina | undefined;
   #closed = false;
 
@@ -163,7 +169,13 @@ export class WorkerPool {
     const signal = opts?.signal;
     if (signal?.aborted) throw cancelled();
     if (!this.#hasKeys) throw new VaultError('internal', 'The worker pool has no keys yet.');
-    if (this.#piscina === undefined && this.#inline !== undefined && !this.#closed && (inlineBytes(task) ?? Infinity) <= INLINE_TASK_BYTES) return runInline(this.#inline, task);
+    if (this.#piscina === undefined && this.#inline !== undefined && !this.#closed) {
+      const bytes = inlineBytes(task) ?? Infinity;
+      if (bytes <= INLINE_TASK_BYTES && this.#inlineBytes + bytes <= INLINE_TOTAL_BYTES) {
+        this.#inlineBytes += bytes;
+        return runInline(this.#inline, task);
+      }
+    }
     let reply: Reply;
     try {
       reply = (await this.#start().run(task, signal === undefined ? {} : { signal })) as Reply;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.ts';
 import { isVaultError, type VaultErrorKind } from '../errors.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { INLINE_TASK_BYTES } from './pool.ts';
+import { INLINE_TASK_BYTES, INLINE_TOTAL_BYTES } from './pool.ts';
 import { WorkerPool, type WorkerPoolOptions, type SealResult } from './index.ts';
 import { checkItems, makeContext, openItems, sealItems } from './tasks.ts';
 
@@ -234,6 +234,20 @@ describe('a pool with no thread yet', () => {
     } finally {
       await Promise.all([byRead.close(), bySize.close()]);
       rmSync(file, { force: true });
+    }
+  });
+
+  it('starts its threads once INLINE_TOTAL_BYTES have run inline, for a long run of small tasks', async () => {
+    const pool = WorkerPool.create(keys);
+    try {
+      const small = [{ offset: 0, length: INLINE_TASK_BYTES, chunked: false, final: true }];
+      for (let n = INLINE_TASK_BYTES; n <= INLINE_TOTAL_BYTES; n += INLINE_TASK_BYTES) await pool.hash(buffer, small);
+      expect([pool.liveThreads, pool.completedTasks]).toEqual([0, 0]);
+      await pool.hash(buffer, small);
+      expect(pool.liveThreads).toBeGreaterThan(0);
+      expect(pool.completedTasks).toBe(1);
+    } finally {
+      await pool.close();
     }
   });
 });
