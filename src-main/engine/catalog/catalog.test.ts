@@ -192,6 +192,54 @@ describe('blobs and packs', () => {
   });
 });
 
+describe('lost blobs (0008)', () => {
+  it('are not known to a backup, give their places up to a new copy, and are lost no more then', () => {
+    const c = openIt();
+    const chunk = blob();
+    const bundle = blob(BlobKind.bundle, 200);
+    const member = randomBytes(32);
+    const lostPack = packId();
+    c.addPack({ id: lostPack, size: 1000 }, [chunk, bundle], [{ id: member, bundleId: bundle.id, innerOffset: 0, length: 10 }]);
+    expect(c.markLost([chunk.id, bundle.id, member])).toBe(3);
+    expect(c.markLost([chunk.id])).toBe(0); // already recorded
+    expect(c.lostBlobs()).toEqual(new Set([chunk.id, bundle.id, member].map((id) => Buffer.from(id).toString('hex'))));
+    const pointwise = c.blobIdSet();
+    expect([pointwise.has(chunk.id), pointwise.has(member), pointwise.has(bundle.id)]).toEqual([false, false, false]);
+    const loaded = c.blobIdSet();
+    expect(loaded.size).toBe(0); // loads every id: all three are lost
+    expect([loaded.has(chunk.id), loaded.has(member)]).toEqual([false, false]);
+    expect(c.packUnneeded(lostPack)).toBe(false); // the chunk is still only there
+
+    // Stored again, the chunk in a bundle of a new pack and the member as a blob of its own.
+    const newBundle = blob(BlobKind.bundle, 40);
+    const fresh = packId();
+    c.addPack({ id: fresh, size: 1000 }, [newBundle, { ...blob(), id: member, offset: 700 }], [{ id: chunk.id, bundleId: newBundle.id, innerOffset: 5, length: 20 }]);
+    expect(c.getBlob(chunk.id)).toMatchObject({ packId: fresh, kind: BlobKind.chunk, member: { bundleId: newBundle.id, innerOffset: 5, length: 20 } });
+    expect(c.getBlob(member)).toMatchObject({ packId: fresh, offset: 700 });
+    expect(c.lostBlobs()).toEqual(new Set([Buffer.from(bundle.id).toString('hex')]));
+    expect([c.blobIdSet().has(chunk.id), c.blobIdSet().has(member)]).toEqual([true, true]);
+
+    // What is left in the lost pack is a bundle nobody's member: nothing needs it, and it is forgotten.
+    expect(c.packUnneeded(lostPack)).toBe(true);
+    expect(c.packUnneeded(fresh)).toBe(false);
+    expect(() => c.forgetPack(fresh)).toThrow(/still holds blobs/);
+    c.forgetPack(lostPack);
+    expect(c.listPacks().map((p) => p.id)).toEqual([fresh]);
+    expect([c.getBlob(bundle.id), c.lostBlobs().size]).toEqual([undefined, 0]);
+  });
+
+  it('make the scan digests be forgotten when one is new', () => {
+    const c = openIt();
+    const tree = blob(BlobKind.tree);
+    c.addPack({ id: packId(), size: 1000 }, [tree]);
+    c.addTreeDigests([{ treeId: tree.id, digest: randomBytes(32), files: 1, dirs: 0, symlinks: 0, bytes: 5 }]);
+    expect(c.markLost([])).toBe(0);
+    expect(c.treeDigest(tree.id)).toBeDefined();
+    c.markLost([randomBytes(32)]);
+    expect(c.treeDigest(tree.id)).toBeUndefined();
+  });
+});
+
 describe('projects and snapshots', () => {
   it('upserts projects by name', () => {
     const c = openIt();

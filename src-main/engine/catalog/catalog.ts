@@ -206,7 +206,20 @@ function prepareStatements(db: Database.Database) {
     treeDigest: db.prepare<[Buffer], { digest: Buffer; files: number; dirs: number; symlinks: number; bytes: number }>('SELECT digest, files, dirs, symlinks, bytes FROM tree_digests WHERE tree_id = ?'),
     addTreeDigest: db.prepare<[Buffer, Buffer, number, number, number, number]>('INSERT OR REPLACE INTO tree_digests (tree_id, digest, files, dirs, symlinks, bytes) VALUES (?, ?, ?, ?, ?, ?)'),
     clearTreeDigests: db.prepare('DELETE FROM tree_digests'),
-    isKnown: db.prepare<[Buffer, Buffer], number>('SELECT 1 WHERE EXISTS (SELECT 1 FROM blobs WHERE id = ?) OR EXISTS (SELECT 1 FROM bundle_members WHERE id = ?)').pluck(),
+    // A lost blob (0008) is not stored as far as a backup is concerned: it is stored again.
+    isKnown: db.prepare<[Buffer, Buffer, Buffer], number>(
+      'SELECT 1 WHERE (EXISTS (SELECT 1 FROM blobs WHERE id = ?) OR EXISTS (SELECT 1 FROM bundle_members WHERE id = ?)) AND NOT EXISTS (SELECT 1 FROM lost_blobs WHERE id = ?)',
+    ).pluck(),
+    markLost: db.prepare<[Buffer, number]>('INSERT OR IGNORE INTO lost_blobs (id, found_at) VALUES (?, ?)'),
+    lostIds: db.prepare<[], Buffer>('SELECT id FROM lost_blobs').pluck(),
+    anyLost: db.prepare<[], number>('SELECT 1 FROM lost_blobs LIMIT 1').pluck(),
+    unmarkLost: db.prepare<[Buffer]>('DELETE FROM lost_blobs WHERE id = ?'),
+    forgetLostOfPack: db.prepare<[string]>('DELETE FROM lost_blobs WHERE id IN (SELECT b.id FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE p.id = ?)'),
+    forgetBlobsOfPack: db.prepare<[string]>('DELETE FROM blobs WHERE pack_seq = (SELECT seq FROM packs WHERE id = ?)'),
+    forgetPack: db.prepare<[string]>('DELETE FROM packs WHERE id = ?'),
+    // A lost blob stored again: its old places give way to the new one.
+    dropBlobRow: db.prepare<[Buffer]>('DELETE FROM blobs WHERE id = ?'),
+    dropMemberRow: db.prepare<[Buffer]>('DELETE FROM bundle_members WHERE id = ?'),
     // One step for both kinds of place: a blob of its own, else a member of a bundle (restore looks up every chunk).
     locate: db.prepare<[Buffer, Buffer], BlobDbRow & { bundle_id: Buffer | null; inner_offset: number | null; member_length: number | null }>(
       `SELECT p.id AS pack_id, b.pack_offset, b.length, b.raw_length, b.kind, NULL AS bundle_id, NULL AS inner_offset, NULL AS member_length
@@ -220,7 +233,7 @@ function prepareStatements(db: Database.Database) {
     insertMember: db.prepare<[Buffer, Buffer, number, number]>('INSERT OR IGNORE INTO bundle_members (id, bundle_id, inner_offset, length) VALUES (?, ?, ?, ?)'),
     // Members count as stored blobs for dedup; an id in both tables is counted once.
     countBlobs: db.prepare<[], number>('SELECT (SELECT count(*) FROM blobs) + (SELECT count(*) FROM bundle_members)').pluck(),
-    blobIds: db.prepare<[], Buffer>('SELECT id FROM blobs UNION SELECT id FROM bundle_members ORDER BY id').pluck(),
+    blobIds: db.prepare<[], Buffer>('SELECT id FROM blobs UNION SELECT id FROM bundle_members EXCEPT SELECT id FROM lost_blobs ORDER BY id').pluck(),
     blobsInPack: db.prepare<[string], { id: Buffer; kind: number; pack_offset: number; length: number; raw_length: number }>(
       'SELECT b.id, b.kind, b.pack_offset, b.length, b.raw_length FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE p.id = ? ORDER BY b.pack_offset',
     ),
@@ -333,7 +346,7 @@ export class Catalog {
     return BlobIdSet.backedBy({
       has: (id) => {
         const key = asBuffer(id);
-        return this.#guard(() => this.#sql.isKnown.get(key, key) !== undefined);
+        return this.#guard(() => this.#sql.isKnown.get(key, key, key) !== undefined);
       },
       loadSorted: () =>
         this.#guard(() =>
@@ -361,20 +374,77 @@ export class Catalog {
     if (!PACK_ID.test(pack.id)) throw new VaultError('internal', `Not a pack id: ${pack.id}`);
     this.transaction(() => {
       const { lastInsertRowid: seq } = this.#sql.insertPack.run(pack.id, pack.size, blobs.length, pack.createdAt ?? Date.now());
-      for (const b of blobs) this.#sql.insertBlob.run(asBuffer(b.id), b.kind, seq, b.offset, b.length, b.rawLength);
-      this.#insertMembers(members);
+      const restoring = this.#sql.anyLost.get() !== undefined;
+      for (const b of blobs) {
+        const id = asBuffer(b.id);
+        if (restoring) this.#takeOverLost(id);
+        this.#sql.insertBlob.run(id, b.kind, seq, b.offset, b.length, b.rawLength);
+      }
+      this.#insertMembers(members, restoring);
     });
+  }
+
+  /** Before a lost blob's new copy goes in: its old rows give way, and it is lost no more. */
+  #takeOverLost(id: Buffer): void {
+    if (this.#sql.unmarkLost.run(id).changes === 0) return;
+    this.#sql.dropBlobRow.run(id);
+    this.#sql.dropMemberRow.run(id);
+  }
+
+  /**
+   * Records blobs that repair could not rebuild (hex or bytes ids; bundles
+   * with their members), so the next backup stores their content again.
+   * Scan digests are forgotten when any is new: a folder reused by digest
+   * is not looked into, and may hold a file whose content is lost. Returns
+   * how many were not recorded yet.
+   */
+  markLost(ids: Iterable<Uint8Array>, now: number = Date.now()): number {
+    return this.transaction(() => {
+      let added = 0;
+      for (const id of ids) added += this.#sql.markLost.run(asBuffer(id), now).changes;
+      if (added > 0) this.#sql.clearTreeDigests.run();
+      return added;
+    });
+  }
+
+  /**
+   * Whether a pack holds nothing any snapshot can still need: every blob
+   * the catalog places in it is a bundle whose members have all been
+   * stored again elsewhere (a lost pack after the backups that followed it).
+   */
+  packUnneeded(packId: string): boolean {
+    return this.blobsInPack(packId).every((b) => b.kind === BlobKind.bundle && this.bundleMembers(b.id).length === 0);
+  }
+
+  /** Drops a missing pack that `packUnneeded` says nothing needs, with its rows. */
+  forgetPack(packId: string): void {
+    this.transaction(() => {
+      if (!this.packUnneeded(packId)) throw new VaultError('internal', `Pack ${packId} still holds blobs a snapshot may need.`);
+      this.#sql.forgetLostOfPack.run(packId);
+      this.#sql.forgetBlobsOfPack.run(packId);
+      this.#sql.forgetPack.run(packId);
+    });
+  }
+
+  /** Hex ids of the blobs recorded as lost (usually none). */
+  lostBlobs(): Set<string> {
+    return new Set(this.#guard(() => this.#sql.lostIds.all()).map((id) => id.toString('hex')));
   }
 
   /** Members of bundles already in the catalog (a rebuild that read them from their bundles). */
   addMembers(members: readonly NewMember[]): void {
-    this.transaction(() => this.#insertMembers(members));
+    this.transaction(() => this.#insertMembers(members, this.#sql.anyLost.get() !== undefined));
   }
 
-  #insertMembers(members: readonly NewMember[]): void {
+  #insertMembers(members: readonly NewMember[], restoring: boolean): void {
     // A member stored earlier in another bundle keeps that first place (OR IGNORE); one also
-    // stored as a blob of its own is found there first (getBlob looks in `blobs` first).
-    for (const m of members) this.#sql.insertMember.run(asBuffer(m.id), asBuffer(m.bundleId), m.innerOffset, m.length);
+    // stored as a blob of its own is found there first (getBlob looks in `blobs` first). A lost
+    // one gives its places up to the new copy.
+    for (const m of members) {
+      const id = asBuffer(m.id);
+      if (restoring) this.#takeOverLost(id);
+      this.#sql.insertMember.run(id, asBuffer(m.bundleId), m.innerOffset, m.length);
+    }
   }
 
   listPacks(): PackRow[] {

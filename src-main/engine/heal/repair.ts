@@ -24,6 +24,7 @@ import type { GroupState, Inspection, ShardState } from './inspect.ts';
 import { gatherCell, rowBytes, rowOf, stripeCrcs, symbolOf } from './layout.ts';
 import { readParityShard, writeGroup } from './parity-store.ts';
 import { ParityProtector, sameCrcs } from './protect.ts';
+import { assessDamage } from './report.ts';
 import { ReedSolomon } from './rs/index.ts';
 import type { HealTarget } from './target.ts';
 
@@ -44,6 +45,14 @@ export interface RepairReport {
   found: Inspection;
   /** What is still wrong afterwards (damage beyond the parity budget). */
   remaining: Inspection;
+  /**
+   * Blobs newly recorded as lost (bundles with their members): the next
+   * backup of a project that holds one stores its content again from the
+   * source (catalog migration 0008).
+   */
+  lostBlobs: number;
+  /** Missing packs dropped from the catalog: nothing in them was needed any more. */
+  packsForgotten: number;
 }
 
 export interface RepairOptions {
@@ -53,7 +62,7 @@ export interface RepairOptions {
 
 export async function repair(target: HealTarget, options: RepairOptions = {}): Promise<RepairReport> {
   const first = await inspect(target, { ...(options.signal ? { signal: options.signal } : {}), onProgress: (p) => options.onProgress?.({ phase: 'checking', done: p.packs, total: p.packsTotal, current: p.current }) });
-  const report: RepairReport = { repairedFiles: [], repairedBytes: 0, rewrittenGroups: [], catalog: null, packsAdopted: 0, packsProtected: 0, found: first, remaining: undefined as unknown as Inspection };
+  const report: RepairReport = { repairedFiles: [], repairedBytes: 0, rewrittenGroups: [], catalog: null, packsAdopted: 0, packsProtected: 0, found: first, remaining: undefined as unknown as Inspection, lostBlobs: 0, packsForgotten: 0 };
   for (const [n, group] of first.groups.entries()) {
     checkCancelled(options.signal);
     options.onProgress?.({ phase: 'repairing', done: n, total: first.groups.length, current: group.stored.desc.groupId.slice(0, 8) });
@@ -76,10 +85,17 @@ export async function repair(target: HealTarget, options: RepairOptions = {}): P
   } else if (target.catalog) {
     report.packsAdopted = await adoptPacks(target.packsDir, target.keys.blobKey, target.catalog);
   }
+  // A lost pack whose content later backups stored again is needed by nothing: forget it.
+  for (const packId of first.missingPacks) {
+    if (target.catalog?.packUnneeded(packId)) {
+      target.catalog.forgetPack(packId);
+      report.packsForgotten++;
+    }
+  }
 
   // Repair rewrites only protected packs, so which packs lack parity is known from the first
   // check, unless the catalog was rebuilt or packs were adopted.
-  const afterGroups = report.catalog || report.packsAdopted > 0 ? await inspect(target) : first;
+  const afterGroups = report.catalog || report.packsAdopted > 0 || report.packsForgotten > 0 ? await inspect(target) : first;
   const canProtect = afterGroups.unprotectedPacks.filter((id) => !afterGroups.damagedUnprotectedPacks.includes(id));
   if (canProtect.length > 0) {
     options.onProgress?.({ phase: 'protecting', done: 0, total: canProtect.length, current: null });
@@ -95,7 +111,31 @@ export async function repair(target: HealTarget, options: RepairOptions = {}): P
   // end to end, the rest was checked a moment ago.
   const rewritten = new Set(report.repairedFiles.flatMap((f) => (f.startsWith('packs/') && f.endsWith('.pack') ? [f.slice('packs/'.length, -'.pack'.length)] : [])));
   report.remaining = await inspect(target, { readDataOf: rewritten });
+  report.lostBlobs = await recordLost(target, report.remaining);
   return report;
+}
+
+/**
+ * Records in the catalog what is still beyond repair, so the next backup
+ * does not take it for stored: a file whose content is lost is then read
+ * from the source again, even with its metadata unchanged. A bundle is
+ * recorded with all its members (a read may salvage some, a backup stores
+ * them all again). Nothing is written when nothing is new, so a repair
+ * that can do no more leaves the vault as it was.
+ */
+async function recordLost(target: HealTarget, remaining: Inspection): Promise<number> {
+  const catalog = target.catalog;
+  if (!catalog) return 0;
+  const { lostBlobs } = await assessDamage(target, remaining, remaining.blobsChecked > 0, []);
+  if (lostBlobs.size === 0) return 0;
+  const known = catalog.lostBlobs();
+  const ids: Buffer[] = [];
+  for (const hex of lostBlobs) {
+    const id = Buffer.from(hex, 'hex');
+    ids.push(id, ...catalog.bundleMembers(id).map((m) => m.id));
+  }
+  const fresh = ids.filter((id) => !known.has(id.toString('hex')));
+  return fresh.length === 0 ? 0 : catalog.markLost(fresh);
 }
 
 async function repairGroup(target: HealTarget, group: GroupState, report: RepairReport): Promise<void> {

@@ -42,6 +42,11 @@ export interface VerifyReport {
 }
 
 export async function buildReport(target: HealTarget, ins: Inspection, readData: boolean, catalogProblems: string[]): Promise<VerifyReport> {
+  return (await assessDamage(target, ins, readData, catalogProblems)).report;
+}
+
+/** The report, and the hex ids of the sealed blobs it found beyond repair (bundles as bundles). */
+export async function assessDamage(target: HealTarget, ins: Inspection, readData: boolean, catalogProblems: string[]): Promise<{ report: VerifyReport; lostBlobs: Set<string> }> {
   const damage: Damage[] = [];
   const lostBlobs = new Set<string>();
   const repairablePacks = new Set<string>();
@@ -79,6 +84,10 @@ export async function buildReport(target: HealTarget, ins: Inspection, readData:
   }
   for (const id of ins.unreadableGroups) damage.push({ where: `parity/${id}.*`, what: 'every copy of this parity group descriptor is damaged; its packs will be protected anew', repairable: true });
   for (const packId of ins.missingPacks) {
+    if (target.catalog?.packUnneeded(packId)) {
+      damage.push({ where: `packs/${packId}.pack`, what: 'missing, but no snapshot needs anything in it any more (stored again since); repair forgets it', repairable: true });
+      continue;
+    }
     damage.push({ where: `packs/${packId}.pack`, what: 'missing, and no parity protects it', repairable: false });
     for (const e of target.catalog?.blobsInPack(packId) ?? []) lostBlobs.add(Buffer.from(e.id).toString('hex'));
   }
@@ -93,7 +102,7 @@ export async function buildReport(target: HealTarget, ins: Inspection, readData:
   for (const packId of ins.orphanPacks) damage.push({ where: `packs/${packId}.pack`, what: 'not listed in the catalog (left by an interrupted backup)', repairable: true });
 
   const affected = lostBlobs.size > 0 && target.catalog ? await affectedFiles(target, lostBlobs) : [];
-  return {
+  const report: VerifyReport = {
     healthy: damage.length === 0,
     readData,
     headerRepaired: target.headerRepaired,
@@ -104,6 +113,7 @@ export async function buildReport(target: HealTarget, ins: Inspection, readData:
     bytesChecked: ins.bytesChecked,
     blobsChecked: ins.blobsChecked,
   };
+  return { report, lostBlobs };
 }
 
 /** A tree's entries from the sealed bytes `read` gives, or null when they are missing or do not authenticate. */

@@ -155,6 +155,14 @@ class BackupRun {
   /** Previous listings being loaded ahead of the walk (see #prefetchTrees), by tree id. */
   readonly #prefetched = new Map<string, Promise<TreeEntry[]>>();
   #failure: unknown;
+  /**
+   * Hex ids of blobs repair found beyond repair (usually none). The known
+   * set leaves them out, so content that refers to one is stored again from
+   * the source however unchanged the file looks (#unchanged); a previous
+   * listing that is one is not read, and its folder is listed and stored
+   * again (#previousEntries).
+   */
+  #lost: ReadonlySet<string> = new Set();
   #estimate: { files: number | null; bytes: number | null } = { files: null, bytes: null };
   #lastProgress = 0;
   /** Bytes of large files read so far but not yet counted as stored. */
@@ -191,6 +199,7 @@ class BackupRun {
     }
 
     this.#known = vault.catalog.blobIdSet();
+    this.#lost = vault.catalog.lostBlobs();
     const opening = ParityProtector.open(vault.dir, vault.packsDir, vault.pool);
     opening.catch(() => undefined); // awaited just below
     // A re-backup lists the source ahead (as far as prescan's limit), so folders scanned to their
@@ -426,7 +435,8 @@ class BackupRun {
    * the walk then finds them ready instead of waiting for each in turn.
    */
   #prefetchTrees(ids: Uint8Array[]): void {
-    const wanted = ids.filter((id) => !this.#prefetched.has(idHex(id)));
+    // A lost listing is not asked for: one failure fails its whole batch (see #previousEntries).
+    const wanted = ids.filter((id) => !this.#prefetched.has(idHex(id)) && !this.#lost.has(idHex(id)));
     if (wanted.length === 0) return;
     const loading = this.#vault.loadTrees(wanted);
     wanted.forEach((id, n) => {
@@ -438,6 +448,10 @@ class BackupRun {
 
   async #previousEntries(treeId: Uint8Array | undefined, relPath: string): Promise<{ list: TreeEntry[]; byName: Map<string, TreeEntry> } | undefined> {
     if (!treeId) return undefined;
+    if (this.#lost.has(idHex(treeId))) {
+      this.#warnings.push({ path: relPath, message: "The previous snapshot's listing of this folder is damaged beyond repair; its files were read again." });
+      return undefined;
+    }
     try {
       const key = idHex(treeId);
       const prefetched = this.#prefetched.get(key);

@@ -10,6 +10,7 @@ import { sql as health } from './0004-health.ts';
 import { sql as bundles } from './0005-bundles.ts';
 import { sql as treeDigests } from './0006-tree-digests.ts';
 import { sql as checkpointState } from './0007-checkpoint-state.ts';
+import { sql as lostBlobs } from './0008-lost-blobs.ts';
 
 export interface Migration {
   version: number;
@@ -25,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: '0005-bundles', sql: bundles },
   { version: 6, name: '0006-tree-digests', sql: treeDigests },
   { version: 7, name: '0007-checkpoint-state', sql: checkpointState },
+  { version: 8, name: '0008-lost-blobs', sql: lostBlobs },
 ];
