@@ -47,7 +47,7 @@ export async function repairCommand(argv: string[], io: CliIO): Promise<number> 
     bar?.done();
     const after = await buildReport(target, result.remaining, result.remaining.blobsChecked > 0, catalogProblems(target.dir, target.keys));
     if (values.json) {
-      io.out(JSON.stringify({ repairedFiles: result.repairedFiles, repairedBytes: result.repairedBytes, rewrittenGroups: result.rewrittenGroups, catalog: result.catalog, packsAdopted: result.packsAdopted, packsProtected: result.packsProtected, lostBlobs: result.lostBlobs, packsForgotten: result.packsForgotten, after }));
+      io.out(JSON.stringify({ repairedFiles: result.repairedFiles, repairedBytes: result.repairedBytes, rewrittenGroups: result.rewrittenGroups, catalog: result.catalog, packsAdopted: result.packsAdopted, packsProtected: result.packsProtected, lostBlobs: result.lostBlobs, packsForgotten: result.packsForgotten, groupsDropped: result.groupsDropped, after }));
     } else {
       const did = repairActions(result, target.headerRepaired, formatBytes);
       io.out(did.length > 0 ? `Repair: ${did.join('; ')}.` : 'Repair: nothing to do.');

@@ -10,6 +10,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openForHealing, verify } from '../../src-main/engine/heal/index.ts';
+import { loadGroups } from '../../src-main/engine/heal/parity-store.ts';
 import { BlobKind } from '../../src-main/engine/packs/seal.ts';
 import { backup, restore, Vault } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, PASSWORD } from './config.ts';
@@ -95,11 +96,42 @@ describe('content lost beyond repair', () => {
     expect(after.damage.every((d) => d.repairable && d.what.includes('no snapshot needs anything in it any more'))).toBe(true);
     const last = await runCli(['repair', dir]);
     expect(last.code).toBe(0);
-    expect(last.stdout).toMatch(/forgot \d+ missing pack\(s\) that nothing needs any more/);
+    expect(last.stdout).toMatch(/forgot \d+ lost pack\(s\) that nothing needs any more/);
     expect((await report()).healthy).toBe(true);
 
     const third = await withVault((v) => backup(v, src));
     expect([third.filesNew, third.filesChanged, third.filesUnmodified]).toEqual([0, 0, second.files]);
+  });
+
+  it('with parity on, two lost packs of one group: stored again by the next backup, then repair drops the group and protects the rest anew', async () => {
+    const parityDir = join(await scratch(), 'parity-vault');
+    await (await Vault.create(parityDir, PASSWORD, { ...OPTIONS, redundancy: 0.1 })).close();
+    dir = parityDir;
+    await withVault((v) => backup(v, src, { project: 'p' }));
+    // Two content-only packs of the same group: one parity file cannot rebuild the rows both cover.
+    const groups = [...(await loadGroups(dir)).values()];
+    const kinds = await withVault(async (v) => new Map(v.catalog.listPacks().map((p) => [p.id, new Set(v.catalog.blobsInPack(p.id).map((b) => b.kind))])));
+    const contentOnly = (id: string) => { const k = kinds.get(id)!; return !k.has(BlobKind.tree) && !k.has(BlobKind.snapshot); };
+    const group = groups.find((g) => g.desc.members.filter((m) => contentOnly(m.packId)).length >= 2)!;
+    expect(group).toBeDefined();
+    const doomed = group.desc.members.map((m) => m.packId).filter(contentOnly).slice(0, 2);
+    for (const id of doomed) await rm(join(dir, 'packs', `${id}.pack`));
+    expect((await report()).affected.length).toBeGreaterThan(0);
+    expect((await runCli(['repair', dir])).code).toBe(4);
+
+    const second = await withVault((v) => backup(v, src, { project: 'p' }));
+    expect(second.filesChanged).toBeGreaterThan(0);
+    const before = await report();
+    expect([before.affected, before.damage.every((d) => d.repairable)]).toEqual([[], true]);
+    const last = await runCli(['repair', dir]);
+    expect(last.code).toBe(0);
+    expect(last.stdout).toContain('and dropped 1 parity group(s) with them');
+    const after = await report();
+    expect([after.healthy, after.unprotectedPacks]).toEqual([true, 0]);
+    expect((await loadGroups(dir)).has(group.desc.groupId)).toBe(false);
+    const out = join(await scratch(), 'out');
+    await withVault((v) => restore(v, v.resolveSnapshot(second.snapshotId), out));
+    expectSameTree(await readTree(out), await readTree(src));
   });
 
   it('in a lost folder listing, has the folder listed and stored again, with a warning', async () => {

@@ -101,7 +101,7 @@ export function repairActions(r: RepairReport, headerRepaired: string | null, by
   if (r.packsAdopted > 0) did.push(`entered ${r.packsAdopted} pack(s) left by an interrupted backup in the catalog`);
   if (r.packsProtected > 0) did.push(`protected ${r.packsProtected} pack(s) with parity`);
   if (headerRepaired) did.push(`rewrote the damaged ${headerRepaired} from the other copy`);
-  if (r.packsForgotten > 0) did.push(`forgot ${r.packsForgotten} missing pack(s) that nothing needs any more`);
+  if (r.packsForgotten > 0) did.push(`forgot ${r.packsForgotten} lost pack(s) that nothing needs any more${r.groupsDropped.length > 0 ? `, and dropped ${r.groupsDropped.length} parity group(s) with them` : ''}`);
   if (r.lostBlobs > 0) did.push(`recorded ${r.lostBlobs} blob(s) beyond repair: the next backup of each affected project stores those files again from its source`);
   return did;
 }

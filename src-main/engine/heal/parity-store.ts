@@ -8,10 +8,10 @@
  * are only ever appended), and a parity shard whose embedded descriptor is
  * not the winner is stale: it counts as erased until repair rewrites it.
  */
-import { mkdir, open, readdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.ts';
-import { errnoCode, readFileIfExists, writeFileAtomic } from '../fsutil/index.ts';
+import { errnoCode, fsyncDir, readFileIfExists, writeFileAtomic } from '../fsutil/index.ts';
 import { mapLimited } from '../limited.ts';
 import { DEFAULT_REDUNDANCY, PARITY_DIR, assertRedundancy, decodeDescriptor, encodeDescriptor, groupFileName, parityFileName, parseParityName } from './layout.ts';
 import type { GroupDescriptor } from './layout.ts';
@@ -185,6 +185,22 @@ export async function writeGroup(vaultDir: string, desc: GroupDescriptor, parity
     await writeFileAtomic(join(dir, parityFileName(desc.groupId, j)), Buffer.concat([len, encoded, shard]), `parity shard ${j} of group ${desc.groupId.slice(0, 8)}`);
   }
   await writeFileAtomic(join(dir, groupFileName(desc.groupId)), encoded, `the descriptor of parity group ${desc.groupId.slice(0, 8)}`);
+}
+
+/**
+ * Deletes every file of a group: the parity files, then the standalone
+ * descriptor. A crash between leaves a group whose parity is missing, which
+ * the next repair rebuilds or, as here, drops again.
+ */
+export async function removeGroup(vaultDir: string, desc: GroupDescriptor): Promise<void> {
+  const dir = parityDir(vaultDir);
+  try {
+    for (let j = 0; j < desc.parityCount; j++) await rm(join(dir, parityFileName(desc.groupId, j)), { force: true });
+    await rm(join(dir, groupFileName(desc.groupId)), { force: true });
+    await fsyncDir(dir);
+  } catch (err) {
+    throw fromSystemError(err, `parity group ${desc.groupId.slice(0, 8)}`);
+  }
 }
 
 /** Rewrites only the standalone descriptor (when it alone was damaged). */

@@ -12,7 +12,7 @@
  * Then: a damaged catalog is rebuilt (checkpoint, then packs), orphan packs
  * are entered in the catalog, unprotected packs are added to parity groups.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VaultError } from '../errors.ts';
 import { errnoCode, writeFileAtomic } from '../fsutil/index.ts';
@@ -22,9 +22,9 @@ import type { RebuildReport } from './catalog-heal.ts';
 import { inspect } from './inspect.ts';
 import type { GroupState, Inspection, ShardState } from './inspect.ts';
 import { gatherCell, rowBytes, rowOf, stripeCrcs, symbolOf } from './layout.ts';
-import { readParityShard, writeGroup } from './parity-store.ts';
+import { readParityShard, removeGroup, writeGroup } from './parity-store.ts';
 import { ParityProtector, sameCrcs } from './protect.ts';
-import { assessDamage } from './report.ts';
+import { assessDamage, groupDissolvable, packsBeyondRepair } from './report.ts';
 import { ReedSolomon } from './rs/index.ts';
 import type { HealTarget } from './target.ts';
 
@@ -51,8 +51,10 @@ export interface RepairReport {
    * source (catalog migration 0008).
    */
   lostBlobs: number;
-  /** Missing packs dropped from the catalog: nothing in them was needed any more. */
+  /** Missing or damaged packs dropped: nothing in them was needed any more. */
   packsForgotten: number;
+  /** Parity groups dropped with such packs (their other members are protected anew). */
+  groupsDropped: string[];
 }
 
 export interface RepairOptions {
@@ -62,7 +64,7 @@ export interface RepairOptions {
 
 export async function repair(target: HealTarget, options: RepairOptions = {}): Promise<RepairReport> {
   const first = await inspect(target, { ...(options.signal ? { signal: options.signal } : {}), onProgress: (p) => options.onProgress?.({ phase: 'checking', done: p.packs, total: p.packsTotal, current: p.current }) });
-  const report: RepairReport = { repairedFiles: [], repairedBytes: 0, rewrittenGroups: [], catalog: null, packsAdopted: 0, packsProtected: 0, found: first, remaining: undefined as unknown as Inspection, lostBlobs: 0, packsForgotten: 0 };
+  const report: RepairReport = { repairedFiles: [], repairedBytes: 0, rewrittenGroups: [], catalog: null, packsAdopted: 0, packsProtected: 0, found: first, remaining: undefined as unknown as Inspection, lostBlobs: 0, packsForgotten: 0, groupsDropped: [] };
   for (const [n, group] of first.groups.entries()) {
     checkCancelled(options.signal);
     options.onProgress?.({ phase: 'repairing', done: n, total: first.groups.length, current: group.stored.desc.groupId.slice(0, 8) });
@@ -85,17 +87,30 @@ export async function repair(target: HealTarget, options: RepairOptions = {}): P
   } else if (target.catalog) {
     report.packsAdopted = await adoptPacks(target.packsDir, target.keys.blobKey, target.catalog);
   }
-  // A lost pack whose content later backups stored again is needed by nothing: forget it.
-  for (const packId of first.missingPacks) {
-    if (target.catalog?.packUnneeded(packId)) {
-      target.catalog.forgetPack(packId);
+  // A lost pack whose content later backups stored again is needed by nothing: forget it. A group
+  // beyond repair only in such packs is dropped with them; its other members are protected anew below.
+  if (target.catalog) {
+    const catalog = target.catalog;
+    for (const packId of first.missingPacks) {
+      if (!catalog.packUnneeded(packId)) continue;
+      catalog.forgetPack(packId);
       report.packsForgotten++;
+    }
+    for (const g of first.groups) {
+      if (!groupDissolvable(g, catalog)) continue;
+      for (const packId of packsBeyondRepair(g)) {
+        catalog.forgetPack(packId);
+        await rm(join(target.packsDir, `${packId}.pack`), { force: true });
+        report.packsForgotten++;
+      }
+      await removeGroup(target.dir, g.stored.desc);
+      report.groupsDropped.push(g.stored.desc.groupId);
     }
   }
 
   // Repair rewrites only protected packs, so which packs lack parity is known from the first
   // check, unless the catalog was rebuilt or packs were adopted.
-  const afterGroups = report.catalog || report.packsAdopted > 0 || report.packsForgotten > 0 ? await inspect(target) : first;
+  const afterGroups = report.catalog || report.packsAdopted > 0 || report.packsForgotten > 0 || report.groupsDropped.length > 0 ? await inspect(target) : first;
   const canProtect = afterGroups.unprotectedPacks.filter((id) => !afterGroups.damagedUnprotectedPacks.includes(id));
   if (canProtect.length > 0) {
     options.onProgress?.({ phase: 'protecting', done: 0, total: canProtect.length, current: null });

@@ -10,7 +10,8 @@ import { readBlobBytes } from '../packs/index.ts';
 import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeTree } from '../snapshot/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
-import type { Inspection } from './inspect.ts';
+import type { Catalog } from '../catalog/index.ts';
+import type { GroupState, Inspection } from './inspect.ts';
 import { rowOf } from './layout.ts';
 import { healRange } from './on-read.ts';
 import type { HealTarget } from './target.ts';
@@ -54,12 +55,18 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
   for (const g of ins.groups) {
     const d = g.stored.desc;
     const lost = new Set(g.lostRows);
+    // Beyond repair only in packs nothing needs any more: repair drops the group and protects the rest anew.
+    const dissolvable = target.catalog !== null && groupDissolvable(g, target.catalog);
     for (const s of g.shards) {
       const where = s.role === 'pack' ? `packs/${s.name}.pack` : `parity/${d.groupId}.${s.index - d.capacity}.parity`;
       const overlong = s.role === 'pack' && s.fileSize !== null && s.fileSize > s.length;
       if (s.badStripes.length === 0 && !overlong) continue;
       const lostHere = s.badStripes.filter((stripe) => lost.has(rowOf(d, stripe)));
       const what = s.missing ? 'missing' : s.fileSize !== null && s.fileSize < s.length ? `truncated to ${s.fileSize} of ${s.length} bytes` : overlong ? `${(s.fileSize ?? 0) - s.length} unexpected bytes at the end` : `${s.badStripes.length} damaged ${s.badStripes.length === 1 ? 'stripe' : 'stripes'} of ${d.stripeBytes} bytes`;
+      if (dissolvable && lostHere.length > 0) {
+        damage.push({ where, what: `${what}, beyond its parity; but no snapshot needs anything in the group's lost packs any more (stored again since): repair drops them and protects the rest of the group anew`, repairable: true });
+        continue;
+      }
       damage.push({ where, what, repairable: lostHere.length === 0 });
       if (s.role === 'pack' && lostHere.length === 0) repairablePacks.add(s.name);
       if (s.role === 'pack' && lostHere.length > 0) {
@@ -114,6 +121,21 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
     blobsChecked: ins.blobsChecked,
   };
   return { report, lostBlobs };
+}
+
+/** The member packs of a group with damage in rows beyond repair. */
+export function packsBeyondRepair(g: GroupState): string[] {
+  const lost = new Set(g.lostRows);
+  return g.shards.filter((s) => s.role === 'pack' && s.badStripes.some((stripe) => lost.has(rowOf(g.stored.desc, stripe)))).map((s) => s.name);
+}
+
+/**
+ * Whether a group beyond repair has lost only what nothing needs: every
+ * member with damage in its lost rows holds no blob a snapshot can still
+ * need (Catalog.packUnneeded), its content having been stored again since.
+ */
+export function groupDissolvable(g: GroupState, catalog: Catalog): boolean {
+  return g.lostRows.length > 0 && packsBeyondRepair(g).every((id) => catalog.packUnneeded(id));
 }
 
 /** A tree's entries from the sealed bytes `read` gives, or null when they are missing or do not authenticate. */
