@@ -27,7 +27,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { projectCorpus, releasesCorpus, WORK_DIR } from '../lib/corpus.ts';
 import type { Corpus } from '../lib/corpus.ts';
-import { compareTrees, hashTree, removeTree, storeBytes } from '../lib/fstree.ts';
+import { compareTrees, hashTree, removeTree, storeBytes, warmPageCache } from '../lib/fstree.ts';
 import type { TreePrint } from '../lib/fstree.ts';
 import { requireGnuTime, syncDisks, timed } from '../lib/proc.ts';
 import type { TimedRun } from '../lib/proc.ts';
@@ -113,6 +113,7 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
     for (const tool of rotated(rep)) {
       const repo = repoOf(tool, `project-${rep}`);
       await tool.init(repo);
+      await warmPageCache(corpus.root);
       syncDisks();
       const r = await tool.backup(repo, corpus.root, 'project');
       result(tool).initial.push(sample(r, tool));
@@ -188,6 +189,7 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
     for (const tool of tools) {
       const repo = repoOf(tool, 'small');
       await tool.init(repo);
+      await warmPageCache(small.root);
       syncDisks();
       const r = await tool.backup(repo, small.root, 'small');
       result(tool).smallInitial = sample(r, tool);
@@ -205,6 +207,7 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
   }
   for (const [n, { dir }] of releases.releases.entries()) {
     for (const tool of rotated(n)) {
+      await warmPageCache(dir);
       syncDisks();
       result(tool).releases!.backups.push(sample(await tool.backup(repoOf(tool, 'releases'), dir, 'releases'), tool));
     }
@@ -328,7 +331,7 @@ function summarise(ctx: BenchContext, corpus: Corpus, small: Corpus | null, rele
   notes.push(`File-system floor: \`cp -a\` of the corpus took a median ${fmt(floor)} s; restore / floor: ${(['mmry', 'restic', 'borg'] as const).map((n) => `${n} ${fmtRatio(med(n, (r) => wall(r.restore)) / floor)}`).join(', ')}.`);
   const read = get('mmry').rebackupFilesRead;
   if (read && read.some((n) => n > 0)) notes.push(`mmry re-read ${read.join(', ')} files on the unchanged re-backups (should be 0).`);
-  notes.push('Page cache warm for every tool (a hash walk of each corpus first; the cache cannot be dropped here). `sync` before every timed step. Tools interleaved within each repetition.');
+  notes.push('Page cache warm for every tool: a hash walk of each corpus first, and every file read again before each backup, since borg drops from the cache what it reads (the cache cannot be dropped here for all). `sync` before every timed step. Tools interleaved within each repetition.');
   notes.push('Wall time includes each tool\'s start-up and key derivation (mmry: Node start + Argon2id unlock; restic: scrypt; borg: PBKDF2).');
   notes.push('2 cores shared with another engineer running tests: absolute times drift between runs; compare ratios within one run.');
   if (ctx.small) notes.push('MMRY_BENCH_SMALL=1: small corpus, 1 initial run, 3 releases: a quick check, not a result.');

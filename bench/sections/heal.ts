@@ -27,7 +27,7 @@ import type { Corpus } from '../lib/corpus.ts';
 import { merge, readProfiles } from '../lib/cpuprofile.ts';
 import type { SelfTime } from '../lib/cpuprofile.ts';
 import { flipBytes, seededRandom } from '../lib/damage.ts';
-import { compareTrees, hashTree, removeTree, storeBytes, walk } from '../lib/fstree.ts';
+import { compareTrees, hashTree, removeTree, storeBytes, walk, warmPageCache } from '../lib/fstree.ts';
 import type { TreePrint } from '../lib/fstree.ts';
 import { requireGnuTime, run, syncDisks, timed } from '../lib/proc.ts';
 import type { TimedRun } from '../lib/proc.ts';
@@ -155,6 +155,7 @@ async function parityCost(ctx: BenchContext, corpus: Corpus, withParity: MmryToo
       const tool = mode === 'with' ? withParity : noParity;
       const repo = join(work, `vault-${mode}-${rep}`);
       await tool.init(repo);
+      await warmPageCache(corpus.root); // see warmPageCache: borg may have run just before
       syncDisks();
       const r = await tool.backup(repo, corpus.root, 'project');
       const s = sample(r, true);
