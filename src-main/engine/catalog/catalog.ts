@@ -217,6 +217,7 @@ function prepareStatements(db: Database.Database) {
     forgetLostOfPack: db.prepare<[string]>('DELETE FROM lost_blobs WHERE id IN (SELECT b.id FROM blobs b JOIN packs p ON p.seq = b.pack_seq WHERE p.id = ?)'),
     forgetBlobsOfPack: db.prepare<[string]>('DELETE FROM blobs WHERE pack_seq = (SELECT seq FROM packs WHERE id = ?)'),
     forgetPack: db.prepare<[string]>('DELETE FROM packs WHERE id = ?'),
+    hasPack: db.prepare<[string], number>('SELECT 1 FROM packs WHERE id = ?').pluck(),
     // A lost blob stored again: its old places give way to the new one.
     dropBlobRow: db.prepare<[Buffer]>('DELETE FROM blobs WHERE id = ?'),
     dropMemberRow: db.prepare<[Buffer]>('DELETE FROM bundle_members WHERE id = ?'),
@@ -408,11 +409,14 @@ export class Catalog {
   }
 
   /**
-   * Whether a pack holds nothing any snapshot can still need: every blob
-   * the catalog places in it is a bundle whose members have all been
-   * stored again elsewhere (a lost pack after the backups that followed it).
+   * Whether a pack the catalog lists holds nothing any snapshot can still
+   * need: every blob the catalog places in it is a bundle whose members have
+   * all been stored again elsewhere (a lost pack after the backups that
+   * followed it). A pack the catalog does not list (its header could not be
+   * read when the catalog was rebuilt) is never said to be unneeded.
    */
   packUnneeded(packId: string): boolean {
+    if (this.#guard(() => this.#sql.hasPack.get(packId)) === undefined) return false;
     return this.blobsInPack(packId).every((b) => b.kind === BlobKind.bundle && this.bundleMembers(b.id).length === 0);
   }
 

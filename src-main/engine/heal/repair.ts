@@ -98,13 +98,15 @@ export async function repair(target: HealTarget, options: RepairOptions = {}): P
     }
     for (const g of first.groups) {
       if (!groupDissolvable(g, catalog)) continue;
+      // The group first: after a crash here its dead packs are unprotected and missing or
+      // unneeded, which the next repair forgets as above.
+      await removeGroup(target.dir, g.stored.desc);
+      report.groupsDropped.push(g.stored.desc.groupId);
       for (const packId of packsBeyondRepair(g)) {
         catalog.forgetPack(packId);
         await rm(join(target.packsDir, `${packId}.pack`), { force: true });
         report.packsForgotten++;
       }
-      await removeGroup(target.dir, g.stored.desc);
-      report.groupsDropped.push(g.stored.desc.groupId);
     }
   }
 
