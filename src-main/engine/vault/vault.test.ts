@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isVaultError } from '../errors.ts';
 import { backup, prepareSource, restore, Vault } from './index.ts';
 import { sameEntries } from './backup.ts';
@@ -72,13 +72,16 @@ describe('Vault.open and loadTrees', () => {
       } finally {
         await fresh.close();
       }
-      // Many at once (41 listings, small ones included) open in the pool, split over its threads.
+      // Many at once (41 listings, small ones included) open in the pool, split over its threads:
+      // one task per thread, the way a restore (whose pool runs) loads a level of listings.
       const inner = (await vault.loadTrees(dirs.map((e) => e.subtree))).flatMap((l) => l.filter((e) => e.type === 'dir').map((e) => e.subtree!));
       const many = [...dirs.map((e) => e.subtree), ...inner];
       expect(many).toHaveLength(41);
-      const pooled = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
+      const pooled = await Vault.open(vaultDir, PASSWORD, { threads: 2, warmPool: true });
       try {
+        const open = vi.spyOn(pooled.pool, 'open');
         const batch = await pooled.loadTrees(many);
+        expect(open.mock.calls.map(([items]) => items.length)).toEqual([21, 20]);
         expect(pooled.pool.liveThreads).toBe(2);
         for (const [n, id] of many.entries()) expect(batch[n]).toEqual(await vault.loadTree(id));
       } finally {
