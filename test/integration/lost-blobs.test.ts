@@ -134,6 +134,36 @@ describe('content lost beyond repair', () => {
     expectSameTree(await readTree(out), await readTree(src));
   });
 
+  it('in a pack that is gone, with no repair in between: the next backup finds it unrebuildable, warns once, and stores the files again', async () => {
+    await withVault((v) => backup(v, src));
+    await deletePacks((kinds) => (kinds.has(BlobKind.chunk) || kinds.has(BlobKind.bundle)) && !kinds.has(BlobKind.tree));
+    const lostFiles = new Set((await report()).affected.map((a) => a.path));
+    const second = await withVault((v) => backup(v, src));
+    expect(second.filesChanged).toBe(lostFiles.size);
+    expect(second.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^\d+ pack file\(s\) of the vault are missing and no parity can rebuild them/)]);
+    const out = join(await scratch(), 'out');
+    await withVault((v) => restore(v, v.resolveSnapshot(second.snapshotId), out));
+    expectSameTree(await readTree(out), await readTree(src));
+    const third = await withVault((v) => backup(v, src));
+    expect([third.filesChanged, third.warnings]).toEqual([0, []]);
+  });
+
+  it('in a pack that is gone but that parity rebuilds, is left to the parity: the backup stores nothing again, and reads heal', async () => {
+    dir = join(await scratch(), 'parity-vault');
+    await (await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0.1 })).close();
+    const first = await withVault((v) => backup(v, src));
+    const groups = [...(await loadGroups(dir)).values()];
+    const member = groups.flatMap((g) => g.desc.members.map((m) => m.packId))[0]!;
+    const kinds = await withVault(async (v) => new Set(v.catalog.blobsInPack(member).map((b) => b.kind)));
+    expect(kinds.has(BlobKind.snapshot)).toBe(false);
+    await rm(join(dir, 'packs', `${member}.pack`));
+    const second = await withVault((v) => backup(v, src));
+    expect([second.filesChanged, second.warnings]).toEqual([0, []]);
+    const out = join(await scratch(), 'out');
+    await withVault((v) => restore(v, v.resolveSnapshot(first.snapshotId), out));
+    expectSameTree(await readTree(out), await readTree(src));
+  });
+
   it('in a lost folder listing, has the folder listed and stored again, with a warning', async () => {
     // Enough folders that their listings fill more than the last pack, which holds the manifest.
     for (let f = 0; f < 300; f++) {

@@ -24,7 +24,7 @@ import { basename, resolve } from 'node:path';
 import type { BlobIdSet, TreeDigestRow } from '../catalog/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
 import { cleanupPartials } from '../packs/index.ts';
-import { adoptPacks } from '../heal/adopt.ts';
+import { adoptPackFiles, unrebuildablePacks } from '../heal/adopt.ts';
 import { BlobKind } from '../packs/seal.ts';
 import { countSource, createScanContext, dropListings, encodeManifest, encodeTree, fileChangedWhileReading, folderDigest, isInside, listedDigest, pathKey, prescan, PRESCAN_ENTRIES, scanDir, treeEntryOf } from '../snapshot/index.ts';
 import type { ScanContext, ScannedEntry, SnapshotWarning, TreeEntry } from '../snapshot/index.ts';
@@ -184,7 +184,10 @@ class BackupRun {
   async run(): Promise<BackupSummary> {
     const vault = this.#vault;
     await cleanupPartials(vault.packsDir);
-    await adoptPacks(vault.packsDir, vault.blobKey, vault.catalog);
+    const { missing } = await adoptPackFiles(vault.packsDir, vault.blobKey, vault.catalog);
+    // A pack that is gone and that no parity can rebuild: what it held is lost, so this backup
+    // stores it again from the source rather than build on it (repair would record the same).
+    if (missing.length > 0) await this.#recordLostPacks(missing);
     const projectName = this.#projectName();
     const project = vault.catalog.getProject(projectName);
     const parent = project ? vault.catalog.latestSnapshot(project.id) : undefined;
@@ -290,6 +293,21 @@ class BackupRun {
       await sink.abort();
       throw this.#failure ?? err;
     }
+  }
+
+  async #recordLostPacks(missing: readonly string[]): Promise<void> {
+    const catalog = this.#vault.catalog;
+    const lost = await unrebuildablePacks(this.#vault.dir, missing);
+    if (lost.length === 0) return;
+    const ids = lost.flatMap((packId) => catalog.blobsInPack(packId).flatMap((b) => [b.id, ...catalog.bundleMembers(b.id).map((m) => m.id)]));
+    const known = catalog.lostBlobs();
+    const fresh = ids.filter((id) => !known.has(Buffer.from(id).toString('hex')));
+    if (fresh.length === 0) return;
+    catalog.markLost(fresh);
+    this.#warnings.push({
+      path: '',
+      message: `${lost.length} pack file(s) of the vault are missing and no parity can rebuild them; what this snapshot needed of them was stored again from the source (run 'mmry verify' to see what older snapshots lost).`,
+    });
   }
 
   /** Set once the walk is over: the count's answer is then no use. */
