@@ -25,7 +25,8 @@ Commands:
   passwd VAULT [--new-password-file FILE]       change the vault password
   verify VAULT [--read-data] [--json]           find damage: checksums of every stripe (and with
                                                 --read-data, authenticate every blob); exit 0 only if healthy
-  repair VAULT [--json]                         rebuild damaged files from parity, rebuild the catalog
+  repair VAULT [--json]                         rebuild damaged files from parity, rebuild the catalog; what is
+                                                beyond repair, the next backup stores again from the source
   serve [--port N] [--vault DIR] [--data-dir DIR]
                                                 serve the app UI to a browser on 127.0.0.1 (settings and the
                                                 default vault live in DIR, the app's data folder by default)
