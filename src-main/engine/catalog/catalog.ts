@@ -393,18 +393,31 @@ export class Catalog {
   }
 
   /**
-   * Records blobs that repair could not rebuild (hex or bytes ids; bundles
-   * with their members), so the next backup stores their content again.
+   * Records blobs found beyond repair, a bundle with every member the
+   * catalog places in it, so the next backup stores their content again.
    * Scan digests are forgotten when any is new: a folder reused by digest
-   * is not looked into, and may hold a file whose content is lost. Returns
-   * how many were not recorded yet.
+   * is not looked into, and may hold a file whose content is lost. Nothing
+   * is written when every one is recorded already (a repair that can do no
+   * more leaves the vault as it was). Returns how many were new.
    */
   markLost(ids: Iterable<Uint8Array>, now: number = Date.now()): number {
+    const recorded = this.lostBlobs();
+    const fresh: Buffer[] = [];
+    const add = (id: Buffer) => {
+      const key = id.toString('hex');
+      if (recorded.has(key)) return;
+      recorded.add(key);
+      fresh.push(id);
+    };
+    for (const id of ids) {
+      add(asBuffer(id));
+      for (const m of this.bundleMembers(id)) add(m.id);
+    }
+    if (fresh.length === 0) return 0;
     return this.transaction(() => {
-      let added = 0;
-      for (const id of ids) added += this.#sql.markLost.run(asBuffer(id), now).changes;
-      if (added > 0) this.#sql.clearTreeDigests.run();
-      return added;
+      for (const id of fresh) this.#sql.markLost.run(id, now);
+      this.#sql.clearTreeDigests.run();
+      return fresh.length;
     });
   }
 

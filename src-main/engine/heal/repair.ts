@@ -135,24 +135,14 @@ export async function repair(target: HealTarget, options: RepairOptions = {}): P
 /**
  * Records in the catalog what is still beyond repair, so the next backup
  * does not take it for stored: a file whose content is lost is then read
- * from the source again, even with its metadata unchanged. A bundle is
- * recorded with all its members (a read may salvage some, a backup stores
- * them all again). Nothing is written when nothing is new, so a repair
- * that can do no more leaves the vault as it was.
+ * from the source again, even with its metadata unchanged (a bundle with
+ * all its members: a read may salvage some, a backup stores them all again;
+ * see Catalog.markLost).
  */
 async function recordLost(target: HealTarget, remaining: Inspection): Promise<number> {
-  const catalog = target.catalog;
-  if (!catalog) return 0;
+  if (!target.catalog) return 0;
   const { lostBlobs } = await assessDamage(target, remaining, remaining.blobsChecked > 0, []);
-  if (lostBlobs.size === 0) return 0;
-  const known = catalog.lostBlobs();
-  const ids: Buffer[] = [];
-  for (const hex of lostBlobs) {
-    const id = Buffer.from(hex, 'hex');
-    ids.push(id, ...catalog.bundleMembers(id).map((m) => m.id));
-  }
-  const fresh = ids.filter((id) => !known.has(id.toString('hex')));
-  return fresh.length === 0 ? 0 : catalog.markLost(fresh);
+  return target.catalog.markLost([...lostBlobs].map((hex) => Buffer.from(hex, 'hex')));
 }
 
 async function repairGroup(target: HealTarget, group: GroupState, report: RepairReport): Promise<void> {

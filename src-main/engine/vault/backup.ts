@@ -299,11 +299,7 @@ class BackupRun {
     const catalog = this.#vault.catalog;
     const lost = await unrebuildablePacks(this.#vault.dir, missing);
     if (lost.length === 0) return;
-    const ids = lost.flatMap((packId) => catalog.blobsInPack(packId).flatMap((b) => [b.id, ...catalog.bundleMembers(b.id).map((m) => m.id)]));
-    const known = catalog.lostBlobs();
-    const fresh = ids.filter((id) => !known.has(Buffer.from(id).toString('hex')));
-    if (fresh.length === 0) return;
-    catalog.markLost(fresh);
+    if (catalog.markLost(lost.flatMap((packId) => catalog.blobsInPack(packId).map((b) => b.id))) === 0) return;
     this.#warnings.push({
       path: '',
       message: `${lost.length} pack file(s) of the vault are missing and no parity can rebuild them; what this snapshot needed of them was stored again from the source (run 'mmry verify' to see what older snapshots lost).`,
