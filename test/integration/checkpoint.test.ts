@@ -11,7 +11,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CHECKPOINT_FILE, CHECKPOINT_LAG } from '../../src-main/engine/heal/catalog-heal.ts';
 import { backup, Vault } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, PASSWORD } from './config.ts';
-import { prose, runCli, useScratch } from './helpers.ts';
+import { prose, runCli, useScratch, withOpenVault } from './helpers.ts';
 
 const scratch = useScratch('checkpoint');
 
@@ -29,14 +29,7 @@ beforeEach(async () => {
 
 const checkpointBytes = () => readFile(join(dir, CHECKPOINT_FILE));
 
-async function withVault<T>(fn: (v: Vault) => Promise<T>): Promise<T> {
-  const v = await Vault.open(dir, PASSWORD, FAST_OPTIONS);
-  try {
-    return await fn(v);
-  } finally {
-    await v.close();
-  }
-}
+const withVault = <T>(fn: (v: Vault) => Promise<T>): Promise<T> => withOpenVault(dir, FAST_OPTIONS, fn);
 
 /** Deletes the live catalog and rebuilds it with `mmry repair`, from the checkpoint and the packs. */
 async function rebuild(): Promise<void> {

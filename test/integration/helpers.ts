@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect } from 'vitest';
+import { Vault } from '../../src-main/engine/vault/index.ts';
+import type { VaultOptions } from '../../src-main/engine/vault/index.ts';
 import { PASSWORD } from './config.ts';
 import { mulberry32 } from '../prng.ts';
 
@@ -23,6 +25,16 @@ export const mmryBin = join(repoRoot, 'bin/mmry.js');
 export const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 // ------------------------------------------------------------ scratch folders
+
+/** Opens the vault at `dir`, runs `fn` on it, and closes it whatever happens. */
+export async function withOpenVault<T>(dir: string, options: VaultOptions, fn: (v: Vault) => Promise<T>): Promise<T> {
+  const v = await Vault.open(dir, PASSWORD, options);
+  try {
+    return await fn(v);
+  } finally {
+    await v.close();
+  }
+}
 
 /**
  * A factory of fresh temporary folders, all removed after the test file.

@@ -14,7 +14,7 @@ import { loadGroups } from '../../src-main/engine/heal/parity-store.ts';
 import { BlobKind } from '../../src-main/engine/packs/seal.ts';
 import { backup, restore, Vault } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, PASSWORD } from './config.ts';
-import { expectSameTree, prose, readTree, runCli, useScratch } from './helpers.ts';
+import { expectSameTree, prose, readTree, runCli, useScratch, withOpenVault } from './helpers.ts';
 
 const scratch = useScratch('lost-blobs');
 /** Parity off, and packs small enough that the project spans several. */
@@ -36,14 +36,7 @@ beforeEach(async () => {
   await (await Vault.create(dir, PASSWORD, OPTIONS)).close();
 });
 
-async function withVault<T>(fn: (v: Vault) => Promise<T>): Promise<T> {
-  const v = await Vault.open(dir, PASSWORD, OPTIONS);
-  try {
-    return await fn(v);
-  } finally {
-    await v.close();
-  }
-}
+const withVault = <T>(fn: (v: Vault) => Promise<T>): Promise<T> => withOpenVault(dir, OPTIONS, fn);
 
 /** Deletes every pack without a manifest for which `pick` says yes, given the kinds of blob in it; returns their ids. */
 async function deletePacks(pick: (kinds: Set<BlobKind>) => boolean): Promise<string[]> {
