@@ -138,6 +138,28 @@ describe('blobs and packs', () => {
     expect(c.listPacks()).toEqual([expect.objectContaining({ id, size: 4096, blobCount: 2 })]);
   });
 
+  it('looks up many blobs at once, in order, as getBlob does one by one, inside a write or not', () => {
+    const c = openIt();
+    const bundle = blob(BlobKind.bundle, 300);
+    const own = [blob(BlobKind.chunk, 25), blob(BlobKind.tree, 125)];
+    const members = Array.from({ length: 20 }, (_, i) => ({ id: randomBytes(32), bundleId: bundle.id, innerOffset: i * 10, length: 10 }));
+    c.addPack({ id: packId(), size: 4096 }, [...own, bundle], members);
+    const ids = [members[3]!.id, own[1]!.id, randomBytes(32), ...members.map((m) => m.id), own[0]!.id, members[3]!.id];
+    const expected = ids.map((id) => c.getBlob(id));
+    expect(expected[2]).toBeUndefined();
+    expect(expected[0]).toMatchObject({ kind: BlobKind.chunk, offset: 300, member: { innerOffset: 30, length: 10 } });
+    expect(c.getBlobs(ids)).toEqual(expected);
+    expect(c.getBlobs([])).toEqual([]);
+    // Inside a write transaction it nests, and sees what that transaction wrote.
+    const later = blob();
+    const inside = c.transaction(() => {
+      c.addPack({ id: packId(), size: 1 }, [later]);
+      return c.getBlobs([later.id, own[0]!.id]);
+    });
+    expect(inside).toEqual([c.getBlob(later.id), expected[ids.length - 2]]);
+    expect(inside[0]).toBeDefined();
+  });
+
   it('keeps the first location of a blob stored twice', () => {
     const c = openIt();
     const b = blob();

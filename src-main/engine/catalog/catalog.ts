@@ -333,6 +333,17 @@ export class Catalog {
     return { ...place, kind: BlobKind.chunk, member: { bundleId: row.bundle_id, innerOffset: row.inner_offset!, length: row.member_length! } };
   }
 
+  /**
+   * `getBlob` for many ids, in their order, in one read transaction. A
+   * statement outside a transaction opens one of its own, which in WAL mode
+   * costs more than the lookup: the 10,500 chunk ids of a whole-snapshot
+   * restore of the bench corpus took 105–125 ms one by one, 63–65 ms in one
+   * transaction (queries of 128 ids each, with IN lists, gained less).
+   */
+  getBlobs(ids: readonly Uint8Array[]): (BlobLocation | undefined)[] {
+    return this.#guard(() => this.#db.transaction(() => ids.map((id) => this.getBlob(id)))());
+  }
+
   /** The members the catalog lists for a bundle, in offset order ([] for any other blob). */
   bundleMembers(bundleId: Uint8Array): { id: Buffer; innerOffset: number; length: number }[] {
     return this.#guard(() => this.#sql.membersOf.all(asBuffer(bundleId))).map((r) => ({ id: r.id, innerOffset: r.inner_offset, length: r.length }));

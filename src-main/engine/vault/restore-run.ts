@@ -75,6 +75,8 @@ const DIRECT_WINDOW_FILES = 4096;
 const FIRST_DIRECT_WINDOW_FILES = 256;
 /** Folder creations (or finishes) of one level in flight at once. */
 const DIR_CALLS_IN_FLIGHT = 16;
+/** Planned entries whose chunks are looked up in the catalog at once. */
+const PLACES_AHEAD = 512;
 /** Blobs opened per worker task. */
 const OPEN_BATCH = 64;
 
@@ -223,7 +225,8 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
       if (batch.length > 0) queued.push(batch);
       pump();
     };
-    for (const p of doable) {
+    const placesOf = placesAhead(vault, doable);
+    for (const [index, p] of doable.entries()) {
       if (p.entry.type === 'dir' || underSkipped(p.display, skippedDirs)) continue;
       if (options.signal?.aborted) throw new VaultError('cancelled', 'The restore was cancelled.');
       if (p.entry.type === 'symlink') {
@@ -232,7 +235,7 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
         if (out.action !== 'skipped') summary.symlinks++;
         continue;
       }
-      const direct = directFile(vault, restorer, p);
+      const direct = directFile(restorer, p, placesOf(index));
       if (direct) {
         window.push(direct);
         if (window.length >= windowFiles) await flushWindow();
@@ -273,11 +276,31 @@ function byPlace(a: DirectFile, b: DirectFile): number {
   return x.offset - y.offset || (x.member?.offset ?? 0) - (y.member?.offset ?? 0);
 }
 
-/** The worker job for a file, when its folder is this restore's own and every blob is in the catalog. */
-function directFile(vault: Vault, restorer: FileRestorer, p: PlannedEntry): DirectFile | undefined {
+/**
+ * Where the chunks of each planned file are, by its index in `plan`: looked
+ * up for PLACES_AHEAD entries at a time in one catalog read (getBlobs), as
+ * the restore reaches them.
+ */
+function placesAhead(vault: Vault, plan: readonly PlannedEntry[]): (index: number) => readonly (BlobLocation | undefined)[] {
+  let from = 0;
+  let places: (BlobLocation | undefined)[][] = [];
+  return (index) => {
+    if (index < from || index >= from + places.length) {
+      from = index;
+      const block = plan.slice(index, index + PLACES_AHEAD).map((p) => (p.entry.type === 'file' ? (p.entry.content ?? []) : []));
+      const found = vault.catalog.getBlobs(block.flat());
+      let next = 0;
+      places = block.map((ids) => found.slice(next, (next += ids.length)));
+    }
+    return places[index - from]!;
+  };
+}
+
+/** The worker job for a file, when its folder is this restore's own and every blob (`places`, in content order) is in the catalog. */
+function directFile(restorer: FileRestorer, p: PlannedEntry, places: readonly (BlobLocation | undefined)[]): DirectFile | undefined {
   const chunks: WriteFileItem['chunks'] = [];
-  for (const id of p.entry.content ?? []) {
-    const place = vault.catalog.getBlob(id);
+  for (const [n, id] of (p.entry.content ?? []).entries()) {
+    const place = places[n];
     if (!place || place.kind !== BlobKind.chunk) return undefined;
     const { member } = place;
     chunks.push({

@@ -438,9 +438,11 @@ export class Vault {
     }
     const missing = [...new Set(keys.filter((k) => !fetched.has(k)))];
     for (let i = 0; i < missing.length; i += TREE_BATCH) {
-      const batch = missing.slice(i, i + TREE_BATCH).map((key) => {
-        const id = Buffer.from(key, 'hex');
-        const place = this.catalog.getBlob(id);
+      const ids = missing.slice(i, i + TREE_BATCH).map((key) => Buffer.from(key, 'hex'));
+      const places = this.catalog.getBlobs(ids);
+      const batch = ids.map((id, n) => {
+        const key = missing[i + n]!;
+        const place = places[n];
         if (!place) throw new VaultError('damaged-data', `Blob ${key.slice(0, 12)} is missing from the vault.`);
         if (place.kind !== BlobKind.tree) throw new VaultError('damaged-data', `Blob ${key.slice(0, 12)} is not of the expected kind.`);
         return { key, id, place };
