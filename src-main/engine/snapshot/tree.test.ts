@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isVaultError } from '../errors.ts';
@@ -74,6 +75,19 @@ describe('encodeTree / decodeTree', () => {
     expect(decoded.map((e) => e.name)).toEqual(['A-dir', 'a\\b', 'b.txt', 'empty', 'link']);
     expect(decoded).toEqual([...entries].sort((x, y) => Buffer.compare(Buffer.from(x.name), Buffer.from(y.name))));
     expect(Buffer.from(encodeTree(decoded))).toEqual(Buffer.from(bytes));
+  });
+
+  it('writes the same bytes as every earlier version (an unchanged folder must keep its blob id)', () => {
+    const entries: TreeEntry[] = [
+      file('b.txt', 10, { content: [id(1), id(2)], ino: 42n, ctimeNs: -5n }),
+      { name: 'A-dir', type: 'dir', mode: 0o2755, mtimeNs: 0n, size: 0, subtree: id(3) },
+      { name: 'link', type: 'symlink', mode: 0o777, mtimeNs: -1_000n, size: 9, target: '../../etc' },
+      { name: 'raw', nameBytes: new Uint8Array([0x72, 0xff]), type: 'symlink', mode: 0o777, mtimeNs: 7n, size: 2, target: '\ufffd', targetBytes: new Uint8Array([0xfe, 0x41]) },
+      file('empty', 0, { mode: 0o4755, mtimeNs: 1n, ino: 2n ** 64n - 1n }),
+    ];
+    const bytes = Buffer.from(encodeTree(entries));
+    // Pinned from the encoder as it was before it wrote into one buffer (format version 1).
+    expect([bytes.length, createHash('sha256').update(bytes).digest('hex')]).toEqual([259, '7276d1054dd5db6a7d12a1169b3c6ddfeecc46ae57cd25d8e4690d6be0753adf']);
   });
 
   it('keeps non-UTF-8 names and targets byte-exact', () => {
