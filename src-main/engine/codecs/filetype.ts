@@ -47,15 +47,21 @@ function ascii(s: string): number[] {
 
 /** The magic class of a file from its first bytes, 'none' when nothing matches. */
 export function magicClass(head: Uint8Array): string {
-  for (const m of MAGIC) {
-    if (head.length < m.at + m.bytes.length) continue;
-    if (m.bytes.every((b, i) => head[m.at + i] === b)) return m.name === 'webp' && !isRiff(head) ? 'none' : m.name;
+  // Plain loops: this runs for every file a backup reads, on the main thread, where a
+  // callback per signature was garbage for the collector.
+  for (let k = 0; k < MAGIC.length; k++) {
+    const m = MAGIC[k]!;
+    if (startsWith(head, m.at, m.bytes)) return m.name === 'webp' && !startsWith(head, 0, RIFF) ? 'none' : m.name;
   }
   return isSafetensors(head) ? 'safetensors' : 'none';
 }
 
-function isRiff(head: Uint8Array): boolean {
-  return ascii('RIFF').every((b, i) => head[i] === b);
+const RIFF = ascii('RIFF');
+
+function startsWith(head: Uint8Array, at: number, bytes: readonly number[]): boolean {
+  if (head.length < at + bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (head[at + i] !== bytes[i]) return false;
+  return true;
 }
 
 /** safetensors: an 8-byte little-endian header length, then a JSON object. */
@@ -74,7 +80,9 @@ export function fileTypeKey(name: string, head: Uint8Array): string {
 }
 
 export function isFloatLike(typeKey: string): boolean {
-  const [ext = '', magic = ''] = typeKey.split('|');
+  const bar = typeKey.indexOf('|');
+  const ext = bar < 0 ? typeKey : typeKey.slice(0, bar);
+  const magic = bar < 0 ? '' : typeKey.slice(bar + 1);
   return FLOAT_EXTENSIONS.has(ext) || magic === 'npy' || magic === 'safetensors';
 }
 

@@ -2,8 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { isVaultError } from '../errors.ts';
-import { TargetGuard, safeJoin, segmentProblem } from './safe-path.ts';
+import { nameProblem, stringNameProblem } from '../snapshot/names.ts';
+import { TargetGuard, relKey, safeJoin, segmentProblem } from './safe-path.ts';
 
 function unsafePath(fn: () => unknown): boolean {
   try {
@@ -41,6 +43,26 @@ describe('safeJoin', () => {
       expect(segmentProblem(bad, 'win32'), bad).toBeDefined();
       expect(segmentProblem(bad, 'linux'), bad).toBeUndefined();
     }
+  });
+});
+
+describe('names without encoding them', () => {
+  const risky = fc.constantFrom('', '.', '..', '/', '\0', 'a/b', 'a\0b', '\0/', '/\0', 'é', '日本', '..a', '.a.');
+  const names = fc.oneof(risky, fc.string({ unit: 'grapheme', maxLength: 6 }), fc.array(risky, { maxLength: 3 }).map((p) => p.join('x')));
+
+  it("judge a string as its UTF-8 bytes would be judged", () => {
+    fc.assert(fc.property(names, (s) => stringNameProblem(s) === nameProblem(Buffer.from(s, 'utf8'))), { numRuns: 2000 });
+  });
+
+  it('key a path by its bytes, whether a name is a string or bytes', () => {
+    fc.assert(
+      fc.property(fc.array(names, { maxLength: 4 }), fc.array(fc.boolean(), { maxLength: 4 }), (parts, asBytes) => {
+        const segments = parts.map((p, i) => (asBytes[i] ? new Uint8Array(Buffer.from(p, 'utf8')) : p));
+        return relKey(segments) === parts.map((p) => Buffer.from(p, 'utf8').toString('latin1')).join('/');
+      }),
+      { numRuns: 1000 },
+    );
+    expect(relKey(['é', new Uint8Array([0xc3, 0xa9])])).toBe('\u00c3\u00a9/\u00c3\u00a9');
   });
 });
 

@@ -20,7 +20,7 @@ import { lstat, mkdir } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { displayPath, isWellFormedName, nameProblem, toFsName } from '../snapshot/names.ts';
+import { displayPath, isWellFormedName, nameProblem, stringNameProblem, toFsName } from '../snapshot/names.ts';
 import { win32NameProblem } from './portability.ts';
 
 /** One path component as the vault holds it: a string, or raw bytes for a non-UTF-8 name. */
@@ -29,8 +29,7 @@ export type PathSegment = string | Uint8Array;
 /** Why `segment` cannot be a single component on `platform`, or undefined. */
 export function segmentProblem(segment: PathSegment, platform: NodeJS.Platform = process.platform): string | undefined {
   if (typeof segment === 'string' && !isWellFormedName(segment)) return 'the name is not valid Unicode';
-  const bytes = typeof segment === 'string' ? Buffer.from(segment, 'utf8') : segment;
-  const problem = nameProblem(bytes);
+  const problem = typeof segment === 'string' ? stringNameProblem(segment) : nameProblem(segment);
   if (problem !== undefined) return problem;
   if (platform === 'win32') {
     // On Windows "\" separates components and ":" opens alternate streams or
@@ -74,10 +73,19 @@ export function safeJoin(targetRoot: string, relSegments: readonly PathSegment[]
   return joined;
 }
 
-/** A byte-exact map key for a relative path. */
+/** A byte-exact map key for a relative path: each name's bytes as latin1 characters. */
 export function relKey(rel: readonly PathSegment[]): string {
-  return rel.map((s) => (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s)).toString('latin1')).join('/');
+  let key = '';
+  for (let i = 0; i < rel.length; i++) {
+    const s = rel[i]!;
+    // An ASCII name's UTF-8 bytes, read as latin1, are the name itself.
+    const part = typeof s === 'string' && ASCII.test(s) ? s : (typeof s === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s.buffer, s.byteOffset, s.byteLength)).toString('latin1');
+    key = i === 0 ? part : `${key}/${part}`;
+  }
+  return key;
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 export function displayRel(rel: readonly PathSegment[]): string {
   return rel.map((s) => displayPath(s)).join('/');

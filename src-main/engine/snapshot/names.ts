@@ -47,10 +47,27 @@ export function nameProblem(bytes: Uint8Array): string | undefined {
   if (bytes.length === 0) return 'the name is empty';
   if (bytes.length === 1 && bytes[0] === DOT) return 'the name is "."';
   if (bytes.length === 2 && bytes[0] === DOT && bytes[1] === DOT) return 'the name is ".."';
-  for (const b of bytes) {
-    if (b === SLASH) return 'the name contains "/"';
-    if (b === NUL) return 'the name contains a NUL byte';
-  }
+  // In byte order, as one pass would find them: the first of the two wins.
+  const slash = bytes.indexOf(SLASH);
+  const nul = bytes.indexOf(NUL);
+  if (slash >= 0 && (nul < 0 || slash < nul)) return 'the name contains "/"';
+  if (nul >= 0) return 'the name contains a NUL byte';
+  return undefined;
+}
+
+/**
+ * `nameProblem` of a string's UTF-8 bytes, without encoding it: UTF-8 writes
+ * "/", "." and NUL only as those single bytes, never inside another
+ * character, and a string is empty exactly when its bytes are.
+ */
+export function stringNameProblem(s: string): string | undefined {
+  if (s.length === 0) return 'the name is empty';
+  if (s === '.') return 'the name is "."';
+  if (s === '..') return 'the name is ".."';
+  const slash = s.indexOf('/');
+  const nul = s.indexOf('\0');
+  if (slash >= 0 && (nul < 0 || slash < nul)) return 'the name contains "/"';
+  if (nul >= 0) return 'the name contains a NUL byte';
   return undefined;
 }
 
