@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WORK_DIR } from './corpus.ts';
 import { removeTree, storeBytes } from './fstree.ts';
 import { run, timed } from './proc.ts';
@@ -89,8 +89,19 @@ export function launcherFlags(launcher: string): string[] {
   return m[1]!.trim().split(/\s+/).filter(Boolean);
 }
 
-/** Loading the CLI once up front turns a broken checkout into one clear error instead of a failed step mid-run. */
+/**
+ * Loading the CLI once up front turns a broken checkout into one clear error
+ * instead of a failed step mid-run. Where the tree has the bundled CLI
+ * (rolldown.cli.config.ts), it is built first, so the runs time what `npx
+ * mmry` runs after `npm install`, not the TypeScript sources.
+ */
 async function checked(source: { root: string; label: string }): Promise<{ root: string; label: string }> {
+  if (existsSync(join(source.root, 'rolldown.cli.config.ts'))) {
+    await run(process.execPath, [join(source.root, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), '-c', 'rolldown.cli.config.ts'], { cwd: source.root });
+    const { cliEntry } = (await import(pathToFileURL(join(source.root, 'bin', 'cli-entry.js')).href)) as { cliEntry: (root: URL) => { bundled: boolean } };
+    if (!cliEntry(pathToFileURL(`${source.root}/`)).bundled) throw new Error(`mmry (${source.label}): the CLI bundle was built but the launcher does not take it`);
+    source = { ...source, label: `${source.label}, bundled CLI` };
+  }
   try {
     await run(process.execPath, [join(source.root, 'bin', 'mmry.js'), '--version']);
   } catch (err) {

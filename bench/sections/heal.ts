@@ -534,7 +534,8 @@ async function profileStep(ctx: BenchContext, source: { root: string; label: str
   const dir = join(work, 'profile', step.replace(/\W+/g, '-'));
   await removeTree(dir);
   await mkdir(dir, { recursive: true });
-  const tool = mmry(source, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  // From the sources, so the table names our files (see the profile section).
+  const tool = mmry(source, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], env: { MMRY_CLI_SOURCES: '1' } });
   syncDisks();
   const r = await go(tool);
   const threads = await readProfiles(dir, source.root);

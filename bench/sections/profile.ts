@@ -4,7 +4,10 @@
  * restore of the project corpus, then lists the top self-time functions and
  * source files of the main thread and of the worker threads (summed).
  * lib/memwatch.ts rides along to record the main isolate's memory peaks
- * (JS heap, external, ArrayBuffers). The raw .cpuprofile files stay in
+ * (JS heap, external, ArrayBuffers). The CLI runs from its TypeScript
+ * sources here (MMRY_CLI_SOURCES=1), not the bundle the timed runs use, so
+ * the tables name our files; its start-up is therefore a little slower than
+ * in the backup section. The raw .cpuprofile files stay in
  * bench/.work/profiles/ for DevTools.
  * Not run by default: profiling slows the process a little.
  */
@@ -50,7 +53,8 @@ async function runProfileSection(ctx: BenchContext): Promise<SectionResult> {
     const dir = join(profiles, phase);
     await mkdir(dir, { recursive: true });
     const memFile = join(dir, 'memwatch.json');
-    const tool = mmry(source, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', MEMWATCH], env: { MMRY_BENCH_MEMWATCH_OUT: memFile } });
+    // From the TypeScript sources, not the bundle: the tables then name our files and lines.
+    const tool = mmry(source, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', MEMWATCH], env: { MMRY_BENCH_MEMWATCH_OUT: memFile, MMRY_CLI_SOURCES: '1' } });
     syncDisks();
     let r: TimedRun;
     if (phase === 'restore') {

@@ -23,7 +23,8 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULT_WORKER = new URL('./worker.ts', import.meta.url);
+/** The worker entry beside this module: worker.ts among the sources, worker.js in a bundle (the CLI's out/cli). */
+const DEFAULT_WORKER = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 /**
  * A worker's short-lived objects are task messages and buffers that leave at
  * once; V8's default young generation (48 MiB) only holds garbage longer.
