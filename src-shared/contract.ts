@@ -104,7 +104,10 @@ export const VaultStatistics = z.object({
   projects: z.number(),
   snapshots: z.number(),
   packs: z.number(),
+  /** Sealed blobs in the packs (a bundle counts once). */
   blobs: z.number(),
+  /** Unique chunks of file content, alone or in bundles: what dedup works on. */
+  chunks: z.number(),
   originalBytes: z.number(),
   uniqueBytes: z.number(),
   storedBytes: z.number(),

@@ -13,6 +13,11 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
 }
 
+/** "1 project", "21 snapshots", "9,969 unique chunks". */
+export function countOf(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function formatDate(ms: number): string {
   const d = new Date(ms);
   const p = (x: number) => String(x).padStart(2, '0');

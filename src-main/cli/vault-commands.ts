@@ -9,7 +9,7 @@ import type { VaultOptions } from '../engine/vault/index.ts';
 import type { SnapshotRow } from '../engine/catalog/index.ts';
 import { parseCommandArgs, UsageError } from './main.ts';
 import type { CliIO } from './main.ts';
-import { formatBytes, formatDate, progressLine, ProgressBar } from './format.ts';
+import { countOf, formatBytes, formatDate, progressLine, ProgressBar } from './format.ts';
 import { givenPassword } from './password.ts';
 import { promptHidden } from './prompt.ts';
 
@@ -220,7 +220,7 @@ export async function statsCommand(argv: string[], io: CliIO): Promise<number> {
     const s = vaultStats(vault);
     if (values.json) io.out(JSON.stringify(s));
     else {
-      io.out(`${s.projects} projects, ${s.snapshots} snapshots, ${s.packs} packs, ${s.blobs} blobs.`);
+      io.out(`${countOf(s.projects, 'project')}, ${countOf(s.snapshots, 'snapshot')}; ${countOf(s.chunks, 'unique chunk')} in ${countOf(s.blobs, 'sealed blob')} (small ones share one, in bundles) in ${countOf(s.packs, 'pack')}.`);
       io.out(`Original data ${formatBytes(s.originalBytes)}; after dedup ${formatBytes(s.uniqueBytes)}; stored ${formatBytes(s.storedBytes)}.`);
       io.out(`Saved by dedup ${formatBytes(s.dedupSavedBytes)}, by compression ${formatBytes(s.compressionSavedBytes)}.`);
       io.out(`Self-healing parity: ${formatBytes(s.parityBytes)} (${(s.parityShare * 100).toFixed(1)}% of the packs).`);
@@ -228,7 +228,7 @@ export async function statsCommand(argv: string[], io: CliIO): Promise<number> {
         io.out('\nWhat the engine learned per file type (largest first):');
         for (const t of s.fileTypes.slice(0, 15)) {
           const ratio = t.bytesIn > 0 ? (t.bytesOut / t.bytesIn).toFixed(2) : '-';
-          io.out(`  ${t.typeKey.padEnd(22)} ${t.strategy.padEnd(14)} ${String(t.samples).padStart(6)} blobs  ${formatBytes(t.bytesIn).padStart(10)} → ratio ${ratio}`);
+          io.out(`  ${t.typeKey.padEnd(22)} ${t.strategy.padEnd(14)} ${String(t.samples).padStart(6)} chunks  ${formatBytes(t.bytesIn).padStart(10)} → ratio ${ratio}`);
         }
       }
     }

@@ -9,7 +9,7 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backup, readFileRange, restore, Vault } from '../../src-main/engine/vault/index.ts';
+import { backup, readFileRange, restore, Vault, vaultStats } from '../../src-main/engine/vault/index.ts';
 import type { SnapshotRow } from '../../src-main/engine/catalog/index.ts';
 import { BlobKind, bundleTableBytes, packPath, readBundleTable, writeBundleTable } from '../../src-main/engine/packs/index.ts';
 import { memberBytes } from '../../src-main/engine/packs/bundle.ts';
@@ -108,6 +108,10 @@ describe('bundles of small files', () => {
       const a = (await vault.entryAt(snap, 'copy-a.txt')).entry!.content![0]!;
       const b = (await vault.entryAt(snap, 'copy-b.txt')).entry!.content![0]!;
       expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+      // The statistics count those chunks, members included, apart from the sealed blobs that hold them.
+      const stats = vaultStats(vault);
+      expect(stats.chunks).toBe(c.chunks + c.members);
+      expect(stats.blobs).toBeLessThan(stats.chunks / 10);
 
       // Compression across files: the sealed bundles of the text files are far smaller than their members.
       let raw = 0;

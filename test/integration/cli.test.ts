@@ -19,6 +19,7 @@ const scratch = useScratch('cli');
 let vaultDir: string;
 let web: string;
 let ids: { webA: string; webB: string; docs: string };
+let uniqueChunks: number;
 
 interface SnapshotJson {
   id: string;
@@ -49,6 +50,16 @@ beforeAll(async () => {
     const webB = (await backup(vault, web)).snapshotId;
     const docsId = (await backup(vault, docs, { project: 'docs' })).snapshotId;
     ids = { webA, webB, docs: docsId };
+    // Every distinct chunk of content the three snapshots refer to (the small test chunker cuts logo.png).
+    const chunks = new Set<string>();
+    const walk = async (tree: Uint8Array): Promise<void> => {
+      for (const e of await vault.loadTree(tree)) {
+        if (e.type === 'dir' && e.subtree) await walk(e.subtree);
+        for (const id of e.content ?? []) chunks.add(Buffer.from(id).toString('hex'));
+      }
+    };
+    for (const id of Object.values(ids)) await walk(vault.resolveSnapshot(id).treeId);
+    uniqueChunks = chunks.size;
   } finally {
     await vault.close();
   }
@@ -135,6 +146,17 @@ describe.concurrent('mmry, read-only and failing commands (run concurrently)', (
       const byPath = Object.fromEntries(d.entries.map((e: DiffEntry) => [e.path, e.change]));
       expect(byPath).toEqual({ 'index.html': 'changed', 'new.css': 'added', 'old.js': 'removed' });
       expect(d.sizeDelta).toBe(9_000 - 8_000 + 'body { color: teal }\n'.length - 3_000);
+    });
+
+    it('stats counts unique chunks apart from the sealed blobs that hold them', async () => {
+      const json = await runCli(['stats', vaultDir, '--json']);
+      expect(json.code).toBe(0);
+      const s = JSON.parse(json.stdout) as { projects: number; snapshots: number; chunks: number; blobs: number; packs: number };
+      // Six distinct files, cut into more chunks by the small test chunker; the sealed blobs hold them and the listings.
+      expect(uniqueChunks).toBeGreaterThan(6);
+      expect(s).toMatchObject({ projects: 2, snapshots: 3, chunks: uniqueChunks });
+      const text = await runCli(['stats', vaultDir]);
+      expect(text.stdout.split('\n')[0]).toBe(`2 projects, 3 snapshots; ${uniqueChunks} unique chunks in ${s.blobs} sealed blobs (small ones share one, in bundles) in ${s.packs} packs.`);
     });
   });
 });

@@ -210,7 +210,18 @@ describe('blobs and packs', () => {
     const c = openIt();
     c.addPack({ id: packId(), size: 1000 }, [blob(), blob()]);
     c.upsertProject('p', '/p');
-    expect(c.stats()).toEqual({ projects: 1, snapshots: 0, packs: 1, packBytes: 1000, blobs: 2, blobBytes: 200, rawBytes: 600 });
+    expect(c.stats()).toEqual({ projects: 1, snapshots: 0, packs: 1, packBytes: 1000, blobs: 2, chunks: 2, blobBytes: 200, rawBytes: 600 });
+  });
+
+  it('counts the chunks inside bundles, and a listing as a blob but not a chunk', () => {
+    const c = openIt();
+    const bundle = blob(BlobKind.bundle);
+    const members = Array.from({ length: 5 }, (_, i) => ({ id: randomBytes(32), bundleId: bundle.id, innerOffset: i, length: 1 }));
+    const alone = blob();
+    c.addPack({ id: packId(), size: 1 }, [bundle, alone, blob(BlobKind.tree)], members);
+    // Stored again alone (a lost bundle's member, say): still one chunk.
+    c.addPack({ id: packId(), size: 1 }, [{ ...blob(), id: members[0]!.id }]);
+    expect(c.stats()).toMatchObject({ blobs: 4, chunks: 6 });
   });
 });
 

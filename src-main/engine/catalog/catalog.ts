@@ -137,7 +137,10 @@ export interface CatalogStats {
   snapshots: number;
   packs: number;
   packBytes: number;
+  /** Sealed blobs in the packs; a bundle counts once, however many chunks it holds. */
   blobs: number;
+  /** Unique chunks of file content, stored alone or inside a bundle. */
+  chunks: number;
   /** Sum of sealed blob lengths. */
   blobBytes: number;
   /** Sum of plaintext blob lengths. */
@@ -295,7 +298,9 @@ function prepareStatements(db: Database.Database) {
     stats: db.prepare<[], CatalogStats>(
       `SELECT (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM snapshots) AS snapshots,
               (SELECT count(*) FROM packs) AS packs, (SELECT coalesce(sum(size), 0) FROM packs) AS packBytes,
-              (SELECT count(*) FROM blobs) AS blobs, (SELECT coalesce(sum(length), 0) FROM blobs) AS blobBytes,
+              (SELECT count(*) FROM blobs) AS blobs,
+              (SELECT count(*) FROM (SELECT id FROM blobs WHERE kind = ${BlobKind.chunk} UNION SELECT id FROM bundle_members)) AS chunks,
+              (SELECT coalesce(sum(length), 0) FROM blobs) AS blobBytes,
               (SELECT coalesce(sum(raw_length), 0) FROM blobs) AS rawBytes`,
     ),
   };

@@ -300,7 +300,10 @@ export interface VaultStats {
   projects: number;
   snapshots: number;
   packs: number;
+  /** Sealed blobs in the packs (a bundle counts once). */
   blobs: number;
+  /** Unique chunks of file content, alone or inside bundles. */
+  chunks: number;
   /** Sum of every snapshot's file sizes: what the vault would take without dedup or compression. */
   originalBytes: number;
   /** Plaintext bytes of unique blobs: original minus dedup savings. */
@@ -334,6 +337,7 @@ export function vaultStats(vault: Vault): VaultStats {
     snapshots: totals.snapshots,
     packs: totals.packs,
     blobs: totals.blobs,
+    chunks: totals.chunks,
     originalBytes,
     uniqueBytes: totals.rawBytes,
     storedBytes: totals.packBytes,

@@ -32,7 +32,7 @@ export function Statistics() {
       <div className="cards">
         <Card label="Original size" value={formatBytes(s.originalBytes)} note={`${plural(s.snapshots, 'snapshot')} of ${plural(s.projects, 'project')}, each counted whole`} />
         <Card label="Stored on disk" value={formatBytes(s.storedBytes)} note={s.originalBytes ? `${percent(s.storedBytes, s.originalBytes)} of the original, in ${plural(s.packs, 'pack')}` : plural(s.packs, 'pack')} />
-        <Card label="Saved by dedup" value={formatBytes(s.dedupSavedBytes)} note={`${percent(s.dedupSavedBytes, s.originalBytes)} · ${plural(s.blobs, 'unique chunk')}`} />
+        <Card label="Saved by dedup" value={formatBytes(s.dedupSavedBytes)} note={`${percent(s.dedupSavedBytes, s.originalBytes)} · ${plural(s.chunks, 'unique chunk')}`} />
         <Card label="Saved by compression" value={formatBytes(s.compressionSavedBytes)} note={`${percent(s.compressionSavedBytes, s.uniqueBytes)} of the unique data`} />
         <Card label="Parity for self-healing" value={formatBytes(s.parityBytes)} note={s.storedBytes ? `${percent(s.parityBytes, s.storedBytes)} on top of the packs` : ''} />
       </div>
