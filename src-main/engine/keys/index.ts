@@ -13,6 +13,8 @@
  *   from a wrong password.
  * - **Subkeys** (`VaultKeys`): HKDF-SHA-256 of the master key, one per use:
  *   catalog cipher, blob AEAD, blob-id HMAC, chunker gear seed.
+ * - **Blob id**: HMAC-SHA-256 of a blob's plaintext under the id subkey
+ *   (`blobIdHasher`), so ids say nothing about content to anyone without it.
  *
  * Invariants
  * - Copies are written one after the other, each atomically and durably
@@ -39,6 +41,7 @@ import { DEFAULT_KDF, deriveWrappingKey, kdfParamsProblem, unwrapMasterKey, wrap
 import { deriveSubkeys } from './subkeys.ts';
 import type { VaultKeys } from './subkeys.ts';
 
+export { blobIdHasher } from './blob-id.ts';
 export { DEFAULT_KDF } from './kdf.ts';
 export type { KdfParams } from './header-format.ts';
 export type { VaultKeys } from './subkeys.ts';

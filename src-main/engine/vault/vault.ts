@@ -8,8 +8,7 @@
  * writes takes the vault's lock for its duration (`withWriteLock`), so the
  * desktop app and the CLI can both have the vault open.
  */
-import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createZstdDecompress } from 'node:zlib';
 import { mkdir, readdir, stat } from 'node:fs/promises';
@@ -20,7 +19,7 @@ import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import type { ChunkerParams } from '../chunking/index.ts';
 import { Codec, decode } from '../codecs/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader } from '../keys/index.ts';
+import { blobIdHasher, changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader } from '../keys/index.ts';
 import type { KdfParams, VaultKeys } from '../keys/index.ts';
 import { DEFAULT_REDUNDANCY, assertRedundancy } from '../heal/layout.ts';
 import { writeSettings } from '../heal/parity-store.ts';
@@ -77,7 +76,7 @@ export class Vault {
   readonly #keys: VaultKeys;
   #pool: WorkerPool | undefined;
   #reader: PackReader | undefined;
-  #idKeyObject: KeyObject | undefined;
+  #blobIdHasher: ((bytes: Uint8Array) => Buffer) | undefined;
   #closed = false;
   /** Decoded trees by id; trees are immutable, so this never goes stale. */
   readonly #treeCache = new Map<string, TreeEntry[]>();
@@ -229,9 +228,8 @@ export class Vault {
 
   /** The keyed id of some plaintext: HMAC-SHA-256 with the vault's chunk-id key. */
   blobId(plain: Uint8Array): Buffer {
-    // A KeyObject made once: an HMAC keyed with raw bytes imports the key again on every call.
-    this.#idKeyObject ??= createSecretKey(this.#keys.idKey);
-    return createHmac('sha256', this.#idKeyObject).update(plain).digest();
+    this.#blobIdHasher ??= blobIdHasher(this.#keys.idKey);
+    return this.#blobIdHasher(plain);
   }
 
   /**

@@ -3,7 +3,8 @@
  * tested) on the main thread. Each function returns its results plus the
  * ArrayBuffers that may be transferred back instead of copied.
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { blobIdHasher } from '../keys/blob-id.ts';
 import { checkChunkerParams, findCuts, makeGearTable, type ChunkerParams } from '../chunking/index.ts';
 import { decode, encode } from '../codecs/index.ts';
 import { VaultError } from '../errors.ts';
@@ -20,7 +21,8 @@ const KEY_BYTES = 32;
 export interface TaskContext {
   /** A KeyObject, not raw bytes: each cipher made from raw bytes pays to import the key again (3× slower). */
   blobKey: KeyObject;
-  idKey: KeyObject;
+  /** HMAC-SHA-256 under the vault's id key (keys/blob-id.ts). */
+  blobId: (bytes: Uint8Array) => Buffer;
   gear: Uint32Array;
   chunker: ChunkerParams;
 }
@@ -37,7 +39,7 @@ export function makeContext(keys: WorkerKeys): TaskContext {
     }
   }
   checkChunkerParams(keys.chunker);
-  return { blobKey: createSecretKey(keys.blobKey), idKey: createSecretKey(keys.idKey), gear: makeGearTable(keys.gearSeed), chunker: keys.chunker };
+  return { blobKey: createSecretKey(keys.blobKey), blobId: blobIdHasher(keys.idKey), gear: makeGearTable(keys.gearSeed), chunker: keys.chunker };
 }
 
 export function runTask(ctx: TaskContext, task: Task): TaskOutput {
@@ -63,10 +65,6 @@ export function runTask(ctx: TaskContext, task: Task): TaskOutput {
   }
 }
 
-export function blobId(idKey: KeyObject, bytes: Uint8Array): Buffer {
-  return createHmac('sha256', idKey).update(bytes).digest();
-}
-
 /** All ids of a batch share one buffer, so the reply transfers one ArrayBuffer instead of cloning many. */
 export function hashItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: HashItem[]): TaskOutput {
   const reads = items.map((item) => (item.read ? readFileInto(item.read, view(buffer, item.offset, item.length)) : undefined));
@@ -82,7 +80,7 @@ export function hashItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: Ha
     const ids: Uint8Array[] = [];
     let start = 0;
     for (const end of cuts) {
-      idBytes.set(blobId(ctx.idKey, view(buffer, item.offset + start, end - start)), at);
+      idBytes.set(ctx.blobId(view(buffer, item.offset + start, end - start)), at);
       ids.push(idBytes.subarray(at, at + BLOB_ID_BYTES));
       at += BLOB_ID_BYTES;
       start = end;
@@ -98,7 +96,7 @@ export function sealItems(ctx: TaskContext, buffer: SharedArrayBuffer, items: Se
   const results: SealResult[] = items.map((item) => {
     const raw = view(buffer, item.offset, item.length);
     // A bundle's id is the keyed hash of its whole plaintext, taken here rather than on the main thread.
-    const computed = item.id.length === 0 && item.kind === BlobKind.bundle ? new Uint8Array(blobId(ctx.idKey, raw)) : undefined;
+    const computed = item.id.length === 0 && item.kind === BlobKind.bundle ? new Uint8Array(ctx.blobId(raw)) : undefined;
     const id = computed ?? item.id;
     checkBlobRef(id, item.kind);
     const t0 = process.hrtime.bigint();
@@ -156,7 +154,7 @@ function memberOf(ctx: TaskContext, item: OpenItem, member: NonNullable<OpenItem
 }
 
 function checkId(ctx: TaskContext, plain: Uint8Array, id: Uint8Array): void {
-  if (!timingSafeEqual(blobId(ctx.idKey, plain), id)) {
+  if (!timingSafeEqual(ctx.blobId(plain), id)) {
     throw new VaultError('damaged-data', `Blob ${Buffer.from(id).toString('hex').slice(0, 12)} is damaged: its content does not match its id.`);
   }
 }
