@@ -226,6 +226,60 @@ describe('FileRestorer: content and metadata', () => {
     expect(Math.abs(Number(dir.mtimeNs - 1_600_000_000_987_654_321n))).toBeLessThan(1000);
   });
 
+  describe('finishDirs', () => {
+    /** Folders a/, a/b/, a/b/c/, a/d/ and an existing kept/, made through `r`, then finished deepest first. */
+    async function nested(r: FileRestorer, beforeFinish = () => {}): Promise<void> {
+      await mkdir(path.join(target, 'kept'), { mode: 0o750 });
+      await r.createDir(['a'], 0o751, 1_500_000_000_000_000_000n, 'keep-both');
+      await r.createDir(['a', 'b'], 0o710, 1_400_000_000_000_000_000n, 'keep-both');
+      await r.createDir(['a', 'd'], 0o705, 1_400_000_000_000_000_000n, 'keep-both');
+      await r.createDir(['a', 'b', 'c'], 0o555, 1_300_000_000_123_456_789n, 'keep-both');
+      expect((await r.createDir(['kept'], 0o700, 0n, 'keep-both')).action).toBe('merged');
+      beforeFinish();
+      // Leaves first: a/b/c and a/d share the first level.
+      await r.finishDirs([[['a', 'b', 'c'], ['a', 'd']], [['a', 'b']], [['a'], ['kept']]]);
+    }
+
+    async function expectFinished(): Promise<void> {
+      const st = async (...p: string[]) => stat(path.join(target, ...p), { bigint: true });
+      expect([(await st('a')).mode & 0o7777n, (await st('a', 'b')).mode & 0o7777n, (await st('a', 'b', 'c')).mode & 0o7777n, (await st('a', 'd')).mode & 0o7777n]).toEqual([0o751n, 0o710n, 0o555n, 0o705n]);
+      expect((await st('a')).mtimeNs).toBe(1_500_000_000_000_000_000n);
+      expect(Math.abs(Number((await st('a', 'b', 'c')).mtimeNs - 1_300_000_000_123_456_789n))).toBeLessThan(1000);
+      // A folder that was there already keeps its own mode.
+      expect((await st('kept')).mode & 0o7777n).toBe(0o750n);
+    }
+
+    it('gives every folder its mode and mtime, and leaves existing ones alone', async () => {
+      await nested(await FileRestorer.open(target));
+      await expectFinished();
+    });
+
+    it('makes the rest of the folders asynchronously once a call answers slowly, with the same result', async () => {
+      let t = 0;
+      // Every reading of the clock is 6 ms later: each synchronous call looks slow.
+      await nested(await FileRestorer.open(target, { clock: () => (t += 6) }));
+      await expectFinished();
+    });
+
+    it('finishes the rest asynchronously once a call answers slowly mid-level, with the same result', async () => {
+      let t = 0;
+      let slow = false;
+      // Fast while the folders are made; then the first folder finished looks slow, and the second of its level goes asynchronously.
+      await nested(await FileRestorer.open(target, { clock: () => (t += slow ? 6 : 0) }), () => (slow = true));
+      await expectFinished();
+    });
+
+    it('refuses a folder that was swapped for a symlink, and changes nothing where it points', async () => {
+      const r = await FileRestorer.open(target);
+      await r.createDir(['d'], 0o555, 0n, 'refuse');
+      await rm(path.join(target, 'd'), { recursive: true });
+      await symlink(outside, path.join(target, 'd'));
+      const before = (await stat(outside)).mode;
+      await rejectsWith(r.finishDirs([[['d']]]), 'io'); // ELOOP: opened without following links
+      expect((await stat(outside)).mode).toBe(before);
+    });
+  });
+
   it('leaves an existing folder as it was unless overwriting', async () => {
     await mkdir(path.join(target, 'kept'), { mode: 0o750 });
     const r = await FileRestorer.open(target);

@@ -249,9 +249,7 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     while (sending.size > 0) await Promise.all([...sending]);
     if (failure) throw failure.err;
     // Deepest level first, so a folder's mode and mtime are set after everything inside it.
-    for (const level of byDepth(dirsToFinish, (segments) => segments.length).reverse()) {
-      await mapLimited(level, DIR_CALLS_IN_FLIGHT, (segments) => restorer.finishDir(segments));
-    }
+    await restorer.finishDirs(byDepth(dirsToFinish, (segments) => segments.length).reverse());
     report.flush(null);
     return summary;
   } catch (err) {
