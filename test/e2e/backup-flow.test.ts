@@ -75,8 +75,12 @@ describe('backups on the Projects screen, in Chromium', () => {
   it("shows a long backup's files, bytes and rate as it runs, and cancels it without a snapshot", async () => {
     await addFolder(huge);
     const row = ops().locator('.op').filter({ hasText: `Backup of ${huge}` });
-    // Bytes read so far and the rate, neither zero, while the backup runs.
-    await row.getByRole('status').filter({ hasText: /^\d+ files? · [1-9][\d.]* (KB|MB|GB) · [1-9][\d.]* (B|KB|MB|GB)\/s/ }).waitFor();
+    // Bytes read so far and the rate, neither zero, while the backup runs; once the count of the
+    // source beside it is done, the bytes are "of about" its total (and a time left follows).
+    await row
+      .getByRole('status')
+      .filter({ hasText: /^\d+ files? · [1-9][\d.]* (KB|MB|GB)( of about [\d.]+ (KB|MB|GB|TB))? · [1-9][\d.]* (B|KB|MB|GB)\/s/ })
+      .waitFor();
     await row.getByRole('progressbar', { name: `Backup of ${huge} progress` }).waitFor();
     await capture('backup-progress');
     await row.getByRole('button', { name: 'Cancel' }).click();
