@@ -71,8 +71,8 @@ const NO_LINK_TIMES = new Set(['ENOSYS', 'ENOTSUP', 'EOPNOTSUPP', 'EPERM']);
 const SLOW_SYNC_MS = 5;
 /** Between synchronous folder calls, the event loop runs at least this often. */
 const SYNC_SLICE_MS = 4;
-/** Folders finished at once asynchronously. */
-const DIR_CALLS_IN_FLIGHT = 16;
+/** Folder calls of one level in flight at once, when they are made asynchronously (the restore's folder creation uses it too). */
+export const DIR_CALLS_IN_FLIGHT = 16;
 
 interface PendingDir {
   path: string | Buffer;

@@ -28,7 +28,7 @@
  * - Not durable per file: no fsync, like restic and borg; an interrupted
  *   restore is repeated, and `removeStalePartials` tidies up after it.
  */
-export { FileRestorer, alternativeName, nsToSeconds, removeStalePartials } from './file-restorer.ts';
+export { DIR_CALLS_IN_FLIGHT, FileRestorer, alternativeName, nsToSeconds, removeStalePartials } from './file-restorer.ts';
 export type { ConflictPolicy, FileMeta, RestoreOutcome, RestorerOptions } from './file-restorer.ts';
 export { TargetGuard, joinSegment, relKey, safeJoin, segmentProblem } from './safe-path.ts';
 export type { PathSegment } from './safe-path.ts';

@@ -24,7 +24,7 @@ import type { BlobLocation, SnapshotRow } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { mapLimited } from '../limited.ts';
 import { BlobKind } from '../packs/seal.ts';
-import { FileRestorer, nsToSeconds, portabilityProblems, probeTarget, removeStalePartials } from '../restore/index.ts';
+import { DIR_CALLS_IN_FLIGHT, FileRestorer, nsToSeconds, portabilityProblems, probeTarget, removeStalePartials } from '../restore/index.ts';
 import type { ConflictPolicy, PathSegment } from '../restore/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
 import type { WriteFileItem } from '../workers/index.ts';
@@ -73,8 +73,6 @@ const DIRECT_BATCH_BYTES = 8 * 1024 * 1024;
 /** Direct files ordered by where their data lies, at most this many at a time (bounds what is held). */
 const DIRECT_WINDOW_FILES = 4096;
 const FIRST_DIRECT_WINDOW_FILES = 256;
-/** Folder creations (or finishes) of one level in flight at once. */
-const DIR_CALLS_IN_FLIGHT = 16;
 /** Planned entries whose chunks are looked up in the catalog at once. */
 const PLACES_AHEAD = 512;
 /** Blobs opened per worker task. */
