@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=0
-// Launcher for the `mmry` command. The CLI is TypeScript run directly by
-// Node 24's type stripping, so there is no build step; `npx mmry` finds the
-// project's pinned Node 24 first on PATH.
+// Launcher for the `mmry` command. It runs the CLI's JavaScript bundle in
+// out/cli (built by `npm install` and `npm run build`) while that matches the
+// TypeScript sources, else the sources themselves through Node 24's type
+// stripping (cli-entry.js decides); `npx mmry` finds the project's pinned
+// Node 24 first on PATH.
 //
 // --max-semi-space-size=1 (MiB): the main thread's garbage is per-file
 // objects that die at once, so V8's default young generation (up to 3 × 16

@@ -75,6 +75,8 @@ function printReport(io: CliIO, r: VerifyReport, title = 'Verify', parityOff = f
       if (r.affected.length > 50) io.out(`  … and ${r.affected.length - 50} more (use --json for all)`);
     }
     if (r.damage.every((d) => d.repairable)) io.out("Everything found can be repaired: run 'mmry repair'.");
+    else if (r.lossUnrecorded > 0) io.out("Run 'mmry repair': it repairs what can be repaired and records what is lost, so that the next backup of each affected project stores those files again from its source.");
+    else if (r.affected.length > 0) io.out('What is lost is recorded: the next backup of each affected project stores those files again from its source.');
   }
   if (r.unprotectedPacks > 0 && parityOff) {
     io.out(`Parity is off for this vault (redundancy 0): its ${r.unprotectedPacks} pack(s) are not protected by parity, damage cannot be repaired, and only 'mmry verify --read-data' finds damage inside a blob.`);

@@ -65,14 +65,24 @@ describe('content lost beyond repair', () => {
     const first = await withVault((v) => backup(v, src));
     // File content only: every folder listing stays readable, so only the lost content can tell.
     await deletePacks((kinds) => (kinds.has(BlobKind.chunk) || kinds.has(BlobKind.bundle)) && !kinds.has(BlobKind.tree));
-    const lostFiles = (await report()).affected.map((a) => a.path);
+    const before = await report();
+    const lostFiles = before.affected.map((a) => a.path);
     expect(lostFiles.length).toBeGreaterThan(0);
+    expect(before.lossUnrecorded).toBeGreaterThan(0);
+    // verify says what to do: repair records the loss, the next backup stores the files again.
+    const verified = await runCli(['verify', dir]);
+    expect(verified.code).toBe(4);
+    expect(verified.stdout).toContain("Run 'mmry repair': it repairs what can be repaired and records what is lost");
 
     const repaired = await runCli(['repair', dir]);
     expect(repaired.code).toBe(4); // the damage itself stays: the first snapshot still needs those packs
     expect(repaired.stdout).toMatch(/recorded \d+ blob\(s\) beyond repair: the next backup of each affected project stores those files again/);
-    // A second repair finds nothing new to record.
+    // A second repair finds nothing new to record, and verify no longer sends the user to repair.
     expect((await runCli(['repair', dir])).stdout).not.toContain('beyond repair:');
+    expect((await report()).lossUnrecorded).toBe(0);
+    const recorded = await runCli(['verify', dir]);
+    expect(recorded.stdout).toContain('What is lost is recorded: the next backup of each affected project stores those files again');
+    expect(recorded.stdout).not.toContain("Run 'mmry repair'");
 
     const second = await withVault((v) => backup(v, src));
     expect(second.filesChanged).toBe(new Set(lostFiles).size);

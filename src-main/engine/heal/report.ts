@@ -37,6 +37,12 @@ export interface VerifyReport {
   /** Packs no parity group protects yet (repair protects them). */
   unprotectedPacks: number;
   affected: AffectedFile[];
+  /**
+   * Blobs beyond repair that the catalog does not record as lost yet: until
+   * `repair` records them, a backup takes them for stored and does not read
+   * their files from the source again.
+   */
+  lossUnrecorded: number;
   packsChecked: number;
   bytesChecked: number;
   blobsChecked: number;
@@ -109,6 +115,8 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
   for (const packId of ins.orphanPacks) damage.push({ where: `packs/${packId}.pack`, what: 'not listed in the catalog (left by an interrupted backup)', repairable: true });
 
   const affected = lostBlobs.size > 0 && target.catalog ? await affectedFiles(target, lostBlobs) : [];
+  const recorded = lostBlobs.size > 0 ? target.catalog?.lostBlobs() : undefined;
+  const lossUnrecorded = recorded ? [...lostBlobs].filter((hex) => !recorded.has(hex)).length : 0;
   const report: VerifyReport = {
     healthy: damage.length === 0,
     readData,
@@ -116,6 +124,7 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
     damage,
     unprotectedPacks: ins.unprotectedPacks.length,
     affected,
+    lossUnrecorded,
     packsChecked: ins.packsChecked,
     bytesChecked: ins.bytesChecked,
     blobsChecked: ins.blobsChecked,
