@@ -96,3 +96,6 @@ export async function unlinkIfExists(path: string, what = `the file ${path}`): P
     throw fromSystemError(err, what);
   }
 }
+
+export { QuickCalls } from './quick-calls.ts';
+export type { QuickCallsOptions } from './quick-calls.ts';

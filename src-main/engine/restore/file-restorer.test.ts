@@ -254,19 +254,28 @@ describe('FileRestorer: content and metadata', () => {
       await expectFinished();
     });
 
-    it('makes the rest of the folders asynchronously once a call answers slowly, with the same result', async () => {
+    it('makes the rest of the folders asynchronously once calls answer slowly, with the same result', async () => {
       let t = 0;
-      // Every reading of the clock is 6 ms later: each synchronous call looks slow.
+      // Every reading of the clock is 6 ms later: each synchronous call looks slow, and after three the rest go asynchronously.
       await nested(await FileRestorer.open(target, { clock: () => (t += 6) }));
       await expectFinished();
     });
 
-    it('finishes the rest asynchronously once a call answers slowly mid-level, with the same result', async () => {
+    it('finishes the rest asynchronously once calls answer slowly mid-level, with the same result', async () => {
       let t = 0;
       let slow = false;
-      // Fast while the folders are made; then the first folder finished looks slow, and the second of its level goes asynchronously.
-      await nested(await FileRestorer.open(target, { clock: () => (t += slow ? 6 : 0) }), () => (slow = true));
-      await expectFinished();
+      const r = await FileRestorer.open(target, { clock: () => (t += slow ? 6 : 0) });
+      // Fast while the folders are made (five calls); then the finishing calls look slow: three, the rule's
+      // allowance, and more than 1% of the calls, so the third folder of a level of four goes asynchronously.
+      for (const name of ['a', 'b', 'c', 'd']) await r.createDir([name], 0o751, 1_500_000_000_000_000_000n, 'refuse');
+      await r.createDir(['a', 'x'], 0o705, 1_400_000_000_000_000_000n, 'refuse');
+      slow = true;
+      await r.finishDirs([[['a', 'x']], [['a'], ['b'], ['c'], ['d']]]);
+      for (const name of ['a', 'b', 'c', 'd']) {
+        const st = await stat(path.join(target, name), { bigint: true });
+        expect([st.mode & 0o7777n, st.mtimeNs]).toEqual([0o751n, 1_500_000_000_000_000_000n]);
+      }
+      expect((await stat(path.join(target, 'a', 'x'))).mode & 0o7777).toBe(0o705);
     });
 
     it('refuses a folder that was swapped for a symlink, and changes nothing where it points', async () => {

@@ -25,6 +25,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { VaultError, fromSystemError } from '../errors.ts';
+import { QuickCalls } from '../fsutil/index.ts';
 import { mapLimited } from '../limited.ts';
 import { toFsName } from '../snapshot/names.ts';
 import { TargetGuard, displayRel, joinSegment, lstatOrUndefined, relKey, safeJoin, segmentProblem, unsafe } from './safe-path.ts';
@@ -54,7 +55,7 @@ export interface RestoreOutcome {
 export interface RestorerOptions {
   /** Checked between operations and between chunks; aborting throws VaultError('cancelled'). */
   signal?: AbortSignal;
-  /** Milliseconds, for `finishDirs`'s fast-or-slow rule (tests make calls look slow); default performance.now. */
+  /** Milliseconds, for timing the synchronous folder calls (tests make calls look slow); default performance.now. */
   clock?: () => number;
 }
 
@@ -67,10 +68,6 @@ const MAX_KEEP_BOTH = 10_000;
 /** Codes by which link() says the file system has no hard links. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK', 'EXDEV']);
 const NO_LINK_TIMES = new Set(['ENOSYS', 'ENOTSUP', 'EOPNOTSUPP', 'EPERM']);
-/** A synchronous folder call slower than this turns the rest asynchronous (see `fastCalls`). */
-const SLOW_SYNC_MS = 5;
-/** Between synchronous folder calls, the event loop runs at least this often. */
-const SYNC_SLICE_MS = 4;
 /** Folder calls of one level in flight at once, when they are made asynchronously (the restore's folder creation uses it too). */
 export const DIR_CALLS_IN_FLIGHT = 16;
 
@@ -93,7 +90,8 @@ export class FileRestorer {
   readonly root: string;
   private readonly guard: TargetGuard;
   private readonly signal: AbortSignal | undefined;
-  private readonly clock: () => number;
+  /** Folder calls, synchronous while they answer fast (see "fast calls" below). */
+  private readonly calls: QuickCalls;
   private readonly rootCreated: boolean;
   private readonly pendingDirs = new Map<string, PendingDir>();
   /** Keys of folders skipped by policy: everything below them is skipped too. */
@@ -107,7 +105,7 @@ export class FileRestorer {
     this.rootCreated = rootCreated;
     this.guard = new TargetGuard(root);
     this.signal = options.signal;
-    this.clock = options.clock ?? performance.now.bind(performance);
+    this.calls = new QuickCalls(options.clock ? { clock: options.clock } : {});
     if (rootCreated) this.freshDirs.set(relKey([]), root);
   }
 
@@ -194,21 +192,21 @@ export class FileRestorer {
   /**
    * `finishDir` for every folder of `levels`, a level at a time in the order
    * given (deepest first), synchronously while the file system answers fast
-   * (see `fastCalls`), else DIR_CALLS_IN_FLIGHT at a time.
+   * (see "fast calls" below), else DIR_CALLS_IN_FLIGHT at a time.
    */
   async finishDirs(levels: readonly (readonly (readonly PathSegment[])[])[]): Promise<void> {
     for (const level of levels) {
       let next = 0;
-      for (; this.fastCalls && next < level.length; next++) {
+      for (; this.calls.fast && next < level.length; next++) {
         const rel = level[next]!;
         const pending = this.takePending(rel);
         if (pending === undefined) continue;
         try {
-          this.timedSync(() => setDirMetaSync(pending));
+          this.calls.run(() => setDirMetaSync(pending));
         } catch (err) {
           throw failure(err, rel);
         }
-        await this.yieldSometimes();
+        await this.calls.yieldSometimes();
       }
       if (next < level.length) await mapLimited(level.slice(next), DIR_CALLS_IN_FLIGHT, (rel) => this.finishDir(rel));
     }
@@ -341,43 +339,21 @@ export class FileRestorer {
   // about 65 ms to make them and 60–100 ms to finish them, while the workers
   // that write the files waited. So they are made synchronously while they
   // answer fast, with the event loop let in every few milliseconds (the
-  // desktop app's main process runs this). One answer slower than
-  // SLOW_SYNC_MS (a network share, a waking disk) turns them asynchronous
-  // for the rest of the restore.
-
-  /** Whether folder calls are still made synchronously. */
-  private fastCalls = true;
-  private sliceStart = Number.NEGATIVE_INFINITY;
-
-  private timedSync<T>(call: () => T): T {
-    const t0 = this.clock();
-    try {
-      return call();
-    } finally {
-      if (this.clock() - t0 > SLOW_SYNC_MS) this.fastCalls = false;
-    }
-  }
-
-  /** Lets the event loop run once SYNC_SLICE_MS have passed since it last did. */
-  private async yieldSometimes(): Promise<void> {
-    const now = this.clock();
-    if (this.sliceStart === Number.NEGATIVE_INFINITY) this.sliceStart = now;
-    if (now - this.sliceStart <= SYNC_SLICE_MS) return;
-    await new Promise((r) => setImmediate(r));
-    this.sliceStart = this.clock();
-  }
+  // desktop app's main process runs this), and asynchronously for the rest
+  // of the restore once they answer slowly (a network share, a waking disk),
+  // by the rule of fsutil/quick-calls.ts.
 
   /** Makes a new, owner-only folder; false when something is there already. */
   private async mkdirNew(p: string | Buffer): Promise<boolean> {
-    if (!this.fastCalls) return mkdirNew(p);
+    if (!this.calls.fast) return mkdirNew(p);
     try {
-      this.timedSync(() => mkdirSync(p, { mode: 0o700 }));
+      this.calls.run(() => mkdirSync(p, { mode: 0o700 }));
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     } finally {
-      await this.yieldSometimes();
+      await this.calls.yieldSometimes();
     }
   }
 

@@ -78,28 +78,25 @@ describe('scanDir', () => {
 
   it('turns asynchronous after three slow synchronous answers, and lists the same', async () => {
     for (let i = 0; i < 6; i++) await writeFile(path.join(dir, `f${i}`), 'x');
-    const ctx = await createScanContext(dir);
     let t = 0;
-    ctx.clock = () => (t += 6); // every call appears to take 6 ms: slow
+    const ctx = await createScanContext(dir, { clock: () => (t += 6) }); // every call appears to take 6 ms: slow
     const listing = await scanDir(ctx.root, '', ctx);
-    expect(ctx.syncStat).toBe(false);
-    expect(ctx.slowAnswers).toBe(3);
+    expect(ctx.calls.fast).toBe(false);
+    expect(ctx.calls.slowAnswers).toBe(3);
     expect(listing.entries.map((e) => e.name)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
-    const fast = await createScanContext(dir);
-    fast.clock = () => (t += 2); // 2 ms a call: fast enough
+    const fast = await createScanContext(dir, { clock: () => (t += 2) }); // 2 ms a call: fast enough
     await scanDir(fast.root, '', fast);
-    expect(fast.syncStat).toBe(true);
+    expect(fast.calls.fast).toBe(true);
   });
 
   it('stays synchronous when slow answers are a few among thousands (a descheduled thread, not a slow disk)', async () => {
     for (let i = 0; i < 400; i++) await writeFile(path.join(dir, `f${i}`), 'x');
-    const ctx = await createScanContext(dir);
     let t = 0;
     let reads = 0;
     // The clock is read before and after each call: calls 200, 300 and 400 take 6 ms, the rest none.
-    ctx.clock = () => (++reads % 2 === 0 && [400, 600, 800].includes(reads) ? (t += 6) : t);
+    const ctx = await createScanContext(dir, { clock: () => (++reads % 2 === 0 && [400, 600, 800].includes(reads) ? (t += 6) : t) });
     const listing = await scanDir(ctx.root, '', ctx);
-    expect([ctx.slowAnswers, ctx.syncStat, listing.entries.length]).toEqual([3, true, 400]);
+    expect([ctx.calls.slowAnswers, ctx.calls.fast, listing.entries.length]).toEqual([3, true, 400]);
   });
 
   it('keeps NFC and NFD spellings of a name as two entries', async () => {
@@ -275,20 +272,18 @@ describe('countSource', () => {
   it('gives up when cancelled or on a slow file system', async () => {
     for (let i = 0; i < 5; i++) await writeFile(path.join(dir, `f${i}`), 'x');
     expect(await countSource(await createScanContext(dir), { cancelled: true })).toBeNull();
-    const slow = await createScanContext(dir);
     let t = 0;
-    slow.clock = () => (t += 10); // every call seems to take 10 ms
+    const slow = await createScanContext(dir, { clock: () => (t += 10) }); // every call seems to take 10 ms
     expect(await countSource(slow, { cancelled: false })).toBeNull();
   });
 
   it('counts on when slow answers are a few among many (a descheduled thread, not a slow disk)', async () => {
     for (let i = 0; i < 1000; i++) await writeFile(path.join(dir, `f${i}`), 'x');
-    const ctx = await createScanContext(dir);
     let t = 0;
     let reads = 0;
     // The clock jumps 6 ms three times, hundreds of calls apart: at most three slow answers in a
     // thousand calls, under the 1% that marks a slow disk.
-    ctx.clock = () => ([1000, 1500, 2000].includes(++reads) ? (t += 6) : t);
+    const ctx = await createScanContext(dir, { clock: () => ([1000, 1500, 2000].includes(++reads) ? (t += 6) : t) });
     expect(await countSource(ctx, { cancelled: false })).toEqual({ files: 1000, bytes: 1000 });
     expect(reads).toBeGreaterThan(2000);
   });

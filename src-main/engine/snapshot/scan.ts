@@ -12,12 +12,12 @@
  * become warnings and are left out. Symlinks are recorded, never followed.
  *
  * lstat is the one call made for every entry, so it (and readdir) is made
- * synchronously while it is fast: a local disk answers from its inode cache in a few
- * microseconds, where the promise version costs ten times that in this
- * thread (an unchanged re-backup is mostly lstat). A few slow answers (a
- * network share, a waking disk) turn the rest of the scan asynchronous, so
- * the event loop (Electron's main process in the app) is never held up for
- * long.
+ * synchronously while it is fast (fsutil/quick-calls.ts): a local disk
+ * answers from its inode cache in a few microseconds, where the promise
+ * version costs ten times that in this thread (an unchanged re-backup is
+ * mostly lstat). Slow answers (a network share, a waking disk) turn the rest
+ * of the scan asynchronous, so the event loop (Electron's main process in the
+ * app) is never held up for long.
  */
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { lstatSync, readdirSync } from 'node:fs';
@@ -26,6 +26,7 @@ import path from 'node:path';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import { VaultError, fromSystemError } from '../errors.ts';
+import { QuickCalls } from '../fsutil/index.ts';
 import { mapLimited } from '../limited.ts';
 import type { SnapshotWarning } from './manifest.ts';
 import { compareNameBytes, nameFromBytes } from './names.ts';
@@ -41,8 +42,10 @@ export interface ScanOptions {
   excludeIgnoreCase?: boolean;
   /** How many lstat calls run at once within one directory (asynchronous mode). */
   statConcurrency?: number;
-  /** Start with synchronous lstat (default true; a slow answer switches it off). */
+  /** Start with synchronous lstat (default true; slow answers switch it off). */
   syncStat?: boolean;
+  /** Milliseconds, for timing the synchronous calls and slicing; tests pass a slow one. */
+  clock?: () => number;
 }
 
 export interface ScanContext {
@@ -57,13 +60,8 @@ export interface ScanContext {
   /** `dev:ino` of excluded directories that existed when the context was made. */
   readonly excludedIds: ReadonlySet<string>;
   readonly statConcurrency: number;
-  /** Stat synchronously; cleared for the rest of the scan after a few slow answers. */
-  syncStat: boolean;
-  slowAnswers: number;
-  /** Synchronous calls timed so far (the share of slow answers decides). */
-  syncCalls: number;
-  /** Milliseconds, for timing the synchronous calls; tests pass a slow one. */
-  clock?: () => number;
+  /** readdir and lstat are made through it, synchronously while they answer fast. */
+  calls: QuickCalls;
   /** Folders listed ahead of the walk by `prescan`, by pathKey; `scanDir` takes each once. */
   prescanned?: Map<string, ScannedDir>;
 }
@@ -146,9 +144,7 @@ export async function createScanContext(sourceRoot: string, options: ScanOptions
     excludedParents,
     excludedIds,
     statConcurrency: Math.max(1, options.statConcurrency ?? 16),
-    syncStat: options.syncStat ?? true,
-    slowAnswers: 0,
-    syncCalls: 0,
+    calls: new QuickCalls({ fast: options.syncStat ?? true, ...(options.clock ? { clock: options.clock } : {}) }),
   };
 }
 
@@ -169,7 +165,7 @@ export async function scanDir(dirPath: string | Buffer, relPath: string, ctx: Sc
   const result: ScannedDir = { path: dirPath, relPath, entries: [], warnings: [], readable: true, excluded: 0 };
   let dirents: Dirent<Buffer>[];
   try {
-    dirents = ctx.syncStat ? timed(ctx, () => readdirSync(dirPath, { withFileTypes: true, encoding: 'buffer' })) : await readdir(dirPath, { withFileTypes: true, encoding: 'buffer' });
+    dirents = ctx.calls.fast ? ctx.calls.run(() => readdirSync(dirPath, { withFileTypes: true, encoding: 'buffer' })) : await readdir(dirPath, { withFileTypes: true, encoding: 'buffer' });
   } catch (err) {
     if (relPath === '') throw fromSystemError(err, `the source folder ${ctx.root}`);
     result.readable = false;
@@ -203,7 +199,7 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
 
   let stats: BigIntStats;
   try {
-    stats = ctx.syncStat ? timed(ctx, () => lstatSync(childPath, { bigint: true })) : await lstat(childPath, { bigint: true });
+    stats = ctx.calls.fast ? ctx.calls.run(() => lstatSync(childPath, { bigint: true })) : await lstat(childPath, { bigint: true });
   } catch (err) {
     // Deleted between readdir and lstat: it simply was not there to back up.
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
@@ -250,16 +246,11 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
  * next backup, as with any scan.
  */
 export async function prescan(ctx: ScanContext, signal: { readonly cancelled: boolean }, maxEntries = PRESCAN_ENTRIES, from: { path: string | Buffer; rel: string } = { path: ctx.root, rel: '' }): Promise<void> {
-  const now = ctx.clock ?? performance.now.bind(performance);
   const cache = (ctx.prescanned ??= new Map());
   const stack: { path: string | Buffer; rel: string }[] = [from];
   let entries = 0;
-  let sliceStart = now();
   while (stack.length > 0 && entries < maxEntries) {
-    if (now() - sliceStart > COUNT_SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      sliceStart = now();
-    }
+    await ctx.calls.yieldSometimes();
     if (signal.cancelled) return;
     const dir = stack.pop()!;
     const listing = await scanDir(dir.path, dir.rel, ctx);
@@ -279,9 +270,6 @@ export interface SourceTotals {
   bytes: number;
 }
 
-/** Main-thread time one slice of `countSource` may take before it yields. */
-const COUNT_SLICE_MS = 4;
-
 /**
  * Counts the regular files and their bytes below the scan root, with the
  * same exclusions as the scan, so a first backup (no previous snapshot to
@@ -290,30 +278,17 @@ const COUNT_SLICE_MS = 4;
  * an entry from the inode cache: ~60 ms for the bench's 11,000 entries, while
  * the backup's own lstat of the same entries then hits a warm cache; folders
  * `prescan` has listed are counted from those listings). It
- * gives up, with null, when cancelled or on a slow file system (calls slower
- * than SLOW_SYNC_STAT_MS, by the scan's rule: a few among thousands are this
- * thread being descheduled): an estimate is not worth holding the thread up.
+ * gives up, with null, when cancelled or on a slow file system (by the rule
+ * of fsutil/quick-calls.ts, timed apart from the scan's own calls): an
+ * estimate is not worth holding the thread up.
  * Folders it cannot list count as empty.
  */
 export async function countSource(ctx: ScanContext, signal: { readonly cancelled: boolean }): Promise<SourceTotals | null> {
-  const now = ctx.clock ?? performance.now.bind(performance);
   const totals: SourceTotals = { files: 0, bytes: 0 };
   const stack: { path: string | Buffer; rel: string }[] = [{ path: ctx.root, rel: '' }];
-  let sliceStart = now();
-  // The scan's rule (see SLOW_ANSWERS_TOLERATED): a few slow answers among many are this thread
-  // being descheduled on a busy machine, not a slow file system.
-  let calls = 0;
-  let slowAnswers = 0;
-  const tooSlow = (t0: number) => {
-    calls++;
-    if (now() - t0 > SLOW_SYNC_STAT_MS) slowAnswers++;
-    return slowAnswers >= SLOW_ANSWERS_TOLERATED && slowAnswers >= SLOW_ANSWER_SHARE * calls;
-  };
+  const calls = new QuickCalls({ clock: ctx.calls.clock });
   while (stack.length > 0) {
-    if (now() - sliceStart > COUNT_SLICE_MS) {
-      await new Promise((r) => setImmediate(r));
-      sliceStart = now();
-    }
+    await calls.yieldSometimes();
     if (signal.cancelled) return null;
     const dir = stack.pop()!;
     // A folder `prescan` listed already costs nothing more to count.
@@ -328,23 +303,22 @@ export async function countSource(ctx: ScanContext, signal: { readonly cancelled
       }
       continue;
     }
-    const t0 = now();
     let dirents: Dirent<Buffer>[];
     try {
-      dirents = readdirSync(dir.path, { withFileTypes: true, encoding: 'buffer' });
+      dirents = calls.run(() => readdirSync(dir.path, { withFileTypes: true, encoding: 'buffer' }));
     } catch {
+      if (!calls.fast) return null;
       continue;
     }
-    if (tooSlow(t0)) return null;
+    if (!calls.fast) return null;
     const nearExcluded = ctx.excludedParents.has(pathKey(dir.path));
     for (const d of dirents) {
       const name = nameFromBytes(d.name);
       const childPath = childOf(dir.path, d.name, name);
       if (nearExcluded && ctx.excludedPaths.has(pathKey(childPath))) continue;
       const rel = dir.rel === '' ? name.name : `${dir.rel}/${name.name}`;
-      const t1 = now();
-      const st = lstatSync(childPath, { bigint: true, throwIfNoEntry: false });
-      if (tooSlow(t1)) return null;
+      const st = calls.run(() => lstatSync(childPath, { bigint: true, throwIfNoEntry: false }));
+      if (!calls.fast) return null;
       if (!st || ctx.matcher?.ignores(st.isDirectory() ? `${rel}/` : rel)) continue;
       if (st.isDirectory()) {
         if (!ctx.excludedIds.has(`${st.dev}:${st.ino}`)) stack.push({ path: childPath, rel });
@@ -474,26 +448,3 @@ function reason(err: unknown): string {
   }
 }
 
-/**
- * A synchronous call slower than this is a slow answer. Slow answers that are
- * both a few and at least one call in a hundred mean the file system is not
- * local and fast, and the scan goes asynchronous. A few alone, over thousands
- * of calls, are this thread being descheduled on a busy machine: with
- * Argon2id and the module loading beside the listing ahead, a two-core
- * machine gave three of them in 11,000 calls often enough that the rule "three
- * and out" left the listing undone.
- */
-const SLOW_SYNC_STAT_MS = 5;
-const SLOW_ANSWERS_TOLERATED = 3;
-const SLOW_ANSWER_SHARE = 0.01;
-
-function timed<T>(ctx: ScanContext, call: () => T): T {
-  const now = ctx.clock ?? performance.now.bind(performance);
-  const t0 = now();
-  try {
-    return call();
-  } finally {
-    ctx.syncCalls++;
-    if (now() - t0 > SLOW_SYNC_STAT_MS && ++ctx.slowAnswers >= SLOW_ANSWERS_TOLERATED && ctx.slowAnswers >= SLOW_ANSWER_SHARE * ctx.syncCalls) ctx.syncStat = false;
-  }
-}
