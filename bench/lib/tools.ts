@@ -97,7 +97,8 @@ export function launcherFlags(launcher: string): string[] {
  */
 async function checked(source: { root: string; label: string }): Promise<{ root: string; label: string }> {
   if (existsSync(join(source.root, 'rolldown.cli.config.ts'))) {
-    await run(process.execPath, [join(source.root, 'node_modules', 'rolldown', 'bin', 'cli.mjs'), '-c', 'rolldown.cli.config.ts'], { cwd: source.root });
+    // The tree's own build command (package.json), as `npm install` runs it.
+    await run('npm', ['run', '--silent', 'build:cli'], { cwd: source.root });
     const { cliEntry } = (await import(pathToFileURL(join(source.root, 'bin', 'cli-entry.js')).href)) as { cliEntry: (root: URL) => { bundled: boolean } };
     if (!cliEntry(pathToFileURL(`${source.root}/`)).bundled) throw new Error(`mmry (${source.label}): the CLI bundle was built but the launcher does not take it`);
     source = { ...source, label: `${source.label}, bundled CLI` };
