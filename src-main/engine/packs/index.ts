@@ -33,7 +33,7 @@ export { ENTRY_BYTES, PACK_VERSION, PREAMBLE_BYTES, TRAILER_BYTES } from './form
 export type { PackEntry } from './format.ts';
 export { DEFAULT_PACK_TARGET_BYTES, PackWriter } from './writer.ts';
 export type { PackWriterOptions, SealedPack } from './writer.ts';
-export { PackReader, readBlobBytes, readPackIndex } from './reader.ts';
-export type { BlobPlace, PackIndex } from './reader.ts';
+export { coalesceReads, PackReader, readBlobBytes, readPackIndex } from './reader.ts';
+export type { BlobPlace, PackIndex, ReadSpan } from './reader.ts';
 export { cleanupPartials, listPacks, packFileName, packIdFromFileName, packPath } from './files.ts';
 export type { PackFile } from './files.ts';

@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVaultError } from '../errors.ts';
-import { BlobKind, cleanupPartials, listPacks, openBlob, PackReader, PackWriter, PREAMBLE_BYTES, readBlobBytes, readPackIndex, sealBlob, TRAILER_BYTES } from './index.ts';
+import { BlobKind, cleanupPartials, coalesceReads, listPacks, openBlob, PackReader, PackWriter, PREAMBLE_BYTES, readBlobBytes, readPackIndex, sealBlob, TRAILER_BYTES } from './index.ts';
 import type { SealedPack } from './index.ts';
 
 let dir: string;
@@ -223,5 +224,47 @@ describe('sealBlob nonces', () => {
       expect(Buffer.from(openBlob(key, BlobKind.chunk, id, sealed).payload).equals(payload)).toBe(true);
     }
     expect(seen.size).toBe(2000);
+  });
+});
+
+describe('coalesceReads', () => {
+  const at = (packId: string, offset: number, length: number) => ({ packId, offset, length });
+
+  it('reads places of one pack that lie close together in one span, and no others', () => {
+    const places = [at('b', 0, 100), at('a', 5_000, 10), at('a', 0, 1_000), at('a', 1_500, 200), at('a', 900_000, 50)];
+    expect(coalesceReads(places, 1_024, 1 << 20)).toEqual([
+      { packId: 'a', offset: 0, length: 1_700, members: [2, 3] },
+      { packId: 'a', offset: 5_000, length: 10, members: [1] },
+      { packId: 'a', offset: 900_000, length: 50, members: [4] },
+      { packId: 'b', offset: 0, length: 100, members: [0] },
+    ]);
+  });
+
+  it('keeps each span within its limit, gives a long place a read of its own, and covers overlaps', () => {
+    const places = [at('a', 0, 600), at('a', 600, 600), at('a', 1_200, 5_000), at('a', 1_300, 100)];
+    const spans = coalesceReads(places, 0, 1_000);
+    expect(spans.map((s) => [s.offset, s.length, s.members])).toEqual([
+      [0, 600, [0]],
+      [600, 600, [1]],
+      [1_200, 5_000, [2, 3]], // the last lies inside the long one
+    ]);
+  });
+
+  it('puts every place in exactly one span that covers it, for any places', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ packId: fc.constantFrom('p', 'q'), offset: fc.nat(10_000), length: fc.integer({ min: 1, max: 3_000 }) }), { maxLength: 40 }), fc.nat(2_000), fc.integer({ min: 1, max: 8_000 }), (places, gap, span) => {
+        const spans = coalesceReads(places, gap, span);
+        expect(spans.flatMap((s) => s.members).sort((a, b) => a - b)).toEqual(places.map((_, i) => i));
+        for (const s of spans) {
+          for (const m of s.members) {
+            const p = places[m]!;
+            expect(p.packId).toBe(s.packId);
+            expect(p.offset).toBeGreaterThanOrEqual(s.offset);
+            expect(p.offset + p.length).toBeLessThanOrEqual(s.offset + s.length);
+          }
+          expect(s.length).toBeLessThanOrEqual(Math.max(span, ...s.members.map((m) => places[m]!.length)));
+        }
+      }),
+    );
   });
 });

@@ -136,6 +136,49 @@ export class PackReader {
   }
 }
 
+/** One read that covers several places of one pack (`coalesceReads`). */
+export interface ReadSpan {
+  packId: string;
+  offset: number;
+  length: number;
+  /** Indexes into the places given, in offset order. */
+  members: number[];
+}
+
+/**
+ * Groups places into reads: places of one pack lying at most `maxGap` bytes
+ * apart share one read, as long as it stays within `maxSpan` bytes (a place
+ * longer than that is a read of its own, which the places inside it join).
+ * A snapshot's folder listings are sealed side by side, so a restore's plan
+ * or a search index then reads hundreds of them in a few calls instead of one
+ * each (the bench restore's plan: 909 reads → about 60): on a disk that
+ * seeks (an external drive), a few sequential reads. From the page cache it
+ * measured the same (plan 170 vs 176 ms, six alternating restores each).
+ * Every place is in exactly one span; overlapping places are fine.
+ */
+export function coalesceReads(places: readonly { packId: string; offset: number; length: number }[], maxGap: number, maxSpan: number): ReadSpan[] {
+  const order = places.map((_, i) => i).sort((a, b) => {
+    const x = places[a]!;
+    const y = places[b]!;
+    return x.packId < y.packId ? -1 : x.packId > y.packId ? 1 : x.offset - y.offset;
+  });
+  const spans: ReadSpan[] = [];
+  let open: (ReadSpan & { end: number }) | undefined;
+  for (const i of order) {
+    const p = places[i]!;
+    const end = p.offset + p.length;
+    if (open && open.packId === p.packId && p.offset - open.end <= maxGap && (end <= open.end || end - open.offset <= maxSpan)) {
+      open.members.push(i);
+      open.end = Math.max(open.end, end);
+      open.length = open.end - open.offset;
+      continue;
+    }
+    open = { packId: p.packId, offset: p.offset, length: p.length, members: [i], end };
+    spans.push(open);
+  }
+  return spans.map(({ packId, offset, length, members }) => ({ packId, offset, length, members }));
+}
+
 async function openPackFile(path: string, name: string): Promise<FileHandle> {
   try {
     return await open(path, 'r');

@@ -27,7 +27,7 @@ import { healRange } from '../heal/on-read.ts';
 import { healTargetFor } from '../heal/target.ts';
 import type { HealTarget } from '../heal/target.ts';
 import { acquireLock } from '../lock/index.ts';
-import { PackReader } from '../packs/reader.ts';
+import { coalesceReads, PackReader } from '../packs/reader.ts';
 import type { BlobPlace } from '../packs/reader.ts';
 import { memberBytes } from '../packs/bundle.ts';
 import { BlobKind, decryptUnverified, openBlob } from '../packs/seal.ts';
@@ -332,22 +332,33 @@ export class Vault {
       return { sealed, id: s.id, kind: s.place.kind, rawLength: s.place.rawLength, ...(member ? { member: { id: blobs[n]!.id, offset: member.innerOffset, length: member.length } } : {}) };
     };
     const damaged = (err: unknown): err is VaultError => err instanceof VaultError && err.kind === 'damaged-data';
-    // Members of one bundle share one read (and, cloned once, one copy in the worker).
+    // Members of one bundle share one read (and, cloned once, one copy in the worker), and so do
+    // blobs lying close together in one pack, as a snapshot's listings do (coalesceReads).
+    const keyOf = (place: BlobLocation) => `${place.packId}:${place.offset}`;
+    const unique = new Map<string, { id: Uint8Array; place: BlobLocation }>();
+    for (const s of sealedAs) if (!unique.has(keyOf(s.place))) unique.set(keyOf(s.place), s);
+    const distinct = [...unique.values()];
+    const readAlone = ({ id, place }: { id: Uint8Array; place: BlobLocation }): Promise<Buffer | VaultError> =>
+      this.reader.read(place.packId, place.offset, place.length).then(
+        (bytes): Buffer | VaultError => bytes,
+        (err: unknown) => (isReadDamage(err) ? this.healSealed(id, place, err).catch((e: unknown) => (damaged(e) ? e : Promise.reject(e))) : Promise.reject(err)),
+      );
     const reads = new Map<string, Promise<Buffer | VaultError>>();
-    const sealed = await Promise.all(
-      sealedAs.map(({ id, place }) => {
-        const key = `${place.packId}:${place.offset}`;
-        let read = reads.get(key);
-        if (!read) {
-          read = this.reader.read(place.packId, place.offset, place.length).then(
-            (bytes): Buffer | VaultError => bytes,
-            (err: unknown) => (isReadDamage(err) ? this.healSealed(id, place, err).catch((e: unknown) => (damaged(e) ? e : Promise.reject(e))) : Promise.reject(err)),
-          );
-          reads.set(key, read);
-        }
-        return read;
-      }),
-    );
+    for (const span of coalesceReads(distinct.map((s) => s.place), READ_GAP_BYTES, READ_SPAN_BYTES)) {
+      if (span.members.length === 1) {
+        const s = distinct[span.members[0]!]!;
+        reads.set(keyOf(s.place), readAlone(s));
+        continue;
+      }
+      const whole = this.reader.read(span.packId, span.offset, span.length);
+      for (const m of span.members) {
+        const s = distinct[m]!;
+        const from = s.place.offset - span.offset;
+        // A span that cannot be read whole (damage, a pack cut short) is read blob by blob, which heals.
+        reads.set(keyOf(s.place), whole.then((bytes) => bytes.subarray(from, from + s.place.length), () => readAlone(s)));
+      }
+    }
+    const sealed = await Promise.all(sealedAs.map((s) => reads.get(keyOf(s.place))!));
     if (sealed.every((x) => !(x instanceof VaultError))) {
       try {
         return await this.pool.open(
@@ -579,6 +590,9 @@ function waitUnlessAborted(p: Promise<void>, signal: AbortSignal | undefined): P
 
 /** Trees opened per worker task when many are loaded at once. */
 const TREE_BATCH = 128;
+/** Blobs of one pack at most this far apart are read in one call, up to READ_SPAN_BYTES (see coalesceReads). */
+const READ_GAP_BYTES = 64 * 1024;
+const READ_SPAN_BYTES = 1024 * 1024;
 /**
  * Sealed trees up to this size open on the main thread in `loadTrees`: a
  * worker round trip costs ~0.1 ms of this thread's time in postMessage alone,
