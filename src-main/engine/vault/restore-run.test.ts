@@ -81,4 +81,75 @@ describe('restore of a whole snapshot', () => {
       await vault.close();
     }
   });
+
+  it('reports the totals of the snapshot from the first progress on', async () => {
+    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
+    try {
+      const seen: { filesTotal: number; bytesTotal: number; files: number }[] = [];
+      const r = await restore(vault, vault.resolveSnapshot('latest'), join(root, 'progress'), { onProgress: (p) => seen.push(p) });
+      expect(seen.length).toBeGreaterThan(1);
+      expect(seen[0]!.files).toBeLessThan(FILES);
+      expect(new Set(seen.map((p) => `${p.filesTotal}/${p.bytesTotal}`))).toEqual(new Set([`${FILES}/${r.bytes}`]));
+    } finally {
+      await vault.close();
+    }
+  });
+});
+
+describe("restore with the 'skip' policy", () => {
+  it('restores nothing of a folder where a file is in the way, and everything beside it', async () => {
+    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
+    try {
+      const target = join(root, 'skip-whole');
+      mkdirSync(target);
+      writeFileSync(join(target, 'a3'), 'mine');
+      const r = await restore(vault, vault.resolveSnapshot('latest'), target, { policy: 'skip' });
+      expect(r.skipped).toBe(1);
+      expect(readFileSync(join(target, 'a3'), 'utf8')).toBe('mine');
+      expect(walk(target).filter((p) => !p.startsWith('a3'))).toEqual(walk(source).filter((p) => !p.startsWith('a3')));
+      expect(r.files).toBe(walk(source).filter((p) => !p.startsWith('a3') && statSync(join(source, p)).isFile()).length);
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('restores no chosen path below a folder where a file is in the way', async () => {
+    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
+    try {
+      const target = join(root, 'skip-paths');
+      mkdirSync(target);
+      writeFileSync(join(target, 'a1'), 'mine');
+      const r = await restore(vault, vault.resolveSnapshot('latest'), target, { policy: 'skip', paths: ['a1/b1', 'a2/b2'] });
+      expect(readFileSync(join(target, 'a1'), 'utf8')).toBe('mine');
+      expect(walk(target).filter((p) => p.startsWith('a2'))).toEqual(walk(source).filter((p) => p === 'a2' || p.startsWith('a2/b2')));
+      expect(r.files).toBe(readdirSync(join(source, 'a2', 'b2')).length);
+    } finally {
+      await vault.close();
+    }
+  });
+});
+
+describe('restore into a folder with a file in the way', () => {
+  it("fails with that file's conflict, not an unhandled error, while later files are still being gathered", async () => {
+    // a.txt comes first and goes through this thread (the target folder existed); the conflict is
+    // found while the direct files of d/ fill their first window and this thread waits for it to go out.
+    const src = join(root, 'conflict-src');
+    mkdirSync(join(src, 'd'), { recursive: true });
+    writeFileSync(join(src, 'a.txt'), 'theirs');
+    for (let i = 0; i < 600; i++) writeFileSync(join(src, 'd', `f${i}.txt`), `file ${i}`);
+    const dir = join(root, 'conflict-vault');
+    const v = await Vault.create(dir, PASSWORD, { kdf: KDF, threads: 2 });
+    try {
+      await backup(v, src);
+      const target = join(root, 'conflict-out');
+      mkdirSync(target);
+      writeFileSync(join(target, 'a.txt'), 'mine');
+      const err = await restore(v, v.resolveSnapshot('latest'), target).catch((e: unknown) => e);
+      expect(isVaultError(err) && err.kind).toBe('target-exists');
+      expect(readFileSync(join(target, 'a.txt'), 'utf8')).toBe('mine');
+      expect(walk(target).filter((p) => p.includes('.mmry-partial-'))).toEqual([]);
+    } finally {
+      await v.close();
+    }
+  });
 });

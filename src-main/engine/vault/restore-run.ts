@@ -166,10 +166,19 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
         }
       });
     }
+    /** The first failure of a file written here or of a worker batch; the restore stops at it. */
+    let failure: { err: unknown } | undefined;
     const track = async (job: Promise<void>, limit: number) => {
-      const tracked = job.finally(() => slots.delete(tracked));
+      // A failure is kept, not left to reject unobserved while this thread waits for something
+      // else (a window of direct files to go out, a link to be made).
+      const tracked: Promise<void> = job
+        .catch((err: unknown) => {
+          failure ??= { err };
+        })
+        .finally(() => slots.delete(tracked));
       slots.add(tracked);
       if (slots.size >= limit) await Promise.race(slots);
+      if (failure) throw failure.err;
     };
     // Direct files are gathered a window at a time and sent in the order their data lies in the
     // packs: the files of one bundle then share a batch (one worker decompresses the bundle once,
@@ -179,7 +188,6 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     let window: DirectFile[] = [];
     let windowFiles = FIRST_DIRECT_WINDOW_FILES;
     const queued: DirectFile[][] = [];
-    let failure: { err: unknown } | undefined;
     let drained: (() => void) | undefined;
     const pump = () => {
       while (sending.size <= vault.pool.size && queued.length > 0 && !failure) {
@@ -226,6 +234,7 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
     const placesOf = placesAhead(vault, doable);
     for (const [index, p] of doable.entries()) {
       if (p.entry.type === 'dir' || underSkipped(p.display, skippedDirs)) continue;
+      if (failure) throw failure.err;
       if (options.signal?.aborted) throw new VaultError('cancelled', 'The restore was cancelled.');
       if (p.entry.type === 'symlink') {
         const out = await restorer.createSymlink(p.segments, p.entry.targetBytes ?? p.entry.target ?? '', policy, p.entry.mtimeNs);
