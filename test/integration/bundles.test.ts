@@ -244,9 +244,10 @@ describe('bundles of small files', () => {
     }
   });
 
-  it('fail only files inside a bundle damaged beyond repair, never with wrong bytes', async () => {
+  it('fail only files inside a bundle damaged beyond repair, never with wrong bytes; verify names exactly those', async () => {
     const dir = join(await scratch('vault'), 'v');
     let expected: string[] = [];
+    let failed: string[] = [];
     const vault = await Vault.create(dir, PASSWORD, { ...OPTIONS, redundancy: 0 });
     try {
       const snap = vault.resolveSnapshot((await backup(vault, src)).snapshotId);
@@ -263,7 +264,7 @@ describe('bundles of small files', () => {
       const r = await restore(vault, snap, target);
       // Some or all of them may be salvaged (see 'salvage' below): a member is used only if its
       // bytes match its own id; the rest fail, each alone and loudly.
-      const failed = r.problems.map((p) => p.path);
+      failed = r.problems.map((p) => p.path);
       for (const f of failed) expect(expected).toContain(f);
       const tree = await readTree(target);
       for (const [rel, data] of files) {
@@ -273,13 +274,13 @@ describe('bundles of small files', () => {
     } finally {
       await vault.close();
     }
-    // verify --read-data finds the bundle and names every file inside it as affected (salvage is
-    // a best effort of reads; verify does not promise it).
+    // verify --read-data finds the bundle and names as affected exactly the files the restore could
+    // not salvage from it: the same bytes, the same salvage.
     const res = await runCli(['verify', dir, '--read-data', '--json'], { password: PASSWORD });
     expect(res.code).not.toBe(0);
     const report = JSON.parse(res.stdout) as { healthy: boolean; affected: { path: string }[] };
     expect(report.healthy).toBe(false);
-    expect(report.affected.map((a) => a.path).sort()).toEqual(expected.sort());
+    expect(report.affected.map((a) => a.path).sort()).toEqual(failed.sort());
   });
 });
 
@@ -294,7 +295,8 @@ describe('salvage', () => {
       texts.set(`doc-${String(i).padStart(3, '0')}.txt`, text);
       await writeFile(join(docs, `doc-${String(i).padStart(3, '0')}.txt`), text);
     }
-    const { vault } = await freshVault();
+    const { dir, vault } = await freshVault();
+    let failed = new Set<string>();
     try {
       const snap = vault.resolveSnapshot((await backup(vault, docs)).snapshotId);
       const place = vault.catalog.getBlob((await vault.entryAt(snap, 'doc-000.txt')).entry!.content![0]!)!;
@@ -302,7 +304,7 @@ describe('salvage', () => {
       await flipByteAt(packPath(vault.packsDir, place.packId), place.offset + Math.floor(place.length * 0.9), 0x40);
       const target = join(await scratch('out'), 'out');
       const r = await restore(vault, snap, target);
-      const failed = new Set(r.problems.map((p) => p.path));
+      failed = new Set(r.problems.map((p) => p.path));
       expect(failed.size).toBeGreaterThan(0);
       expect(failed.size).toBeLessThan(200); // most of the start is saved
       expect(failed.has('doc-000.txt')).toBe(false);
@@ -318,6 +320,10 @@ describe('salvage', () => {
     } finally {
       await vault.close();
     }
+    // verify calls lost exactly what the restore could not salvage, not the whole bundle.
+    const res = await runCli(['verify', dir, '--read-data', '--json'], { password: PASSWORD });
+    const report = JSON.parse(res.stdout) as { affected: { path: string }[] };
+    expect(report.affected.map((a) => a.path).sort()).toEqual([...failed].sort());
   });
 });
 

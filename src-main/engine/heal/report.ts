@@ -3,10 +3,12 @@
  * can be repaired, and which projects, snapshots and files are affected by
  * damage beyond repair.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { decode } from '../codecs/index.ts';
+import { blobIdHasher } from '../keys/index.ts';
 import { readBlobBytes } from '../packs/index.ts';
+import { salvageMembers } from '../packs/salvage.ts';
 import { BlobKind, openBlob } from '../packs/seal.ts';
 import { decodeTree } from '../snapshot/index.ts';
 import type { TreeEntry } from '../snapshot/index.ts';
@@ -147,6 +149,19 @@ export function groupDissolvable(g: GroupState, catalog: Catalog): boolean {
   return g.lostRows.length > 0 && packsBeyondRepair(g).every((id) => catalog.packUnneeded(id));
 }
 
+/** Per member of a lost bundle, whether a read salvages it from the bundle's bytes as they are in its pack. */
+async function salvageable(target: HealTarget, bundleId: Buffer, members: { id: Buffer; innerOffset: number; length: number }[], idOf: (bytes: Uint8Array) => Uint8Array): Promise<boolean[]> {
+  const place = target.catalog!.getBlob(bundleId);
+  let sealed: Buffer;
+  try {
+    if (!place) throw new Error('not in the catalog');
+    sealed = await readBlobBytes(join(target.packsDir, `${place.packId}.pack`), place.offset, place.length);
+  } catch {
+    return members.map(() => false); // its pack is gone or cut short before it
+  }
+  return (await salvageMembers(target.keys.blobKey, idOf, bundleId, sealed, members)).map((b) => b !== undefined);
+}
+
 /** A tree's entries from the sealed bytes `read` gives, or null when they are missing or do not authenticate. */
 async function readTree(target: HealTarget, id: Uint8Array, place: { rawLength: number }, read: () => Promise<Uint8Array | undefined>): Promise<TreeEntry[] | null> {
   try {
@@ -154,18 +169,31 @@ async function readTree(target: HealTarget, id: Uint8Array, place: { rawLength: 
     if (!sealed) return null;
     const opened = openBlob(target.keys.blobKey, BlobKind.tree, id, sealed);
     const plain = decode(opened.codec, opened.payload, place.rawLength);
-    return timingSafeEqual(createHmac('sha256', target.keys.idKey).update(plain).digest(), id) ? decodeTree(plain) : null;
+    return timingSafeEqual(blobIdHasher(target.keys.idKey)(plain), id) ? decodeTree(plain) : null;
   } catch {
     return null;
   }
 }
 
-/** Every file (or folder listing) in every snapshot that needs one of `lost` (hex ids of sealed blobs). */
+/**
+ * Every file (or folder listing) in every snapshot that needs one of `lost`
+ * (hex ids of sealed blobs). A lost bundle loses the chunks inside it that
+ * its damaged bytes do not still hold whole: reads salvage those (packs/
+ * salvage.ts), so they are not reported.
+ */
 export async function affectedFiles(target: HealTarget, lostSealed: ReadonlySet<string>): Promise<AffectedFile[]> {
   const catalog = target.catalog!;
-  // A lost bundle loses every chunk inside it.
   const lost = new Set(lostSealed);
-  for (const key of lostSealed) for (const m of catalog.bundleMembers(Buffer.from(key, 'hex'))) lost.add(m.id.toString('hex'));
+  const idOf = blobIdHasher(target.keys.idKey);
+  for (const key of lostSealed) {
+    const bundleId = Buffer.from(key, 'hex');
+    const members = catalog.bundleMembers(bundleId);
+    if (members.length === 0) continue;
+    const saved = await salvageable(target, bundleId, members, idOf);
+    members.forEach((m, n) => {
+      if (!saved[n]) lost.add(m.id.toString('hex'));
+    });
+  }
   const projects = new Map(catalog.listProjects().map((p) => [p.id, p.name]));
   const out: AffectedFile[] = [];
   const cache = new Map<string, TreeEntry[] | null>();

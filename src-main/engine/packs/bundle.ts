@@ -11,10 +11,11 @@
  *
  * The price: a bundle fails authentication as a whole, so damage that
  * parity cannot rebuild puts every file in it at risk, where it used to
- * touch one file. Reads then salvage what they can (`Vault.salvageMember`:
+ * touch one file. Reads then salvage what they can (salvage.ts:
  * the bundle decrypted without its tag check, decompressed up to the
  * damage, and each member taken only if its bytes match its own keyed id),
- * which usually saves the members before the damaged spot. Hence also
+ * which usually saves the members before the damaged spot; verify reports
+ * as lost only what that leaves out. Hence also
  * 1 MiB, not larger (2 MiB would save only another 0.2 MB on that corpus).
  *
  * Identity does not change: each member keeps its own keyed id (HMAC of its

@@ -116,7 +116,7 @@ export function authenticateBlob(key: Uint8Array | KeyObject, kind: BlobKind, id
 
 /**
  * The plaintext of sealed bytes that failed authentication, decrypted
- * without the tag check, for salvage only (`salvageMember` in the vault):
+ * without the tag check, for salvage only (salvage.ts):
  * nothing here is trusted. A caller may use a part of it only after checking
  * that part against a keyed id of its own, which wrong bytes cannot match.
  */

@@ -10,14 +10,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createZstdDecompress } from 'node:zlib';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CATALOG_FILE, loadCatalogDriver, openCatalog } from '../catalog/index.ts';
 import type { BlobLocation, Catalog, Project, SnapshotRow } from '../catalog/index.ts';
 import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import type { ChunkerParams } from '../chunking/index.ts';
-import { Codec, decode } from '../codecs/index.ts';
+import { decode } from '../codecs/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
 import { blobIdHasher, changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader } from '../keys/index.ts';
 import type { KdfParams, VaultKeys } from '../keys/index.ts';
@@ -30,7 +29,8 @@ import { acquireLock } from '../lock/index.ts';
 import { coalesceReads, PackReader } from '../packs/reader.ts';
 import type { BlobPlace } from '../packs/reader.ts';
 import { memberBytes } from '../packs/bundle.ts';
-import { BlobKind, decryptUnverified, openBlob } from '../packs/seal.ts';
+import { BlobKind, openBlob } from '../packs/seal.ts';
+import { salvageMembers } from '../packs/salvage.ts';
 import { decodeManifest, decodeTree } from '../snapshot/index.ts';
 import type { SnapshotManifest, TreeEntry } from '../snapshot/index.ts';
 import { WorkerPool } from '../workers/index.ts';
@@ -402,16 +402,8 @@ export class Vault {
   async salvageMember(id: Uint8Array, place: BlobLocation, sealed: Uint8Array): Promise<Buffer | undefined> {
     const member = place.member;
     if (!member) return undefined;
-    const opened = decryptUnverified(this.#keys.blobKey, BlobKind.bundle, member.bundleId, sealed);
-    if (!opened) return undefined;
-    const end = member.innerOffset + member.length;
-    let plain: Buffer;
-    if (opened.codec === Codec.raw) plain = opened.payload;
-    else if (opened.codec === Codec.zstd) plain = await zstdPrefix(opened.payload, end);
-    else return undefined;
-    if (plain.length < end) return undefined;
-    const bytes = Buffer.from(plain.subarray(member.innerOffset, end));
-    return timingSafeEqual(this.blobId(bytes), id) ? bytes : undefined;
+    const [bytes] = await salvageMembers(this.#keys.blobKey, (b) => this.blobId(b), member.bundleId, sealed, [{ id, innerOffset: member.innerOffset, length: member.length }]);
+    return bytes;
   }
 
   async loadTree(id: Uint8Array): Promise<TreeEntry[]> {
@@ -655,34 +647,4 @@ async function assertVaultDir(dir: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new VaultError('not-a-vault', `${dir} does not exist, so it is not an MMRY vault.`);
     throw fromSystemError(err, `the vault folder ${dir}`);
   }
-}
-
-/**
- * As much of a zstd stream as decompresses before it goes wrong (or the
- * first `need` bytes): for salvage, where the stream may be damaged.
- */
-function zstdPrefix(payload: Uint8Array, need: number): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    let settled = false;
-    const done = () => {
-      if (settled) return;
-      settled = true;
-      resolve(Buffer.concat(parts));
-    };
-    const z = createZstdDecompress();
-    z.on('data', (d: Buffer) => {
-      parts.push(d);
-      got += d.length;
-      if (got >= need) {
-        done();
-        z.destroy();
-      }
-    });
-    z.on('error', done);
-    z.on('end', done);
-    z.on('close', done);
-    z.end(payload);
-  });
 }
