@@ -15,7 +15,7 @@
  * The new catalog is built under a temporary name and renamed into place;
  * the damaged one is kept aside as `catalog.db.damaged-<time>`, never deleted.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import type { Catalog } from '../catalog/index.ts';
 import { decode } from '../codecs/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
 import { errnoCode, fsyncDir, randomSuffix } from '../fsutil/index.ts';
+import { blobIdHasher } from '../keys/index.ts';
 import type { VaultKeys } from '../keys/index.ts';
 import { listPacks, readBlobBytes, readPackIndex } from '../packs/index.ts';
 import { bundleMembersIn } from './adopt.ts';
@@ -214,7 +215,7 @@ async function readVerifiedBlob(keys: VaultKeys, packPath: string, e: PackEntry)
   const sealed = await readBlobBytes(packPath, e.offset, e.length);
   const opened = openBlob(keys.blobKey, e.kind, e.id, sealed);
   const plain = decode(opened.codec, opened.payload, e.rawLength);
-  if (!timingSafeEqual(createHmac('sha256', keys.idKey).update(plain).digest(), e.id)) {
+  if (!timingSafeEqual(blobIdHasher(keys.idKey)(plain), e.id)) {
     throw new VaultError('damaged-data', `Blob ${e.id.toString('hex').slice(0, 12)} does not match its id.`);
   }
   return plain;
