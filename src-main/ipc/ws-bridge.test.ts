@@ -84,6 +84,14 @@ describe('mmry serve bridge', () => {
     }
   });
 
+  it('answers a path that is not valid percent-encoding with 400, and keeps serving', async () => {
+    for (const path of ['/%E0%A4%A', '/%', '/assets/%zz.js']) {
+      const res = await get(bridge.port, path, { cookie: 'mmry_token=test-token-0123456789' });
+      expect(res.status, path).toBe(400);
+    }
+    expect((await get(bridge.port, '/?token=test-token-0123456789')).status).toBe(200);
+  });
+
   it('carries contract calls over the WebSocket, with typed errors for malformed ones', async () => {
     const ws = await openSocket(`ws://127.0.0.1:${bridge.port}/ws?token=test-token-0123456789`);
     await expect(roundTrip(ws, JSON.stringify({ id: 1, name: 'app.info', args: {} }))).resolves.toMatchObject({ id: 1, outcome: { ok: true, value: { transport: 'serve', version: '9.9.9' } } });

@@ -20,6 +20,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { pipeline } from 'node:stream';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -75,7 +76,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   server.on('request', (req, res) => {
     const denied = guard(req);
     if (denied) return refuse(res, denied);
-    void serveStatic(options.rendererDir, req, res, token);
+    // Whatever a request holds, it is answered: a failure here must never take the server down.
+    serveStatic(options.rendererDir, req, res, token).catch(() => (res.headersSent ? res.destroy() : refuse(res, 'Bad request', 400)));
   });
 
   server.on('upgrade', (req, socket, head) => {
@@ -153,7 +155,12 @@ async function answer(ws: WebSocket, dispatch: Dispatch, data: unknown, isBinary
 async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 'Method not allowed', 405);
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+  let rel: string;
+  try {
+    rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+  } catch {
+    return refuse(res, 'Bad request: the path is not valid percent-encoding', 400); // URIError
+  }
   const file = normalize(join(root, rel));
   if (!file.startsWith(normalize(root) + sep)) return refuse(res, 'Not found', 404);
   try {
@@ -168,7 +175,8 @@ async function serveStatic(root: string, req: IncomingMessage, res: ServerRespon
       'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
     });
     if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).pipe(res);
+    // pipeline, not pipe: a read that fails (the file removed meanwhile) ends this response, not the process.
+    pipeline(createReadStream(file), res, () => undefined);
   } catch {
     refuse(res, 'Not found', 404);
   }
