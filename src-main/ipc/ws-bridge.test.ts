@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +83,24 @@ describe('mmry serve bridge', () => {
       expect(res.status).not.toBe(200);
       expect(res.body).not.toContain('outside the renderer');
     }
+  });
+
+  it('keeps serving when clients reset their connections while being refused a WebSocket', async () => {
+    const resets = Array.from(
+      { length: 100 },
+      () =>
+        new Promise<void>((resolve) => {
+          const s = connect(bridge.port, '127.0.0.1', () => {
+            s.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${bridge.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+            setImmediate(() => s.resetAndDestroy());
+          });
+          s.on('error', () => undefined);
+          s.on('close', () => resolve());
+        }),
+    );
+    await Promise.all(resets);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await get(bridge.port, '/?token=test-token-0123456789')).status).toBe(200);
   });
 
   it('answers a path that is not valid percent-encoding with 400, and keeps serving', async () => {

@@ -81,6 +81,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
 
   server.on('upgrade', (req, socket, head) => {
+    // The socket is ours from here: a client that resets it (say, while being refused) must not
+    // raise an 'error' nobody listens to, which would end the server.
+    socket.on('error', () => socket.destroy());
     const denied = guard(req);
     if (denied || new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
       socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n${denied ?? 'Not a WebSocket endpoint'}\n`);
