@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isVaultError } from '../errors.ts';
-import { fsyncDir, readFileIfExists, tempPathFor, unlinkIfExists, writeFileAtomic } from './index.ts';
+import { fsyncDir, makeFolders, readFileIfExists, tempPathFor, unlinkIfExists, writeFileAtomic } from './index.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -78,5 +79,36 @@ describe('small helpers', () => {
     mkdirSync(join(dir, 'packs'));
     await fsyncDir(join(dir, 'packs'));
     expect(await kindOf(fsyncDir(join(dir, 'nope')))).toBe('not-found');
+  });
+});
+
+describe('makeFolders', () => {
+  it('makes every missing folder of a path, and is fine with one that exists', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'mmry-mkdirs-'));
+    try {
+      await makeFolders(join(root, 'a', 'b', 'c'));
+      await makeFolders(join(root, 'a', 'b', 'c'));
+      expect(readdirSync(join(root, 'a', 'b'))).toEqual(['c']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with the real reason where a folder cannot be made, where Node says ENOENT on a read-only disk', async () => {
+    // Root ignores mode bits, so as root the parent is a read-only tmpfs instead.
+    const asRoot = process.getuid?.() === 0;
+    const parent = mkdtempSync(join(tmpdir(), 'mmry-ro-'));
+    if (asRoot) execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', parent]);
+    else chmodSync(parent, 0o500);
+    try {
+      const code = asRoot ? 'EROFS' : 'EACCES';
+      if (asRoot) await expect(mkdir(join(parent, 'a', 'b'), { recursive: true })).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(makeFolders(join(parent, 'a', 'b'))).rejects.toMatchObject({ code });
+      await expect(makeFolders(join(parent, 'a'))).rejects.toMatchObject({ code });
+    } finally {
+      if (asRoot) execFileSync('umount', [parent]);
+      else chmodSync(parent, 0o700);
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,7 @@
  *   NTFS metadata journalling stands in for it.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromSystemError } from '../errors.ts';
@@ -83,6 +83,24 @@ export async function readFileIfExists(path: string, what = `the file ${path}`):
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw fromSystemError(err, what);
+  }
+}
+
+/**
+ * `mkdir -p`, failing with the real reason. Node's recursive mkdir reports
+ * ENOENT for a folder it cannot make below one that exists (a read-only
+ * disk, a permission), which would read as "does not exist"; the first
+ * missing folder is then made alone, which fails with the true code.
+ */
+export async function makeFolders(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+    let first = path;
+    while (dirname(first) !== first && !(await lstat(dirname(first)).then(() => true, () => false))) first = dirname(first);
+    await mkdir(first);
+    throw err;
   }
 }
 

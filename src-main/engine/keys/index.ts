@@ -31,10 +31,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { errnoCode, writeFileAtomic } from '../fsutil/index.ts';
+import { errnoCode, makeFolders, writeFileAtomic } from '../fsutil/index.ts';
 import { decodeHeader, encodeAssociatedData, encodeHeader, HEADER_FORMAT_VERSION, MASTER_KEY_BYTES, SALT_BYTES, VAULT_ID_BYTES } from './header-format.ts';
 import type { DecodedHeader, HeaderFields, KdfParams } from './header-format.ts';
 import { DEFAULT_KDF, deriveWrappingKey, kdfParamsProblem, unwrapMasterKey, wrapMasterKey } from './kdf.ts';
@@ -69,7 +68,7 @@ export async function createHeader(vaultDir: string, password: string, kdf: KdfP
   if (copies.some((c) => c.bytes !== undefined)) {
     throw new VaultError('vault-exists', `${vaultDir} already holds an MMRY vault.`);
   }
-  await mkdir(vaultDir, { recursive: true }).catch((err: unknown) => {
+  await makeFolders(vaultDir).catch((err: unknown) => {
     throw fromSystemError(err, `the vault folder ${vaultDir}`);
   });
   const vaultId = randomBytes(VAULT_ID_BYTES);

@@ -25,7 +25,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { QuickCalls } from '../fsutil/index.ts';
+import { makeFolders, QuickCalls } from '../fsutil/index.ts';
 import { mapLimited } from '../limited.ts';
 import { toFsName } from '../snapshot/names.ts';
 import { TargetGuard, displayRel, joinSegment, lstatOrUndefined, relKey, safeJoin, segmentProblem, unsafe } from './safe-path.ts';
@@ -119,7 +119,7 @@ export class FileRestorer {
     const resolved = path.resolve(targetRoot);
     try {
       const created = (await lstatOrUndefined(resolved)) === undefined;
-      if (created) await mkdir(resolved, { recursive: true });
+      if (created) await makeFolders(resolved);
       const real = await realpath(resolved);
       if (!(await stat(real)).isDirectory()) throw new VaultError('invalid-argument', `The restore folder ${targetRoot} is not a folder.`);
       return new FileRestorer(real, created, options);
