@@ -88,9 +88,9 @@ export async function readFileIfExists(path: string, what = `the file ${path}`):
 
 /**
  * `mkdir -p`, failing with the real reason. Node's recursive mkdir reports
- * ENOENT for a folder it cannot make below one that exists (a read-only
- * disk, a permission), which would read as "does not exist"; the first
- * missing folder is then made alone, which fails with the true code.
+ * ENOENT for a folder it cannot make on a read-only disk, which would read as
+ * "does not exist"; the first missing folder is then made alone, which fails
+ * with the true code (EROFS).
  */
 export async function makeFolders(path: string): Promise<void> {
   try {
@@ -100,7 +100,8 @@ export async function makeFolders(path: string): Promise<void> {
     let first = path;
     while (dirname(first) !== first && !(await lstat(dirname(first)).then(() => true, () => false))) first = dirname(first);
     await mkdir(first);
-    throw err;
+    // It could be made after all (someone made a parent meanwhile): go on from there.
+    await mkdir(path, { recursive: true });
   }
 }
 
