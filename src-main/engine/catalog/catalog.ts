@@ -315,11 +315,14 @@ export class Catalog {
 
   /** Drops from a fresh copy what an open rebuilds (see openCatalog). */
   readonly #compactCopy: ((path: string) => void) | undefined;
+  /** Runs once the database is closed (a private copy removes itself: openCatalogCopy). */
+  readonly #onClose: (() => void) | undefined;
 
-  constructor(db: Database.Database, path: string, compactCopy?: (path: string) => void) {
+  constructor(db: Database.Database, path: string, compactCopy?: (path: string) => void, onClose?: () => void) {
     this.#db = db;
     this.path = path;
     this.#compactCopy = compactCopy;
+    this.#onClose = onClose;
     this.#sql = guard(path, () => prepareStatements(db));
   }
 
@@ -707,6 +710,7 @@ export class Catalog {
       this.flushStrategyStats();
     } finally {
       this.#db.close();
+      this.#onClose?.();
     }
   }
 

@@ -24,8 +24,11 @@
  * - A catalog from a newer app version (user_version above what we know) is
  *   refused, not written to.
  */
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
-import { VaultError } from '../errors.ts';
+import { VaultError, fromSystemError } from '../errors.ts';
 import { Catalog } from './catalog.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/index.ts';
@@ -86,7 +89,38 @@ function compactCopy(path: string, catalogKey: Buffer): void {
   }
 }
 
-export function openCatalog(path: string, catalogKey: Buffer): Catalog {
+/**
+ * The catalog of a vault it may not write (a read-only disk, a folder of
+ * another user), for reading. In WAL mode SQLite must create its `-shm` file
+ * beside the database even to read, and this SQLite build takes no
+ * `immutable=1` URI, so the catalog (and its `-wal`, if any) is copied into a
+ * private temporary folder and opened there. The copy is as encrypted as the
+ * original; it is removed when the catalog closes (a crash leaves it in the
+ * OS temporary folder, still encrypted). Nothing is ever written back.
+ */
+export function openCatalogCopy(path: string, catalogKey: Buffer): Catalog {
+  let dir: string | undefined;
+  const drop = () => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'mmry-catalog-'));
+    const copy = join(dir, basename(path));
+    copyFileSync(path, copy);
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+  } catch (err) {
+    drop();
+    throw fromSystemError(err, `the catalog ${path}`);
+  }
+  try {
+    return openCatalog(join(dir, basename(path)), catalogKey, drop);
+  } catch (err) {
+    drop();
+    throw err;
+  }
+}
+
+export function openCatalog(path: string, catalogKey: Buffer, onClose?: () => void): Catalog {
   if (catalogKey.length !== 32) throw new VaultError('internal', 'The catalog key must be 32 bytes.');
   let db: Database.Database;
   try {
@@ -103,7 +137,7 @@ export function openCatalog(path: string, catalogKey: Buffer): Catalog {
     db.pragma('temp_store = MEMORY');
     migrate(db, path);
     for (const index of REBUILDABLE_INDEXES) db.exec(index.sql);
-    return new Catalog(db, path, (copy) => compactCopy(copy, catalogKey));
+    return new Catalog(db, path, (copy) => compactCopy(copy, catalogKey), onClose);
   } catch (err) {
     db.close();
     throw sqliteError(err, path);

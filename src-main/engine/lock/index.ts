@@ -117,6 +117,9 @@ function tryCreate(path: string, bytes: Buffer, vaultDir: string): boolean {
     fd = openSync(path, 'wx');
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false;
+    if (errnoCode(err) === 'EROFS') {
+      throw new VaultError('permission-denied', `The vault ${vaultDir} is on a read-only disk: its snapshots can be listed and restored, but nothing can change it.`, { cause: err });
+    }
     throw fromSystemError(err, errnoCode(err) === 'ENOENT' ? `the vault folder ${vaultDir}` : `the vault lock ${path}`);
   }
   try {

@@ -1,0 +1,67 @@
+/**
+ * A vault this process may not write (a write-protected drive): its
+ * snapshots are listed and restored through a private copy of its catalog,
+ * nothing in it changes, the copy is gone afterwards, and anything that
+ * would change the vault is refused with one clear line.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backup, restore, Vault } from '../../src-main/engine/vault/index.ts';
+import { FAST_OPTIONS, PASSWORD } from './config.ts';
+import { expectOneErrorLine, expectSameTree, noise, prose, readTree, runCli, useScratch } from './helpers.ts';
+
+const scratch = useScratch('read-only');
+const catalogCopies = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('mmry-catalog-'));
+
+/** Runs `fn` while `dir` cannot be written: a read-only bind mount as root (root ignores modes), else mode 0o555. */
+async function readOnly<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) execFileSync('mount', ['--bind', '-o', 'ro', dir, dir]);
+  else await chmod(dir, 0o555);
+  try {
+    return await fn();
+  } finally {
+    if (asRoot) execFileSync('umount', [dir]);
+    else await chmod(dir, 0o755);
+  }
+}
+
+describe('a vault on a read-only disk', () => {
+  it('lists and restores its snapshots, leaves no copy of its catalog behind, and refuses a backup', async () => {
+    const vaultDir = join(await scratch('vault'), 'v');
+    const src = join(await scratch('src'), 'src');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'a.txt'), prose(1, 40_000));
+    await writeFile(join(src, 'sub', 'b.bin'), noise('b', 300_000));
+    const v = await Vault.create(vaultDir, PASSWORD, FAST_OPTIONS);
+    const { snapshotId } = await backup(v, src).finally(() => v.close());
+    const before = await readTree(vaultDir);
+    const copiesBefore = await catalogCopies();
+
+    await readOnly(vaultDir, async () => {
+      const vault = await Vault.open(vaultDir, PASSWORD, FAST_OPTIONS);
+      try {
+        expect(vault.catalog.listSnapshots().map((s) => s.id)).toEqual([snapshotId]);
+        const target = join(await scratch('out'), 'out');
+        const r = await restore(vault, vault.resolveSnapshot('latest'), target);
+        expect(r.problems).toEqual([]);
+        expectSameTree(await readTree(target), await readTree(src));
+      } finally {
+        await vault.close();
+      }
+      const listed = await runCli(['snapshots', vaultDir, '--json']);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as { id: string }[]).map((s) => s.id)).toEqual([snapshotId]);
+      const refused = await runCli(['backup', vaultDir, src]);
+      expect(refused.code).not.toBe(0);
+      if (process.getuid?.() === 0) expectOneErrorLine(refused, /is on a read-only disk: its snapshots can be listed and restored, but nothing can change it/);
+      else expectOneErrorLine(refused, /Permission denied/);
+    });
+
+    expect(await catalogCopies()).toEqual(copiesBefore);
+    expectSameTree(await readTree(vaultDir), before);
+  });
+});
