@@ -3,6 +3,7 @@
  * line. Exit 0 only when the vault is fully healthy (after repair, for
  * repair); 4 when damage remains.
  */
+import { canWrite } from '../engine/fsutil/index.ts';
 import { acquireLock } from '../engine/lock/index.ts';
 import { openForHealing, repair, repairActions, verify, buildReport, catalogProblems, readSettings } from '../engine/heal/index.ts';
 import type { VerifyReport } from '../engine/heal/index.ts';
@@ -18,7 +19,8 @@ export async function verifyCommand(argv: string[], io: CliIO): Promise<number> 
   const dir = positionals[0]!;
   // The main thread checks too: one worker thread fewer to start while Argon2id runs.
   const target = await openForHealing(dir, await readPassword(io, values['password-file']), { mainThreadChecks: true });
-  const lock = acquireLock(target.dir, 'verifying');
+  // Nobody can write a vault on a read-only disk: verify reads it without the lock it could not take.
+  const lock = canWrite(target.dir) ? acquireLock(target.dir, 'verifying') : undefined;
   const bar = io.isTTY ? new ProgressBar(io) : undefined;
   try {
     const report = await verify(target, {
@@ -31,7 +33,7 @@ export async function verifyCommand(argv: string[], io: CliIO): Promise<number> 
     return report.healthy ? 0 : 4;
   } finally {
     bar?.done();
-    lock.release();
+    lock?.release();
     await target.close();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A vault this process may not write (a write-protected drive): its
- * snapshots are listed and restored through a private copy of its catalog,
+ * snapshots are listed, restored and verified through a private copy of its catalog,
  * nothing in it changes, the copy is gone afterwards, and anything that
  * would change the vault is refused with one clear line.
  */
@@ -30,7 +30,7 @@ async function readOnly<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 }
 
 describe('a vault on a read-only disk', () => {
-  it('lists and restores its snapshots, leaves no copy of its catalog behind, and refuses a backup', async () => {
+  it('lists, restores and verifies its snapshots, leaves no copy of its catalog behind, and refuses a backup', async () => {
     const vaultDir = join(await scratch('vault'), 'v');
     const src = join(await scratch('src'), 'src');
     await mkdir(join(src, 'sub'), { recursive: true });
@@ -55,6 +55,9 @@ describe('a vault on a read-only disk', () => {
       const listed = await runCli(['snapshots', vaultDir, '--json']);
       expect(listed.code, listed.stderr).toBe(0);
       expect((JSON.parse(listed.stdout) as { id: string }[]).map((s) => s.id)).toEqual([snapshotId]);
+      const verified = await runCli(['verify', vaultDir, '--read-data', '--json']);
+      expect(verified.code, verified.stderr).toBe(0);
+      expect(JSON.parse(verified.stdout)).toMatchObject({ healthy: true, readData: true });
       const refused = await runCli(['backup', vaultDir, src]);
       expect(refused.code).not.toBe(0);
       if (process.getuid?.() === 0) expectOneErrorLine(refused, /is on a read-only disk: its snapshots can be listed and restored, but nothing can change it/);

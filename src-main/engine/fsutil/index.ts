@@ -18,6 +18,7 @@
  *   NTFS metadata journalling stands in for it.
  */
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { lstat, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -102,6 +103,22 @@ export async function makeFolders(path: string): Promise<void> {
     await mkdir(first);
     // It could be made after all (someone made a parent meanwhile): go on from there.
     await mkdir(path, { recursive: true });
+  }
+}
+
+/**
+ * False when `dir` is on a read-only disk or this process may not write it
+ * (a write-protected drive, a folder of another user): a vault there is only
+ * read (see openCatalogCopy).
+ */
+export function canWrite(dir: string): boolean {
+  try {
+    accessSync(dir, fsConstants.W_OK);
+    return true;
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return false;
+    throw fromSystemError(err, `the folder ${dir}`);
   }
 }
 

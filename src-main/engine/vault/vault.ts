@@ -9,8 +9,8 @@
  * desktop app and the CLI can both have the vault open.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { constants as fsConstants, existsSync } from 'node:fs';
-import { access, mkdir, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { CATALOG_FILE, loadCatalogDriver, openCatalog, openCatalogCopy } from '../catalog/index.ts';
 import type { BlobLocation, Catalog, Project, SnapshotRow } from '../catalog/index.ts';
@@ -18,6 +18,7 @@ import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import type { ChunkerParams } from '../chunking/index.ts';
 import { decode } from '../codecs/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
+import { canWrite } from '../fsutil/index.ts';
 import { blobIdHasher, changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader } from '../keys/index.ts';
 import type { KdfParams, VaultKeys } from '../keys/index.ts';
 import { DEFAULT_REDUNDANCY, assertRedundancy } from '../heal/layout.ts';
@@ -141,7 +142,7 @@ export class Vault {
     let catalog: Catalog;
     try {
       // A vault this process may not write (a write-protected drive) is read through a copy of its catalog.
-      catalog = (await writable(root)) ? openCatalog(join(root, CATALOG_FILE), keys.catalogKey) : openCatalogCopy(join(root, CATALOG_FILE), keys.catalogKey);
+      catalog = canWrite(root) ? openCatalog(join(root, CATALOG_FILE), keys.catalogKey) : openCatalogCopy(join(root, CATALOG_FILE), keys.catalogKey);
     } catch (err) {
       if (err instanceof VaultError && err.kind === 'damaged-data') {
         throw new VaultError('damaged-data', `${err.message} Run 'mmry repair ${root}' to rebuild it from the packs.`, { cause: err });
@@ -638,18 +639,6 @@ async function ensureEmptyDir(dir: string): Promise<void> {
   }
   if (names.some((n) => (HEADER_COPIES as readonly string[]).includes(n))) throw new VaultError('vault-exists', `${dir} already holds a vault.`);
   if (names.length > 0) throw new VaultError('invalid-argument', `${dir} is not empty; choose a new or empty folder for the vault.`);
-}
-
-/** False when the vault folder is on a read-only disk, or this process may not write it. */
-async function writable(dir: string): Promise<boolean> {
-  try {
-    await access(dir, fsConstants.W_OK);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return false;
-    throw fromSystemError(err, `the vault folder ${dir}`);
-  }
 }
 
 async function assertVaultDir(dir: string): Promise<void> {
