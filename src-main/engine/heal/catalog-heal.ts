@@ -171,11 +171,12 @@ export async function reconcile(vaultDir: string, keys: VaultKeys, catalog: Cata
   }
   let snapshotsAdded = 0;
   const sorted: { id: string; manifest: ReturnType<typeof decodeManifest>; entry: PackEntry }[] = [];
+  const idOf = blobIdHasher(keys.idKey);
   for (const { path, entry } of manifests) {
     const id = entry.id.toString('hex');
     if (catalog.findSnapshots(id).length > 0) continue;
     try {
-      sorted.push({ id, entry, manifest: decodeManifest(await readVerifiedBlob(keys, path, entry), `snapshot ${id.slice(0, 12)}`) });
+      sorted.push({ id, entry, manifest: decodeManifest(await readVerifiedBlob(keys, idOf, path, entry), `snapshot ${id.slice(0, 12)}`) });
     } catch {
       // a damaged manifest: its snapshot cannot be listed; verify reports the blob
     }
@@ -211,11 +212,11 @@ export async function reconcile(vaultDir: string, keys: VaultKeys, catalog: Cata
   return { packsAdded, snapshotsAdded, unreadablePacks };
 }
 
-async function readVerifiedBlob(keys: VaultKeys, packPath: string, e: PackEntry): Promise<Buffer> {
+async function readVerifiedBlob(keys: VaultKeys, idOf: (bytes: Uint8Array) => Buffer, packPath: string, e: PackEntry): Promise<Buffer> {
   const sealed = await readBlobBytes(packPath, e.offset, e.length);
   const opened = openBlob(keys.blobKey, e.kind, e.id, sealed);
   const plain = decode(opened.codec, opened.payload, e.rawLength);
-  if (!timingSafeEqual(blobIdHasher(keys.idKey)(plain), e.id)) {
+  if (!timingSafeEqual(idOf(plain), e.id)) {
     throw new VaultError('damaged-data', `Blob ${e.id.toString('hex').slice(0, 12)} does not match its id.`);
   }
   return plain;

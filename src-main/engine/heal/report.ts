@@ -163,13 +163,13 @@ async function salvageable(target: HealTarget, bundleId: Buffer, members: { id: 
 }
 
 /** A tree's entries from the sealed bytes `read` gives, or null when they are missing or do not authenticate. */
-async function readTree(target: HealTarget, id: Uint8Array, place: { rawLength: number }, read: () => Promise<Uint8Array | undefined>): Promise<TreeEntry[] | null> {
+async function readTree(target: HealTarget, idOf: (bytes: Uint8Array) => Uint8Array, id: Uint8Array, place: { rawLength: number }, read: () => Promise<Uint8Array | undefined>): Promise<TreeEntry[] | null> {
   try {
     const sealed = await read();
     if (!sealed) return null;
     const opened = openBlob(target.keys.blobKey, BlobKind.tree, id, sealed);
     const plain = decode(opened.codec, opened.payload, place.rawLength);
-    return timingSafeEqual(blobIdHasher(target.keys.idKey)(plain), id) ? decodeTree(plain) : null;
+    return timingSafeEqual(idOf(plain), id) ? decodeTree(plain) : null;
   } catch {
     return null;
   }
@@ -203,9 +203,9 @@ export async function affectedFiles(target: HealTarget, lostSealed: ReadonlySet<
     const place = lost.has(key) ? undefined : catalog.getBlob(id);
     let entries: TreeEntry[] | null = null;
     if (place) {
-      entries = await readTree(target, id, place, () => readBlobBytes(join(target.packsDir, `${place.packId}.pack`), place.offset, place.length));
+      entries = await readTree(target, idOf, id, place, () => readBlobBytes(join(target.packsDir, `${place.packId}.pack`), place.offset, place.length));
       // A listing the parity can rebuild is not affected: heal it on read, as a restore would.
-      entries ??= await readTree(target, id, place, () => healRange(target, place.packId, place.offset, place.length));
+      entries ??= await readTree(target, idOf, id, place, () => healRange(target, place.packId, place.offset, place.length));
     }
     cache.set(key, entries);
     return entries;
