@@ -10,14 +10,14 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { chmod, lstat, mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect } from 'vitest';
-import { Vault } from '../../src-main/engine/vault/index.ts';
+import { backup, Vault } from '../../src-main/engine/vault/index.ts';
 import type { VaultOptions } from '../../src-main/engine/vault/index.ts';
-import { PASSWORD } from './config.ts';
+import { FAST_OPTIONS, PASSWORD } from './config.ts';
 import { mulberry32 } from '../prng.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -337,4 +337,19 @@ export function killHard(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGKILL');
   });
+}
+
+/** A new vault (FAST_OPTIONS) in `scratch` holding one snapshot of a small source: a text file and a 200 KB random one in a subfolder. */
+export async function newVaultWithData(scratch: (name?: string) => Promise<string>): Promise<{ vaultDir: string; src: string; snapshotId: string }> {
+  const vaultDir = join(await scratch('vault'), 'v');
+  const src = join(await scratch('src'), 'src');
+  await mkdir(join(src, 'sub'), { recursive: true });
+  await writeFile(join(src, 'a.txt'), prose(1, 40_000));
+  await writeFile(join(src, 'sub', 'b.bin'), noise('b', 200_000));
+  const v = await Vault.create(vaultDir, PASSWORD, FAST_OPTIONS);
+  try {
+    return { vaultDir, src, snapshotId: (await backup(v, src)).snapshotId };
+  } finally {
+    await v.close();
+  }
 }

@@ -5,13 +5,13 @@
  * would change the vault is refused with one clear line.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backup, restore, Vault } from '../../src-main/engine/vault/index.ts';
+import { restore, Vault } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, PASSWORD } from './config.ts';
-import { expectOneErrorLine, expectSameTree, noise, prose, readTree, runCli, useScratch } from './helpers.ts';
+import { expectOneErrorLine, expectSameTree, newVaultWithData, readTree, runCli, useScratch } from './helpers.ts';
 
 const scratch = useScratch('read-only');
 const catalogCopies = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('mmry-catalog-'));
@@ -31,13 +31,7 @@ async function readOnly<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 
 describe('a vault on a read-only disk', () => {
   it('lists, restores and verifies its snapshots, leaves no copy of its catalog behind, and refuses a backup', async () => {
-    const vaultDir = join(await scratch('vault'), 'v');
-    const src = join(await scratch('src'), 'src');
-    await mkdir(join(src, 'sub'), { recursive: true });
-    await writeFile(join(src, 'a.txt'), prose(1, 40_000));
-    await writeFile(join(src, 'sub', 'b.bin'), noise('b', 300_000));
-    const v = await Vault.create(vaultDir, PASSWORD, FAST_OPTIONS);
-    const { snapshotId } = await backup(v, src).finally(() => v.close());
+    const { vaultDir, src, snapshotId } = await newVaultWithData(scratch);
     const before = await readTree(vaultDir);
     const copiesBefore = await catalogCopies();
 

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isVaultError } from '../../src-main/engine/errors.ts';
 import type { VaultErrorKind } from '../../src-main/engine/errors.ts';
-import { backup, restore, Vault } from '../../src-main/engine/vault/index.ts';
+import { restore, Vault } from '../../src-main/engine/vault/index.ts';
 import { FAST_OPTIONS, OTHER_PASSWORD, PASSWORD } from './config.ts';
-import { contentOf, expectOneErrorLine, noise, prose, readTree, runCli, useScratch } from './helpers.ts';
+import { contentOf, expectOneErrorLine, newVaultWithData, readTree, runCli, useScratch } from './helpers.ts';
 
 const scratch = useScratch('unlock');
 
@@ -25,20 +25,6 @@ async function openFails(dir: string, password: string): Promise<VaultErrorKind>
   throw new Error(`Vault.open(${dir}) succeeded`);
 }
 
-async function newVaultWithData(): Promise<{ vaultDir: string; src: string; snapshotId: string }> {
-  const vaultDir = join(await scratch('vault'), 'v');
-  const src = join(await scratch('src'), 'src');
-  await mkdir(join(src, 'sub'), { recursive: true });
-  await writeFile(join(src, 'a.txt'), prose(1, 40_000));
-  await writeFile(join(src, 'sub', 'b.bin'), noise('b', 200_000));
-  const v = await Vault.create(vaultDir, PASSWORD, FAST_OPTIONS);
-  try {
-    return { vaultDir, src, snapshotId: (await backup(v, src)).snapshotId };
-  } finally {
-    await v.close();
-  }
-}
-
 function flipByte(bytes: Buffer, at: number): Buffer {
   const copy = Buffer.from(bytes);
   copy[at] = copy[at]! ^ 0x01;
@@ -47,7 +33,7 @@ function flipByte(bytes: Buffer, at: number): Buffer {
 
 describe('unlocking a vault', () => {
   it('tells a wrong password apart', async () => {
-    const { vaultDir } = await newVaultWithData();
+    const { vaultDir } = await newVaultWithData(scratch);
     expect(await openFails(vaultDir, OTHER_PASSWORD)).toBe('wrong-password');
     expect(await openFails(vaultDir, `${PASSWORD} `)).toBe('wrong-password');
     const v = await Vault.open(vaultDir, PASSWORD);
@@ -55,7 +41,7 @@ describe('unlocking a vault', () => {
   });
 
   it('reports a header damaged in both copies as damaged, and repairs a single damaged copy', async () => {
-    const { vaultDir } = await newVaultWithData();
+    const { vaultDir } = await newVaultWithData(scratch);
     const header = await readFile(join(vaultDir, 'header'));
     expect(await readFile(join(vaultDir, 'header.bak'))).toEqual(header);
 
@@ -87,7 +73,7 @@ describe('unlocking a vault', () => {
   });
 
   it('changes the password with `mmry passwd`: the old one stops working, the new one opens intact data', async () => {
-    const { vaultDir, src, snapshotId } = await newVaultWithData();
+    const { vaultDir, src, snapshotId } = await newVaultWithData(scratch);
     const passwd = await runCli(['passwd', vaultDir], { password: PASSWORD, env: { MMRY_NEW_PASSWORD: OTHER_PASSWORD } });
     expect(passwd.stderr).toBe('');
     expect(passwd.code).toBe(0);

@@ -20,6 +20,16 @@ const vaultDir = join(root, 'vault');
 const FILES = 1500;
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** Runs `fn` on the shared vault, opened with two worker threads, and closes it. */
+async function withVault<T>(fn: (vault: Vault) => Promise<T>): Promise<T> {
+  const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
+  try {
+    return await fn(vault);
+  } finally {
+    await vault.close();
+  }
+}
+
 function walk(dir: string, out: string[] = [], rel = ''): string[] {
   for (const name of readdirSync(dir).sort()) {
     const r = rel ? `${rel}/${name}` : name;
@@ -45,8 +55,7 @@ beforeAll(async () => {
 
 describe('restore of a whole snapshot', () => {
   it('writes every file and folder exactly, whatever order the workers write them in', async () => {
-    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
-    try {
+    await withVault(async (vault) => {
       const target = join(root, 'out');
       const r = await restore(vault, vault.resolveSnapshot('latest'), target);
       expect(r.files).toBe(FILES);
@@ -57,14 +66,11 @@ describe('restore of a whole snapshot', () => {
         expect(statSync(join(target, rel)).mode, rel).toBe(st.mode);
         if (st.isFile()) expect(readFileSync(join(target, rel)).equals(readFileSync(join(source, rel))), rel).toBe(true);
       }
-    } finally {
-      await vault.close();
-    }
+    });
   });
 
   it('stops on cancel with "cancelled" and leaves no temporary files', async () => {
-    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
-    try {
+    await withVault(async (vault) => {
       const target = join(root, 'cancelled');
       const controller = new AbortController();
       const err = await restore(vault, vault.resolveSnapshot('latest'), target, {
@@ -77,29 +83,23 @@ describe('restore of a whole snapshot', () => {
       const left = walk(target);
       expect(left.filter((p) => p.includes('.mmry-partial-'))).toEqual([]);
       expect(left.filter((p) => /\.(js|json|md|css)$/.test(p)).length).toBeLessThan(FILES);
-    } finally {
-      await vault.close();
-    }
+    });
   });
 
   it('reports the totals of the snapshot from the first progress on', async () => {
-    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
-    try {
+    await withVault(async (vault) => {
       const seen: { filesTotal: number; bytesTotal: number; files: number }[] = [];
       const r = await restore(vault, vault.resolveSnapshot('latest'), join(root, 'progress'), { onProgress: (p) => seen.push(p) });
       expect(seen.length).toBeGreaterThan(1);
       expect(seen[0]!.files).toBeLessThan(FILES);
       expect(new Set(seen.map((p) => `${p.filesTotal}/${p.bytesTotal}`))).toEqual(new Set([`${FILES}/${r.bytes}`]));
-    } finally {
-      await vault.close();
-    }
+    });
   });
 });
 
 describe("restore with the 'skip' policy", () => {
   it('restores nothing of a folder where a file is in the way, and everything beside it', async () => {
-    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
-    try {
+    await withVault(async (vault) => {
       const target = join(root, 'skip-whole');
       mkdirSync(target);
       writeFileSync(join(target, 'a3'), 'mine');
@@ -108,14 +108,11 @@ describe("restore with the 'skip' policy", () => {
       expect(readFileSync(join(target, 'a3'), 'utf8')).toBe('mine');
       expect(walk(target).filter((p) => !p.startsWith('a3'))).toEqual(walk(source).filter((p) => !p.startsWith('a3')));
       expect(r.files).toBe(walk(source).filter((p) => !p.startsWith('a3') && statSync(join(source, p)).isFile()).length);
-    } finally {
-      await vault.close();
-    }
+    });
   });
 
   it('restores no chosen path below a folder where a file is in the way', async () => {
-    const vault = await Vault.open(vaultDir, PASSWORD, { threads: 2 });
-    try {
+    await withVault(async (vault) => {
       const target = join(root, 'skip-paths');
       mkdirSync(target);
       writeFileSync(join(target, 'a1'), 'mine');
@@ -123,9 +120,7 @@ describe("restore with the 'skip' policy", () => {
       expect(readFileSync(join(target, 'a1'), 'utf8')).toBe('mine');
       expect(walk(target).filter((p) => p.startsWith('a2'))).toEqual(walk(source).filter((p) => p === 'a2' || p.startsWith('a2/b2')));
       expect(r.files).toBe(readdirSync(join(source, 'a2', 'b2')).length);
-    } finally {
-      await vault.close();
-    }
+    });
   });
 });
 
