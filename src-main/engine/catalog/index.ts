@@ -26,9 +26,10 @@
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { VaultError, fromSystemError } from '../errors.ts';
+import { canWrite } from '../fsutil/index.ts';
 import { Catalog } from './catalog.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/index.ts';
@@ -118,6 +119,11 @@ export function openCatalogCopy(path: string, catalogKey: Buffer): Catalog {
     drop();
     throw err;
   }
+}
+
+/** A vault's catalog: opened in place, or through `openCatalogCopy` where the vault folder cannot be written. */
+export function openVaultCatalog(path: string, catalogKey: Buffer): Catalog {
+  return canWrite(dirname(path)) ? openCatalog(path, catalogKey) : openCatalogCopy(path, catalogKey);
 }
 
 export function openCatalog(path: string, catalogKey: Buffer, onClose?: () => void): Catalog {

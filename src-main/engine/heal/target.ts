@@ -7,8 +7,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { CATALOG_FILE, loadCatalogDriver, openCatalog, openCatalogCopy } from '../catalog/index.ts';
-import { canWrite } from '../fsutil/index.ts';
+import { CATALOG_FILE, loadCatalogDriver, openVaultCatalog } from '../catalog/index.ts';
 import type { Catalog } from '../catalog/index.ts';
 import { VaultError } from '../errors.ts';
 import { unlockHeader } from '../keys/index.ts';
@@ -83,7 +82,7 @@ export function healTargetFor(dir: string, keys: VaultKeys, pool: WorkerPool, he
     // Opening a missing catalog would create an empty one and hide the loss.
     if (!existsSync(join(dir, CATALOG_FILE))) throw new VaultError('damaged-data', 'The catalog (catalog.db) is missing.');
     // On a disk it may not write (verify of a write-protected drive), through a private copy.
-    catalog = canWrite(dir) ? openCatalog(join(dir, CATALOG_FILE), keys.catalogKey) : openCatalogCopy(join(dir, CATALOG_FILE), keys.catalogKey);
+    catalog = openVaultCatalog(join(dir, CATALOG_FILE), keys.catalogKey);
     // A catalog that opens may still have damaged pages: check them all now,
     // so nothing later trusts a damaged index.
     const problems = catalog.integrityProblems();

@@ -12,13 +12,12 @@ import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CATALOG_FILE, loadCatalogDriver, openCatalog, openCatalogCopy } from '../catalog/index.ts';
+import { CATALOG_FILE, loadCatalogDriver, openCatalog, openVaultCatalog } from '../catalog/index.ts';
 import type { BlobLocation, Catalog, Project, SnapshotRow } from '../catalog/index.ts';
 import { DEFAULT_CHUNKER_PARAMS } from '../chunking/index.ts';
 import type { ChunkerParams } from '../chunking/index.ts';
 import { decode } from '../codecs/index.ts';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { canWrite } from '../fsutil/index.ts';
 import { blobIdHasher, changePassword, createHeader, DEFAULT_KDF, HEADER_COPIES, unlockHeader } from '../keys/index.ts';
 import type { KdfParams, VaultKeys } from '../keys/index.ts';
 import { DEFAULT_REDUNDANCY, assertRedundancy } from '../heal/layout.ts';
@@ -142,7 +141,7 @@ export class Vault {
     let catalog: Catalog;
     try {
       // A vault this process may not write (a write-protected drive) is read through a copy of its catalog.
-      catalog = canWrite(root) ? openCatalog(join(root, CATALOG_FILE), keys.catalogKey) : openCatalogCopy(join(root, CATALOG_FILE), keys.catalogKey);
+      catalog = openVaultCatalog(join(root, CATALOG_FILE), keys.catalogKey);
     } catch (err) {
       if (err instanceof VaultError && err.kind === 'damaged-data') {
         throw new VaultError('damaged-data', `${err.message} Run 'mmry repair ${root}' to rebuild it from the packs.`, { cause: err });
