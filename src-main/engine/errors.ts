@@ -57,6 +57,10 @@ export function fromSystemError(err: unknown, what: string): VaultError {
       return new VaultError('not-found', `${capitalise(what)} does not exist.`, { cause: err });
     case 'EROFS':
       return new VaultError('permission-denied', `${capitalise(what)} is on a read-only disk.`, { cause: err });
+    case 'EISDIR':
+      return new VaultError('invalid-argument', `${capitalise(what)} is a folder, not a file.`, { cause: err });
+    case 'ENOTDIR':
+      return new VaultError('not-found', `A part of the path of ${what} is a file, not a folder.`, { cause: err });
     default: {
       const detail = err instanceof Error ? err.message : String(err);
       return new VaultError('io', `Could not access ${what}: ${detail}`, { cause: err });

@@ -87,6 +87,16 @@ describe.concurrent('mmry, read-only and failing commands (run concurrently)', (
       expectOneErrorLine(res, /is not an MMRY vault/);
     });
 
+    it('a password file that is a folder, and a source path through a file', async () => {
+      const folder = await scratch('pw-folder');
+      const pw = await runCli(['ls', vaultDir, 'latest', '--password-file', folder]);
+      expect(pw.code).toBe(1);
+      expectOneErrorLine(pw, new RegExp(`^mmry: The password file ${folder} is a folder, not a file\\.$`));
+      const through = await runCli(['backup', vaultDir, join(web, 'index.html', 'deeper')]);
+      expect(through.code).toBe(2);
+      expectOneErrorLine(through, /^mmry: A part of the path of the source folder .*index\.html\/deeper is a file, not a folder\.$/);
+    });
+
     it('a wrong password exits 3', async () => {
       const res = await runCli(['ls', vaultDir, 'latest'], { password: OTHER_PASSWORD });
       expect(res.code).toBe(3);
