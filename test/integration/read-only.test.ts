@@ -4,8 +4,9 @@
  * nothing in it changes, the copy is gone afterwards, and anything that
  * would change the vault is refused with one clear line.
  */
-import { execFileSync } from 'node:child_process';
-import { chmod, readdir } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { FAST_OPTIONS, PASSWORD } from './config.ts';
 import { expectOneErrorLine, expectSameTree, newVaultWithData, readTree, runCli, useScratch } from './helpers.ts';
 
 const scratch = useScratch('read-only');
-const catalogCopies = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('mmry-catalog-'));
+const catalogCopies = async () => (await readdir(tmpdir())).filter((n) => n.startsWith('mmry-catalog-copy-'));
 
 /** Runs `fn` while `dir` cannot be written: a read-only bind mount as root (root ignores modes), else mode 0o555. */
 async function readOnly<T>(dir: string, fn: () => Promise<T>): Promise<T> {
@@ -58,7 +59,29 @@ describe('a vault on a read-only disk', () => {
       else expectOneErrorLine(refused, /Permission denied/);
     });
 
-    expect(await catalogCopies()).toEqual(copiesBefore);
+    expect((await catalogCopies()).filter((n) => !copiesBefore.includes(n))).toEqual([]);
     expectSameTree(await readTree(vaultDir), before);
+  });
+
+  it('removes the catalog copy a dead process left behind, and keeps a live one', async () => {
+    const { vaultDir } = await newVaultWithData(scratch);
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const left = join(tmpdir(), `mmry-catalog-copy-${deadPid}-test01`);
+    const live = join(tmpdir(), `mmry-catalog-copy-${process.pid}-test02`);
+    for (const dir of [left, live]) {
+      await mkdir(dir);
+      await writeFile(join(dir, 'catalog.db'), 'encrypted leftovers');
+    }
+    try {
+      await readOnly(vaultDir, async () => {
+        const vault = await Vault.open(vaultDir, PASSWORD, FAST_OPTIONS);
+        await vault.close();
+      });
+      expect(existsSync(left)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      await rm(left, { recursive: true, force: true });
+      await rm(live, { recursive: true, force: true });
+    }
   });
 });

@@ -16,7 +16,7 @@ let key: Buffer;
 const open: Catalog[] = [];
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mmry-catalog-'));
+  dir = mkdtempSync(join(tmpdir(), 'mmry-catalog-test-'));
   path = join(dir, 'catalog.db');
   key = randomBytes(32);
 });

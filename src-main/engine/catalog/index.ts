@@ -24,12 +24,12 @@
  * - A catalog from a newer app version (user_version above what we know) is
  *   refused, not written to.
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { VaultError, fromSystemError } from '../errors.ts';
-import { canWrite } from '../fsutil/index.ts';
+import { canWrite, processExists } from '../fsutil/index.ts';
 import { Catalog } from './catalog.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import type { Migration } from './migrations/index.ts';
@@ -96,16 +96,19 @@ function compactCopy(path: string, catalogKey: Buffer): void {
  * beside the database even to read, and this SQLite build takes no
  * `immutable=1` URI, so the catalog (and its `-wal`, if any) is copied into a
  * private temporary folder and opened there. The copy is as encrypted as the
- * original; it is removed when the catalog closes (a crash leaves it in the
- * OS temporary folder, still encrypted). Nothing is ever written back.
+ * original; it is removed when the catalog closes. A process that dies first
+ * leaves it behind, still encrypted; the folder's name carries the process
+ * id, so the next copy made on this machine removes it. Nothing is ever
+ * written back.
  */
 export function openCatalogCopy(path: string, catalogKey: Buffer): Catalog {
+  removeDeadCopies();
   let dir: string | undefined;
   const drop = () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    dir = mkdtempSync(join(tmpdir(), 'mmry-catalog-'));
+    dir = mkdtempSync(join(tmpdir(), `${COPY_PREFIX}${process.pid}-`));
     const copy = join(dir, basename(path));
     copyFileSync(path, copy);
     if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
@@ -118,6 +121,28 @@ export function openCatalogCopy(path: string, catalogKey: Buffer): Catalog {
   } catch (err) {
     drop();
     throw err;
+  }
+}
+
+const COPY_PREFIX = 'mmry-catalog-copy-';
+
+/** Removes the catalog copies of processes that are gone; one that cannot be removed (another user's) stays. */
+function removeDeadCopies(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(COPY_PREFIX)) continue;
+    const pid = Number(name.slice(COPY_PREFIX.length).split('-', 1)[0]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || processExists(pid)) continue;
+    try {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // Not ours to remove; it holds nothing readable without the vault's key.
+    }
   }
 }
 

@@ -30,6 +30,16 @@ export function errnoCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** Whether process `pid` is running on this machine (EPERM: it is, as another user's). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) !== 'ESRCH';
+  }
+}
+
 export function randomSuffix(): string {
   return randomBytes(8).toString('hex');
 }

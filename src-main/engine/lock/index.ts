@@ -33,7 +33,7 @@ import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, wr
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { fromSystemError, VaultError } from '../errors.ts';
-import { errnoCode, randomSuffix } from '../fsutil/index.ts';
+import { errnoCode, processExists, randomSuffix } from '../fsutil/index.ts';
 
 export const LOCK_FILE = 'lock';
 /** How long a lock file may stay empty or half-written before it counts as abandoned. */
@@ -165,16 +165,6 @@ export function clearStale(path: string, judged: Buffer): void {
     else renameSync(aside, path); // a racer's live lock: it goes back, and the next attempt sees it
   } catch (err) {
     throw fromSystemError(err, `the vault lock ${path}`);
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to another user.
-    return errnoCode(err) !== 'ESRCH';
   }
 }
 
