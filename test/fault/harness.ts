@@ -411,6 +411,26 @@ export async function expectBitPerfect(t: Template, dir: string, options: { exce
   expect(got).toEqual(want);
 }
 
+/**
+ * A pack that repair rebuilt in part (damage beyond the parity in some of its
+ * rows): every row for which `lost` does not hold is the pristine vault's
+ * byte for byte; the lost rows are not compared. Returns how many rows were
+ * compared.
+ */
+export async function expectRebuiltBesides(t: Template, dir: string, packId: string, lost: (row: number) => boolean): Promise<number> {
+  const want = await readFile(join(t.dir, packRel(packId)));
+  const got = await readFile(join(dir, packRel(packId)));
+  expect(got.length).toBe(want.length);
+  let compared = 0;
+  for (let row = 0; row * STRIPE < want.length; row++) {
+    if (lost(row)) continue;
+    const end = Math.min((row + 1) * STRIPE, want.length);
+    if (!got.subarray(row * STRIPE, end).equals(want.subarray(row * STRIPE, end))) expect.fail(`${packRel(packId)}: row ${row} differs from the pristine pack`);
+    compared++;
+  }
+  return compared;
+}
+
 // ------------------------------------------------------------ damage
 
 export async function flipBits(path: string, r: Rng, count: number, range: [number, number] | null = null): Promise<number[]> {
@@ -715,6 +735,23 @@ export function filesWith(t: Template, lost: (chunk: FileInfo['chunks'][number])
   return out;
 }
 
+/** A report's `affected` as lost paths per snapshot, the shape expectRestores takes. */
+export function lostFiles(affected: readonly { snapshot: string; path: string }[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const { snapshot, path } of affected) out.set(snapshot, (out.get(snapshot) ?? new Set()).add(path));
+  return out;
+}
+
+/** Every file of `inner` is one of `outer` (per snapshot). */
+export function expectWithin(inner: Map<string, Set<string>>, outer: Map<string, Set<string>>): void {
+  const outside = [...inner].flatMap(([snapshot, paths]) => [...paths].filter((p) => !outer.get(snapshot)?.has(p)).map((p) => `${snapshot.slice(0, 8)}:${p}`));
+  expect(outside).toEqual([]);
+}
+
+export function fileCount(files: Map<string, Set<string>>): number {
+  return [...files.values()].reduce((n, x) => n + x.size, 0);
+}
+
 /** The same, flattened and sorted like a report's `affected`. */
 export function affectedList(t: Template, lost: Map<string, Set<string>>): { project: string; snapshot: string; path: string }[] {
   const out: { project: string; snapshot: string; path: string }[] = [];
@@ -749,6 +786,8 @@ export async function beyondBudget(t: Template, r: Rng, dir: string, count: numb
   expect(lost.size).toBeGreaterThan(0);
   // A deleted member's stripes are erased up to its length; rows past the shorter ones heal.
   const lengthOf = (id: string) => g.members.find((m) => m.packId === id)!.length;
-  const lostOnRead = filesLostOnRead(t, g, (id, row) => deleted.includes(id) && row * STRIPE < lengthOf(id));
-  return { deleted, flipped: longest.packId, lost, lostOnRead, affected: affectedList(t, lost) };
+  const erased = (id: string, row: number) => deleted.includes(id) && row * STRIPE < lengthOf(id);
+  const lostOnRead = filesLostOnRead(t, g, erased);
+  const rowLost = (row: number) => g.members.filter((m) => erased(m.packId, row)).length > g.parityCount;
+  return { deleted, flipped: longest.packId, lost, lostOnRead, rowLost };
 }

@@ -29,13 +29,17 @@ import {
   engineRepair,
   engineVerify,
   expectBitPerfect,
+  expectRebuiltBesides,
   expectRestores,
+  expectWithin,
+  fileCount,
   filesLostOnRead,
   filesWith,
   flipBits,
   flipByte,
   healCycle,
   hex,
+  lostFiles,
   packRel,
   parityRel,
   runCli,
@@ -77,6 +81,8 @@ beforeAll(async () => {
 });
 
 const m1Case = seededCases(() => m1, scratch);
+/** A member's length in the template's biggest parity group. */
+const lengthIn = (t: Template, id: string) => biggestGroup(t).members.find((m) => m.packId === id)!.length;
 const offCase = seededCases(() => off, scratch);
 
 describe(`damage beyond the parity budget (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
@@ -86,22 +92,34 @@ describe(`damage beyond the parity budget (MMRY_FAULT_SEED=${BASE_SEED})`, () =>
       name,
       run(async (r, dir) => {
         const x = await beyondBudget(m1, r, dir, 2);
-        const expectDamage = (report: Awaited<ReturnType<typeof engineVerify>>, flipped: boolean) => {
+        // What can be lost: the files on rows where both deleted packs had bytes (reads heal the
+        // rest on the fly, and repair rebuilds it). The report names exactly what a restore loses.
+        const expectDamage = (report: Awaited<ReturnType<typeof engineVerify>>, flipped: boolean, lost: Map<string, Set<string>>) => {
           expect(report.healthy).toBe(false);
           expect(report.damage.filter((d) => !d.repairable).map((d) => d.where).sort()).toEqual(x.deleted.map(packRel).sort());
           expect(report.damage.filter((d) => d.repairable).map((d) => d.where)).toEqual(flipped ? [packRel(x.flipped)] : []);
-          expect(sortAffected(report.affected)).toEqual(x.affected);
+          expect(sortAffected(report.affected)).toEqual(affectedList(m1, lost));
         };
 
         // The CLI says the same, as JSON, and exits 4.
         const cli = await runCli(['verify', dir, '--json']);
         expect(cli.code).toBe(4);
-        expectDamage(JSON.parse(cli.stdout), true);
+        const lostBefore = lostFiles((JSON.parse(cli.stdout) as Awaited<ReturnType<typeof engineVerify>>).affected);
+        expectWithin(lostBefore, x.lostOnRead);
+        expectDamage(JSON.parse(cli.stdout), true, lostBefore);
+        await expectRestores(m1, dir, scratch, lostBefore);
 
         const first = await engineRepair(dir);
-        expect(first.result.repairedFiles).toEqual([packRel(x.flipped)]);
-        expectDamage(first.after, false);
-        expectDamage(await engineVerify(dir), false);
+        // The longer deleted pack comes back, bit for bit, in its rows past the shorter one's end.
+        const [shorter, longer] = [...x.deleted].sort((a, b) => lengthIn(m1, a) - lengthIn(m1, b)) as [string, string];
+        const rowsPast = Math.ceil(lengthIn(m1, longer) / STRIPE) - Math.ceil(lengthIn(m1, shorter) / STRIPE);
+        expect(first.result.repairedFiles.sort()).toEqual([packRel(x.flipped), ...(rowsPast > 0 ? [packRel(longer)] : [])].sort());
+        if (rowsPast > 0) expect(await expectRebuiltBesides(m1, dir, longer, x.rowLost)).toBe(rowsPast);
+        // Salvage can keep more of a bundle from the rebuilt bytes than from none.
+        const lost = lostFiles(first.after.affected);
+        expectWithin(lost, lostBefore);
+        expectDamage(first.after, false, lost);
+        expectDamage(await engineVerify(dir), false, lost);
         await expectBitPerfect(m1, dir, { except: (rel) => x.deleted.some((id) => rel === packRel(id)) });
 
         // A second repair can do no more, and changes nothing.
@@ -109,16 +127,15 @@ describe(`damage beyond the parity budget (MMRY_FAULT_SEED=${BASE_SEED})`, () =>
         const second = await engineRepair(dir);
         expect(second.result.repairedFiles).toEqual([]);
         expect(second.result.rewrittenGroups).toEqual([]);
-        expectDamage(second.after, false);
+        expectDamage(second.after, false, lost);
         expect(await vaultState(dir)).toEqual(state);
 
-        // Restore: the lost files fail loudly, everything else is byte-identical, nothing wrong is
-        // written. Reads heal on the fly, so only files on rows where both deleted packs had bytes are lost.
-        await expectRestores(m1, dir, scratch, x.lostOnRead);
+        // Restore: the lost files fail loudly, everything else is byte-identical, nothing wrong is written.
+        await expectRestores(m1, dir, scratch, lost);
         const latest = m1.snapshots.at(-1)!;
         const out = join(await scratch('cli-restore'), 'out');
         const restored = await runCli(['restore', dir, latest.id, out]);
-        const lostHere = [...(x.lostOnRead.get(latest.id) ?? [])].sort();
+        const lostHere = [...(lost.get(latest.id) ?? [])].sort();
         expect(restored.code).toBe(lostHere.length > 0 ? 2 : 0);
         for (const path of lostHere) expect(restored.stderr).toContain(`not restored: ${path}: `);
         if (lostHere.length > 0) expect(restored.stderr).toMatch(new RegExp(`mmry: ${lostHere.length} entr(y was|ies were) not restored`));
@@ -132,8 +149,9 @@ describe(`damage beyond the parity budget (MMRY_FAULT_SEED=${BASE_SEED})`, () =>
 describe('beyond the budget, where part of a damaged pack is rebuildable', () => {
   // With m = 1: pack A deleted, pack B of the same group cut at a stripe boundary just past
   // some file of A. Rows below the cut miss only A (rebuildable), rows past it miss both
-  // (lost). Repair rewrites no pack with a lost row, so A stays missing and B stays short:
-  // every blob of A is lost, and every blob of B past the cut. The report must say so.
+  // (lost). Repair writes A back with its rows below the cut, and B's rows past A's end if B
+  // is the longer: what is lost is the files on rows where both are missing, and the report
+  // must say exactly those, before the repair and after it.
   const [name, run] = m1Case('a deleted pack and a pack cut short in one group with m = 1');
   it(
     name,
@@ -162,22 +180,64 @@ describe('beyond the budget, where part of a damaged pack is rebuildable', () =>
       const cut = cutFor(a, b)!;
       await rm(join(dir, packRel(a)));
       await truncateTo(join(dir, packRel(b)), cut);
-      const lost = filesWith(m1, lostWith(a, b, cut));
-      const affected = affectedList(m1, lost);
+      // Every file with bytes in A or past the cut in B: more than is lost.
+      const touched = filesWith(m1, lostWith(a, b, cut));
+      const erased = (id: string, row: number) => (id === a && row * STRIPE < lengthOf(a)) || (id === b && row * STRIPE >= cut && row * STRIPE < lengthOf(b));
+      const rowLost = (row: number) => erased(a, row) && erased(b, row);
+      const lostOnRead = filesLostOnRead(m1, g, erased);
+      expect(fileCount(lostOnRead)).toBeLessThan(fileCount(touched));
 
+      // Verify names exactly what a restore loses (reads heal on the fly), before the repair and after it.
       const before = await engineVerify(dir);
       expect(before.damage.map((d) => [d.where, d.repairable]).sort()).toEqual([[packRel(a), false], [packRel(b), false]].sort());
-      expect(sortAffected(before.affected)).toEqual(affected);
+      expectWithin(lostFiles(before.affected), lostOnRead);
+      await expectRestores(m1, dir, scratch, lostFiles(before.affected));
       const repaired = await engineRepair(dir);
-      expect(repaired.result.repairedFiles).toEqual([]);
-      expect(sortAffected(repaired.after.affected)).toEqual(affected);
-      // Reads heal on the fly: A's blobs in rows below the cut come back from parity, so a
-      // restore loses only the files that touch a row where both A and B are missing.
-      const lostOnRead = filesLostOnRead(m1, g, (id, row) => (id === a && row * STRIPE < lengthOf(a)) || (id === b && row * STRIPE >= cut && row * STRIPE < lengthOf(b)));
-      expect([...lostOnRead.values()].reduce((n, x) => n + x.size, 0)).toBeLessThan([...lost.values()].reduce((n, x) => n + x.size, 0));
-      await expectRestores(m1, dir, scratch, lostOnRead);
+      expect(repaired.result.repairedFiles).toContain(packRel(a));
+      expect(await expectRebuiltBesides(m1, dir, a, rowLost)).toBeGreaterThanOrEqual(cut / STRIPE);
+      if (repaired.result.repairedFiles.includes(packRel(b))) expect(await expectRebuiltBesides(m1, dir, b, rowLost)).toBeGreaterThan(cut / STRIPE);
+      expectWithin(lostFiles(repaired.after.affected), lostFiles(before.affected));
+      const state = await vaultState(dir);
+      expect((await engineRepair(dir)).result.repairedFiles).toEqual([]);
+      expect(await vaultState(dir)).toEqual(state);
+      await expectRestores(m1, dir, scratch, lostFiles(repaired.after.affected));
     }),
   );
+
+  {
+    // Scattered flips, as on an ageing disk: one row of the group hit in both stripes of two
+    // packs (beyond the parity), and a few other rows of the same packs hit once each. The
+    // other rows come back bit for bit; only the files on the one lost row are lost.
+    const [name, run] = m1Case('flips beyond the parity in one row, and within it in other rows of the same packs');
+    it(
+      name,
+      run(async (r, dir) => {
+        const g = biggestGroup(m1);
+        const [a, b] = r.sample(chunkOnly(m1, g.members.map((m) => m.packId)), 2) as [string, string];
+        const rows = Math.floor(Math.min(lengthIn(m1, a), lengthIn(m1, b)) / STRIPE);
+        expect(rows).toBeGreaterThan(4);
+        const [lostRow, ...others] = r.sample(Array.from({ length: rows }, (_, row) => row), 5) as [number, ...number[]];
+        for (const id of [a, b]) for (const within of [r.int(0, STRIPE / 2), r.int(STRIPE / 2, STRIPE)]) await flipByte(join(dir, packRel(id)), lostRow * STRIPE + within, r.int(1, 256));
+        for (const [n, row] of others.entries()) await flipByte(join(dir, packRel(n % 2 === 0 ? a : b)), row * STRIPE + r.int(0, STRIPE), r.int(1, 256));
+        const rowLost = (row: number) => row === lostRow;
+        const lostOnRead = filesLostOnRead(m1, g, (id, row) => (id === a || id === b) && row === lostRow);
+
+        const before = await engineVerify(dir);
+        expect(before.damage.map((d) => [d.where, d.repairable]).sort()).toEqual([[packRel(a), false], [packRel(b), false]].sort());
+        expect(before.damage.every((d) => /repair rebuilds all but 2 stripes of them/.test(d.what))).toBe(true);
+        expectWithin(lostFiles(before.affected), lostOnRead);
+        await expectRestores(m1, dir, scratch, lostFiles(before.affected));
+        const repaired = await engineRepair(dir);
+        expect(repaired.result.repairedFiles.sort()).toEqual([packRel(a), packRel(b)].sort());
+        for (const id of [a, b]) expect(await expectRebuiltBesides(m1, dir, id, rowLost)).toBe(Math.ceil(lengthIn(m1, id) / STRIPE) - 1);
+        expect(repaired.after.damage.map((d) => [d.where, d.what, d.repairable]).sort()).toEqual([a, b].map((id) => [packRel(id), '2 damaged stripes of 512 bytes, beyond repair: more damage in the same rows of its group than the parity covers', false]).sort());
+        // Salvage keeps more of a bundle once its other damage is repaired.
+        expectWithin(lostFiles(repaired.after.affected), lostFiles(before.affected));
+        await expectBitPerfect(m1, dir, { except: (rel) => rel === packRel(a) || rel === packRel(b) });
+        await expectRestores(m1, dir, scratch, lostFiles(repaired.after.affected));
+      }),
+    );
+  }
 });
 
 describe('parity off (redundancy 0)', () => {

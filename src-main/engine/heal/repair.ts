@@ -7,7 +7,15 @@
  * repaired file is assembled in memory, its stripe CRCs must all equal the
  * descriptor's before it replaces anything, and it is written atomically
  * (temporary name, fsync, rename). A `kill -9` at any moment therefore
- * leaves every file either as it was or fully repaired.
+ * leaves every file either as it was or repaired.
+ *
+ * Rows are independent codewords, so damage beyond the parity in one row
+ * does not stop the others: a file with stripes in such rows is rewritten
+ * with every other stripe rebuilt, and only the stripes of the lost rows keep
+ * the bytes they had (or zeros, for a missing file). They stay damaged, and
+ * their CRCs still say so to every later check; the blobs that touch them
+ * are what is lost, nothing more. Rebuilding the rest at once matters: what
+ * parity can still rebuild today may be beyond it after the next damage.
  *
  * Then: a damaged catalog is rebuilt (checkpoint, then packs), orphan packs
  * are entered in the catalog, unprotected packs are added to parity groups.
@@ -177,11 +185,13 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
 
   for (const shard of group.shards) {
     const shardPatches = patches.get(shard.index);
-    const needsRewrite = shardPatches !== undefined || (shard.role === 'pack' && shard.fileSize !== null && shard.fileSize !== shard.length);
-    if (shard.role !== 'pack' || !needsRewrite) continue;
-    if (shard.badStripes.some(isLost)) continue; // beyond repair: leave it for the report
+    if (shard.role !== 'pack') continue;
+    // Bytes past the end are cut off; a pack with nothing rebuilt and nothing to cut (its damage all in lost rows) is left alone.
+    const overlong = shard.fileSize !== null && shard.fileSize > shard.length;
+    if (shardPatches === undefined && !overlong) continue;
+    const lostHere = new Set(shard.badStripes.filter(isLost));
     const bytes = await assemble(target, group, shard, shardPatches);
-    if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.memberCrcs[shard.index]!)) {
+    if (!sameCrcsBesides(stripeCrcs(bytes, d.stripeBytes), d.memberCrcs[shard.index]!, lostHere)) {
       throw new VaultError('internal', `The rebuilt pack ${shard.name.slice(0, 8)} does not match its checksums; nothing was replaced.`);
     }
     await writeFileAtomic(join(target.packsDir, `${shard.name}.pack`), bytes, `pack ${shard.name.slice(0, 8)}`);
@@ -192,11 +202,10 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
   const parityShards = group.shards.filter((s) => s.role === 'parity');
   const parityDamaged = parityShards.some((s) => patches.has(s.index) || s.missing);
   if (parityDamaged || staleCopies) {
-    if (parityShards.some((s) => s.badStripes.some(isLost))) return;
     const parity: Uint8Array[] = [];
     for (const s of parityShards) {
       const bytes = await assemble(target, group, s, patches.get(s.index));
-      if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.parityCrcs[s.index - d.capacity]!)) {
+      if (!sameCrcsBesides(stripeCrcs(bytes, d.stripeBytes), d.parityCrcs[s.index - d.capacity]!, new Set(s.badStripes.filter(isLost)))) {
         throw new VaultError('internal', `The rebuilt parity of group ${d.groupId.slice(0, 8)} does not match its checksums; nothing was replaced.`);
       }
       parity.push(bytes);
@@ -288,6 +297,14 @@ async function assemble(target: HealTarget, group: GroupState, s: ShardState, sh
     out.set(bytes.subarray(0, Math.max(0, Math.min(S, s.length - at))), at);
   }
   return out;
+}
+
+/** Whether every stripe CRC but those of `skipped` (stripes beyond repair) is the descriptor's. */
+function sameCrcsBesides(actual: Uint32Array, expected: Uint32Array, skipped: ReadonlySet<number>): boolean {
+  if (skipped.size === 0) return sameCrcs(actual, expected);
+  if (actual.length !== expected.length) return false;
+  for (let i = 0; i < actual.length; i++) if (!skipped.has(i) && actual[i] !== expected[i]) return false;
+  return true;
 }
 
 function checkCancelled(signal: AbortSignal | undefined): void {

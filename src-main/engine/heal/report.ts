@@ -58,7 +58,8 @@ export async function buildReport(target: HealTarget, ins: Inspection, readData:
 export async function assessDamage(target: HealTarget, ins: Inspection, readData: boolean, catalogProblems: string[]): Promise<{ report: VerifyReport; lostBlobs: Set<string> }> {
   const damage: Damage[] = [];
   const lostBlobs = new Set<string>();
-  const repairablePacks = new Set<string>();
+  /** Per pack with damaged stripes: those stripes. */
+  const stripeDamage = new Map<string, { bad: Set<number>; stripeBytes: number }>();
 
   for (const g of ins.groups) {
     const d = g.stored.desc;
@@ -75,22 +76,15 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
         damage.push({ where, what: `${what}, beyond its parity; but no snapshot needs anything in the group's lost packs any more (stored again since): repair drops them and protects the rest of the group anew`, repairable: true });
         continue;
       }
-      damage.push({ where, what, repairable: lostHere.length === 0 });
-      if (s.role === 'pack' && lostHere.length === 0) repairablePacks.add(s.name);
-      if (s.role === 'pack' && lostHere.length > 0) {
-        // Repair rewrites no pack with a lost row, so every damaged stripe of this one stays
-        // damaged, rebuildable or not: a blob touching any of them is lost.
-        const bad = new Set(s.badStripes);
-        for (const e of target.catalog?.blobsInPack(s.name) ?? []) {
-          const first = Math.floor(e.offset / d.stripeBytes);
-          const last = Math.floor((e.offset + e.length - 1) / d.stripeBytes);
-          for (let r = first; r <= last; r++) {
-            if (bad.has(r)) {
-              lostBlobs.add(Buffer.from(e.id).toString('hex'));
-              break;
-            }
-          }
-        }
+      if (lostHere.length === 0) damage.push({ where, what, repairable: true });
+      else if (lostHere.length === s.badStripes.length) damage.push({ where, what: `${what}, beyond repair: more damage in the same rows of its group than the parity covers`, repairable: false });
+      else damage.push({ where, what: `${what}; repair rebuilds all but ${lostHere.length} ${lostHere.length === 1 ? 'stripe' : 'stripes'} of them, in rows with more damage than the parity covers`, repairable: false });
+      if (s.role !== 'pack') continue;
+      stripeDamage.set(s.name, { bad: new Set(s.badStripes), stripeBytes: d.stripeBytes });
+      if (lostHere.length === 0) continue;
+      // Repair rebuilds every other stripe (repair.ts), so what is lost is the blobs that touch these.
+      for (const e of target.catalog?.blobsInPack(s.name) ?? []) {
+        if (touches(e.offset, e.length, d.stripeBytes, (stripe) => lostHere.includes(stripe))) lostBlobs.add(Buffer.from(e.id).toString('hex'));
       }
     }
     for (const copy of g.stored.badCopies) {
@@ -108,8 +102,10 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
   }
   for (const packId of ins.damagedUnprotectedPacks) damage.push({ where: `packs/${packId}.pack`, what: 'its sealed header is damaged, and no parity protects it', repairable: false });
   for (const p of ins.blobProblems) {
-    // Damage the stripe checksums also saw is rebuilt by repair; the rest predates the parity.
-    if (repairablePacks.has(p.packId)) continue;
+    // Damage the stripe checksums also saw is reported with its stripes above (rebuilt by
+    // repair, or lost with them); the rest predates the parity.
+    const stripes = stripeDamage.get(p.packId);
+    if (stripes && touches(p.offset, p.length, stripes.stripeBytes, (stripe) => stripes.bad.has(stripe))) continue;
     damage.push({ where: `packs/${p.packId}.pack`, what: `blob ${p.blobId.slice(0, 12)} at ${p.offset}: ${p.message}`, repairable: false });
     lostBlobs.add(p.blobId);
   }
@@ -132,6 +128,13 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
     blobsChecked: ins.blobsChecked,
   };
   return { report, lostBlobs };
+}
+
+/** Whether bytes [offset, offset + length) of a shard overlap a stripe for which `hit` holds. */
+function touches(offset: number, length: number, stripeBytes: number, hit: (stripe: number) => boolean): boolean {
+  const last = Math.floor((offset + Math.max(1, length) - 1) / stripeBytes);
+  for (let stripe = Math.floor(offset / stripeBytes); stripe <= last; stripe++) if (hit(stripe)) return true;
+  return false;
 }
 
 /** The member packs of a group with damage in rows beyond repair. */
