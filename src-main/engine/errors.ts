@@ -60,7 +60,7 @@ export function fromSystemError(err: unknown, what: string): VaultError {
     case 'EISDIR':
       return new VaultError('invalid-argument', `${capitalise(what)} is a folder, not a file.`, { cause: err });
     case 'ENOTDIR':
-      return new VaultError('not-found', `A part of the path of ${what} is a file, not a folder.`, { cause: err });
+      return new VaultError('not-found', `Something on the path of ${what} is not a folder.`, { cause: err });
     default: {
       const detail = err instanceof Error ? err.message : String(err);
       return new VaultError('io', `Could not access ${what}: ${detail}`, { cause: err });

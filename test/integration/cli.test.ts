@@ -94,7 +94,7 @@ describe.concurrent('mmry, read-only and failing commands (run concurrently)', (
       expectOneErrorLine(pw, new RegExp(`^mmry: The password file ${folder} is a folder, not a file\\.$`));
       const through = await runCli(['backup', vaultDir, join(web, 'index.html', 'deeper')]);
       expect(through.code).toBe(2);
-      expectOneErrorLine(through, /^mmry: A part of the path of the source folder .*index\.html\/deeper is a file, not a folder\.$/);
+      expectOneErrorLine(through, /^mmry: Something on the path of the source folder .*index\.html\/deeper is not a folder\.$/);
     });
 
     it('a wrong password exits 3', async () => {
