@@ -458,6 +458,23 @@ export async function flipByte(path: string, at: number, mask: number): Promise<
   };
 }
 
+/**
+ * Changes every byte of [at, at + length) (XOR with non-zero values from `r`):
+ * damage too dense to be placed byte by byte (rs/locate.ts), as a bad
+ * sector's garbage is. Returns a function that puts the bytes back.
+ */
+export async function garble(path: string, r: Rng, at: number, length: number): Promise<() => Promise<void>> {
+  const bytes = await readFile(path);
+  const end = Math.min(at + length, bytes.length);
+  const masks = Array.from({ length: end - at }, () => r.int(1, 256));
+  masks.forEach((mask, i) => (bytes[at + i]! ^= mask));
+  await writeFile(path, bytes);
+  return async () => {
+    masks.forEach((mask, i) => (bytes[at + i]! ^= mask));
+    await writeFile(path, bytes);
+  };
+}
+
 export async function fileSize(path: string): Promise<number> {
   return (await lstat(path)).size;
 }

@@ -522,6 +522,33 @@ describe('damage beyond the parity budget', () => {
   }
 });
 
+describe('scattered damage beyond erasure decoding', () => {
+  {
+    const [name, run] = seeded('one flipped byte in each of three members, all in one row: placed byte by byte and repaired');
+    it(
+      name,
+      run(async (r, dir) => {
+        const g = biggestGroup(t);
+        const row = r.int(0, Math.floor(Math.min(...g.members.map((m) => m.length)) / STRIPE));
+        const hit = r.sample(g.members, 3);
+        // Distinct offsets within a stripe, so no byte offset of the row's codeword has two errors.
+        const within = r.sample(Array.from({ length: STRIPE / 2 }, (_, i) => i), 3);
+        for (const [n, m] of hit.entries()) await flipByte(join(dir, packRel(m.packId)), row * STRIPE + r.int(0, 2) * (STRIPE / 2) + within[n]!, r.int(1, 256));
+
+        const before = await engineVerify(dir);
+        expect(before.damage.map((d) => [d.where, d.repairable]).sort()).toEqual(hit.map((m) => [packRel(m.packId), true]).sort());
+        expect(before.affected).toEqual([]);
+        // Reads place the damage too: nothing is lost even before the repair.
+        await expectRestores(t, dir, scratch);
+        const repaired = await engineRepair(dir);
+        expect(repaired.result.repairedFiles.sort()).toEqual(hit.map((m) => packRel(m.packId)).sort());
+        expect(repaired.after.healthy).toBe(true);
+        await expectBitPerfect(t, dir);
+      }),
+    );
+  }
+});
+
 describe('a vault whose groups layout version 1 wrote (20 members, 2 parity files, one 1 KiB stripe per row)', () => {
   let v1: Template;
   const seededV1 = seededCases(() => v1, scratch);

@@ -37,6 +37,7 @@ import {
   filesWith,
   flipBits,
   flipByte,
+  garble,
   healCycle,
   hex,
   lostFiles,
@@ -205,9 +206,9 @@ describe('beyond the budget, where part of a damaged pack is rebuildable', () =>
   );
 
   {
-    // Scattered flips, as on an ageing disk: one row of the group hit in both stripes of two
-    // packs (beyond the parity), and a few other rows of the same packs hit once each. The
-    // other rows come back bit for bit; only the files on the one lost row are lost.
+    // One row of the group garbled in two packs (beyond the parity, and too dense to place
+    // byte by byte), and a few other rows of the same packs hit by single flips. The other rows
+    // come back bit for bit; only the files on the one lost row are lost.
     const [name, run] = m1Case('flips beyond the parity in one row, and within it in other rows of the same packs');
     it(
       name,
@@ -217,7 +218,7 @@ describe('beyond the budget, where part of a damaged pack is rebuildable', () =>
         const rows = Math.floor(Math.min(lengthIn(m1, a), lengthIn(m1, b)) / STRIPE);
         expect(rows).toBeGreaterThan(4);
         const [lostRow, ...others] = r.sample(Array.from({ length: rows }, (_, row) => row), 5) as [number, ...number[]];
-        for (const id of [a, b]) for (const within of [r.int(0, STRIPE / 2), r.int(STRIPE / 2, STRIPE)]) await flipByte(join(dir, packRel(id)), lostRow * STRIPE + within, r.int(1, 256));
+        for (const id of [a, b]) await garble(join(dir, packRel(id)), r, lostRow * STRIPE, STRIPE);
         for (const [n, row] of others.entries()) await flipByte(join(dir, packRel(n % 2 === 0 ? a : b)), row * STRIPE + r.int(0, STRIPE), r.int(1, 256));
         const rowLost = (row: number) => row === lostRow;
         const lostOnRead = filesLostOnRead(m1, g, (id, row) => (id === a || id === b) && row === lostRow);

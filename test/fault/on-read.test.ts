@@ -25,6 +25,7 @@ import {
   engineVerify,
   flipBits,
   flipByte,
+  garble,
   noise,
   packRel,
   parityRel,
@@ -197,9 +198,10 @@ describe(`healing a blob as it is read (MMRY_FAULT_SEED=${BASE_SEED})`, () => {
             g.members.filter((m) => m.packId !== pack && m.length >= (row + 1) * STRIPE),
             g.parityCount,
           );
-          await flipByte(path, row * STRIPE + r.int(0, STRIPE), r.int(1, 256));
+          // Dense damage (every byte of the row), which cannot be placed byte by byte either.
+          await garble(path, r, row * STRIPE, STRIPE);
           const undo: (() => Promise<void>)[] = [];
-          for (const m of others) undo.push(await flipByte(join(dir, packRel(m.packId)), row * STRIPE + r.int(0, STRIPE), r.int(1, 256)));
+          for (const m of others) undo.push(await garble(join(dir, packRel(m.packId)), r, row * STRIPE, STRIPE));
           const before = await dataFiles(dir);
 
           expect(await healRange(v, pack, blob.offset, blob.length)).toBeUndefined();
@@ -250,7 +252,7 @@ describe('verify reads listings the way a restore does', () => {
         chunkOnly(t, g.members.filter((m) => m.packId !== tree.pack && m.length >= (row + 1) * STRIPE).map((m) => m.packId)),
         g.parityCount + 1,
       );
-      for (const id of losers) await flipByte(join(dir, packRel(id)), row * STRIPE + r.int(0, STRIPE), r.int(1, 256));
+      for (const id of losers) await garble(join(dir, packRel(id)), r, row * STRIPE, STRIPE);
       await flipByte(join(dir, packRel(tree.pack)), tree.blob.offset + r.int(0, tree.blob.length), r.int(1, 256));
 
       const report = await engineVerify(dir);

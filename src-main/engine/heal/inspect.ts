@@ -10,7 +10,10 @@
  * - With `readData`, every blob is also decrypted and authenticated (in the
  *   workers; its AEAD tag binds its id and kind), which finds damage that
  *   predates the parity or lies in an unprotected pack.
- * A row is repairable when at most p · cells of its stripes are erased.
+ * A row is repairable when at most p · cells of its stripes are erased, or
+ * when its damage, though in more stripes, is scattered enough to be placed
+ * byte by byte (rs/locate.ts): such a row is tried at once, and its repaired
+ * stripes kept in `rowFixes` for repair to write.
  *
  * Timeline: files are read one after another on the main thread into a few
  * reused shared buffers; each is checked by the workers while the next ones
@@ -30,6 +33,8 @@ import type { GroupDescriptor } from './layout.ts';
 import { loadGroups, parityDir, unreadableGroupIds } from './parity-store.ts';
 import type { StoredGroup } from './parity-store.ts';
 import { CheckQueue } from './check-queue.ts';
+import { correctRow } from './on-read.ts';
+import { ReedSolomon } from './rs/index.ts';
 import type { HealTarget } from './target.ts';
 
 export interface ShardState {
@@ -55,6 +60,8 @@ export interface GroupState {
   lostRows: number[];
   /** Rows with at least one erasure. */
   damagedRows: number;
+  /** Rows with more erased stripes than parity symbols that scattered-damage correction rebuilt: row → symbol → bytes. */
+  rowFixes: Map<number, Map<number, Uint8Array>>;
 }
 
 export interface BlobProblem {
@@ -123,7 +130,10 @@ export async function inspect(target: HealTarget, options: InspectOptions = {}):
   for (const group of stored.values()) result.groups.push(await submitGroup(target, group, result, options, run, progress));
   for (const packId of result.unprotectedPacks) await submitUnprotected(target, packId, result, options, run, progress);
   await run.finished();
-  for (const g of result.groups) Object.assign(g, rowsBeyondRepair(g.stored.desc, g.shards));
+  for (const g of result.groups) {
+    Object.assign(g, rowsBeyondRepair(g.stored.desc, g.shards));
+    if (g.lostRows.length > 0) await correctScatteredRows(target, g);
+  }
   progress('done', null);
   return result;
 }
@@ -167,7 +177,7 @@ async function submitGroup(target: HealTarget, group: StoredGroup, result: Inspe
     shard.fileSize = file.length;
     run.add(file, [badStripes(run.checks, file, d.shardLength, d.parityCrcs[j]!, d.stripeBytes).then((bad) => (shard.badStripes = bad))]);
   }
-  return { stored: group, shards, lostRows: [], damagedRows: 0 };
+  return { stored: group, shards, lostRows: [], damagedRows: 0, rowFixes: new Map() };
 }
 
 /** A pack no readable group protects: its sealed header must authenticate, and with readData its blobs. */
@@ -187,6 +197,34 @@ async function submitUnprotected(target: HealTarget, packId: string, result: Ins
   const file = options.readData || options.readDataOf?.has(packId) ? await run.read(path).catch(() => undefined) : undefined;
   if (file) run.add(file, [checkBlobs(run.checks, packId, file, entries ?? catalogEntries(target, packId), result)], done);
   else done();
+}
+
+/**
+ * Most rows of one group that scattered-damage correction is tried on: each
+ * costs a read of the row in every shard. Scattered flips leave a few such
+ * rows; thousands mean lost or overwritten stretches, which it cannot place.
+ */
+const CORRECTABLE_ROWS_TRIED = 1024;
+
+/**
+ * Tries each lost row whose damaged stripes can all be read (not in a
+ * missing file or past a file's end, where nothing is left to correct);
+ * rows it rebuilds leave `lostRows` for `rowFixes`.
+ */
+async function correctScatteredRows(target: HealTarget, g: GroupState): Promise<void> {
+  const d = g.stored.desc;
+  const readable = (s: ShardState, stripe: number) => !s.missing && s.fileSize !== null && Math.min(s.fileSize, s.length) >= Math.min((stripe + 1) * d.stripeBytes, s.length);
+  const unreadable = new Set<number>();
+  for (const s of g.shards) for (const stripe of s.badStripes) if (!readable(s, stripe)) unreadable.add(rowOf(d, stripe));
+  const rs = new ReedSolomon(d.capacity * d.cells, d.parityCount * d.cells);
+  const still: number[] = [];
+  let tried = 0;
+  for (const row of g.lostRows) {
+    const fix = !unreadable.has(row) && tried++ < CORRECTABLE_ROWS_TRIED ? await correctRow(target, d, rs, row) : undefined;
+    if (fix) g.rowFixes.set(row, fix);
+    else still.push(row);
+  }
+  g.lostRows = still;
 }
 
 /** Rows with more erased stripes than the code has parity symbols (p · cells). */

@@ -7,7 +7,8 @@
  * Only the rows covering the blob are read, from every other member and
  * parity shard of the group, in windows of WINDOW_ROWS (memory is rows, not
  * packs). A stripe is trusted only when its CRC-32 matches the descriptor;
- * the others are erasures. A row with at most p · cells erasures is decoded, and
+ * the others are erasures. A row with at most p · cells erasures is decoded
+ * (with more, scattered damage may still be placed: rs/locate.ts), and
  * every rebuilt stripe must match its recorded CRC before a byte of it is
  * returned. The caller authenticates the result with the blob's AEAD
  * again: that is the final guard, so wrong bytes are never returned.
@@ -28,6 +29,7 @@ import type { GroupDescriptor } from './layout.ts';
 import { loadGroups, parityDir } from './parity-store.ts';
 import type { StoredGroup } from './parity-store.ts';
 import { ReedSolomon } from './rs/index.ts';
+import { correctScattered } from './rs/locate.ts';
 import type { HealTarget } from './target.ts';
 
 /** What healing on read needs of a vault: where its packs and parity are. A Vault is one. */
@@ -168,7 +170,18 @@ async function rebuildWindow(source: HealSource, m: Membership, start: number, e
     const erased = erasures(shards, runStart - lo, C);
     let runEnd = runStart + 1;
     for (i++; i < erasedRows.length && erasedRows[i] === runEnd && sameList(erasures(shards, runEnd - lo, C), erased); i++) runEnd++;
-    if (erased.length > d.parityCount * C) return undefined;
+    if (erased.length > d.parityCount * C) {
+      // Beyond erasure decoding; scattered damage may still be placed, row by row.
+      for (let r = runStart; r < runEnd; r++) {
+        const fixed = correctShardRows(d, m.rs, shards, r - lo, r);
+        if (!fixed) return undefined;
+        for (let c = 0; c < C; c++) {
+          const bytes = fixed.get(m.index * C + c);
+          if (bytes) own.bytes.set(bytes, (r - start) * R + c * S);
+        }
+      }
+      continue;
+    }
     const codeword = shards.flatMap((s, index) =>
       Array.from({ length: C }, (_, c) => (erased.includes(index * C + c) ? null : gatherCell(s.bytes.subarray((runStart - lo) * R, (runEnd - lo) * R), c, C, S))),
     );
@@ -185,6 +198,30 @@ async function rebuildWindow(source: HealSource, m: Membership, start: number, e
     }
   }
   return own.bytes;
+}
+
+/**
+ * Row `row` of group `d` when it has more damaged stripes than parity
+ * symbols: the repaired bytes of each damaged stripe, by codeword symbol,
+ * if the damage is scattered enough to be placed (rs/locate.ts), every one
+ * checked against its CRC; else undefined. Reads the row of every shard.
+ */
+export async function correctRow(source: HealSource, d: GroupDescriptor, rs: ReedSolomon, row: number): Promise<Map<number, Uint8Array> | undefined> {
+  const shards = await Promise.all(Array.from({ length: d.capacity + d.parityCount }, (_, index) => readShardRows(source, d, index, row, row + 1)));
+  return correctShardRows(d, rs, shards, 0, row);
+}
+
+/** correctRow over rows already read: `at` is the row's place in `shards`, `row` its number in the group. */
+function correctShardRows(d: GroupDescriptor, rs: ReedSolomon, shards: readonly ShardRows[], at: number, row: number): Map<number, Uint8Array> | undefined {
+  const S = d.stripeBytes;
+  const C = d.cells;
+  const R = rowBytes(d);
+  const symbols = shards.flatMap((s) => Array.from({ length: C }, (_, c) => s.bytes.subarray(at * R + c * S, at * R + (c + 1) * S)));
+  return correctScattered(rs, symbols, erasures(shards, at, C), (symbol, bytes) => {
+    const index = Math.floor(symbol / C);
+    const stripe = row * C + (symbol % C);
+    return crc32(bytes.subarray(0, stripeLength(d, index, stripe))) === expectedCrcs(d, index)[stripe];
+  });
 }
 
 /** Codeword symbols (shard index · cells + cell) whose stripe in this row is not to be trusted. */

@@ -166,7 +166,19 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
   /** Per row, the erased codeword symbols (shard index · cells + cell), in order. */
   const erasedByRow = new Map<number, number[]>();
   for (const s of group.shards) {
-    for (const stripe of s.badStripes) if (!isLost(stripe)) erasedByRow.set(rowOf(d, stripe), [...(erasedByRow.get(rowOf(d, stripe)) ?? []), symbolOf(d, s.index, stripe)]);
+    for (const stripe of s.badStripes) {
+      const row = rowOf(d, stripe);
+      if (!isLost(stripe) && !group.rowFixes.has(row)) erasedByRow.set(row, [...(erasedByRow.get(row) ?? []), symbolOf(d, s.index, stripe)]);
+    }
+  }
+  // Rows the inspection already rebuilt from scattered damage (rs/locate.ts).
+  for (const [row, fix] of group.rowFixes) {
+    for (const [symbol, bytes] of fix) {
+      const index = Math.floor(symbol / d.cells);
+      const map = patches.get(index) ?? new Map<number, Uint8Array>();
+      map.set(row * d.cells + (symbol % d.cells), bytes);
+      patches.set(index, map);
+    }
   }
 
   // Runs of consecutive rows with the same erasure pattern, cut into windows.
