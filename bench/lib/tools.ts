@@ -30,7 +30,8 @@ export interface BackupTool {
   /** Backs `source` up as the next snapshot of `project`. */
   backup(repo: string, source: string, project: string): Promise<TimedRun>;
   /** Restores the latest snapshot into the empty folder `target`; `root` is where the source's top folder landed. */
-  restore(repo: string, target: string, source: string): Promise<{ run: TimedRun; root: string }>;
+  /** `okCodes`: exit codes that are results, not failures (mmry exits 2 when some files could not be restored). */
+  restore(repo: string, target: string, source: string, options?: { okCodes?: number[] }): Promise<{ run: TimedRun; root: string }>;
   /** Bytes of the repository by part, where the tool's layout has parts worth telling apart. */
   storeParts?(repo: string): Promise<Record<string, number>>;
   /**
@@ -121,7 +122,7 @@ export function mmry(source: { root: string; label: string }, options: MmryOptio
     describe: () => `mmry ${safeExec(process.execPath, [launcher, '--version'])}, ${source.label}, Node ${process.version}, ${options.initArgs?.length ? `init ${options.initArgs.join(' ')}` : 'default settings'}`,
     init: async (repo) => void (await run(process.execPath, cli(['init', repo, ...(options.initArgs ?? [])]), { env })),
     backup: (repo, source, project) => timed(process.execPath, cli(['backup', repo, source, '--project', project, '--json']), { env }),
-    restore: async (repo, target) => ({ run: await timed(process.execPath, cli(['restore', repo, 'latest', target, '--json']), { env }), root: target }),
+    restore: async (repo, target, _source, opts) => ({ run: await timed(process.execPath, cli(['restore', repo, 'latest', target, '--json']), { env, ...(opts?.okCodes ? { okCodes: opts.okCodes } : {}) }), root: target }),
     storeParts: async (repo) => {
       const total = await storeBytes(repo);
       const packs = existsSync(join(repo, 'packs')) ? await storeBytes(join(repo, 'packs')) : 0;
