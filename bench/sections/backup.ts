@@ -119,9 +119,10 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
       result(tool).storeBytes.push(await storeBytes(repo));
       result(tool).storeParts = (await tool.storeParts?.(repo)) ?? null;
       log(`  ${tool.name.padEnd(6)} ${fmt(r.wallSeconds)} s, peak RSS ${fmt(r.maxRssBytes / MB, 0)} MB, store ${fmt(result(tool).storeBytes.at(-1)! / MB, 1)} MB`);
-      if (rep < initialRuns - 1) await removeTree(repo);
     }
   }
+  // The earlier repositories go with the restore folders, after the restores (see there why not now).
+  const spareRepos = Array.from({ length: initialRuns - 1 }, (_, rep) => tools.map((t) => repoOf(t, `project-${rep}`))).flat();
   const lastRepo = (t: BackupTool) => repoOf(t, `project-${initialRuns - 1}`);
 
   log(`unchanged re-backup × ${REPEATS}`);
@@ -139,8 +140,9 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
   }
 
   log(`restore × ${REPEATS} (the first one of each tool is checked against the corpus)`);
-  // Every restore and copy gets a folder of its own, and all of them are
-  // removed only after the last one. This disk is ext4 without a journal,
+  // Every restore and copy gets a folder of its own, and all of them (with
+  // the spare repositories of the initial backups) are removed only after the
+  // last one. This disk is ext4 without a journal,
   // where a new inode skips every free one deleted in the last minute or
   // more (the kernel's recently_deleted check, meant for crash safety) and
   // pays a buffer-cache lookup for each: a restore that follows the removal
@@ -167,7 +169,7 @@ async function runBackupSection(ctx: BenchContext): Promise<SectionResult> {
     copyFloor.push(sample(r));
     log(`  cp -a   ${fmt(r.wallSeconds)} s (plain copy of the corpus: the file-system floor)`);
   }
-  for (const target of allDiskTargets) await removeTree(target);
+  for (const target of [...allDiskTargets, ...spareRepos]) await removeTree(target);
 
   const ramRoot = RAM_DIR ? await mkdtemp(join(RAM_DIR, 'mmry-bench-restore-')) : null;
   if (ramRoot) {
