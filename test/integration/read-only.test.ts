@@ -44,6 +44,8 @@ describe('a vault on a read-only disk', () => {
         const r = await restore(vault, vault.resolveSnapshot('latest'), target);
         expect(r.problems).toEqual([]);
         expectSameTree(await readTree(target), await readTree(src));
+        // A note would land in the private copy and be gone at close: refused, with the reason.
+        expect(() => vault.catalog.setSnapshotLabels(snapshotId, 'kept?', ['tag'])).toThrow(expect.objectContaining({ kind: 'permission-denied', message: expect.stringMatching(/cannot be written .* notes and tags cannot be changed/) }));
       } finally {
         await vault.close();
       }

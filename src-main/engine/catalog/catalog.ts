@@ -317,6 +317,13 @@ export class Catalog {
   readonly #compactCopy: ((path: string) => void) | undefined;
   /** Runs once the database is closed (a private copy removes itself: openCatalogCopy). */
   readonly #onClose: (() => void) | undefined;
+  /**
+   * A private copy of a catalog that cannot be written in place
+   * (openCatalogCopy): what a person writes into it (notes, tags) would be
+   * gone at close, so it is refused. The activity log and health checks
+   * written meanwhile last for the session only, which is all they can.
+   */
+  #readOnlyCopy = false;
 
   constructor(db: Database.Database, path: string, compactCopy?: (path: string) => void, onClose?: () => void) {
     this.#db = db;
@@ -611,7 +618,13 @@ export class Catalog {
    * Sets a snapshot's note (null clears it) and replaces its tags, in one
    * transaction. The caller has normalised both.
    */
+  /** Marks this catalog as a private copy of one that cannot be written (see #readOnlyCopy). */
+  markReadOnlyCopy(): void {
+    this.#readOnlyCopy = true;
+  }
+
   setSnapshotLabels(snapshotId: string, note: string | null, tags: readonly string[]): void {
+    if (this.#readOnlyCopy) throw new VaultError('permission-denied', 'This vault cannot be written (a read-only disk, or a folder of another user), so its notes and tags cannot be changed.');
     this.transaction(() => {
       if (this.#sql.setNote.run(note, snapshotId).changes !== 1) throw new VaultError('not-found', `There is no snapshot ${snapshotId.slice(0, 8)} in this vault.`);
       this.#sql.clearTags.run(snapshotId);

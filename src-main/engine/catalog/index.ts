@@ -99,7 +99,8 @@ function compactCopy(path: string, catalogKey: Buffer): void {
  * original; it is removed when the catalog closes. A process that dies first
  * leaves it behind, still encrypted; the folder's name carries the process
  * id, so the next copy made on this machine removes it. Nothing is ever
- * written back.
+ * written back, and notes and tags, which would be lost at close, are refused
+ * (Catalog.markReadOnlyCopy).
  */
 export function openCatalogCopy(path: string, catalogKey: Buffer): Catalog {
   removeDeadCopies();
@@ -117,7 +118,9 @@ export function openCatalogCopy(path: string, catalogKey: Buffer): Catalog {
     throw fromSystemError(err, `the catalog ${path}`);
   }
   try {
-    return openCatalog(join(dir, basename(path)), catalogKey, drop);
+    const catalog = openCatalog(join(dir, basename(path)), catalogKey, drop);
+    catalog.markReadOnlyCopy();
+    return catalog;
   } catch (err) {
     drop();
     throw err;
