@@ -214,7 +214,7 @@ describe('beyond the budget, where part of a damaged pack is rebuildable', () =>
       name,
       run(async (r, dir) => {
         const g = biggestGroup(m1);
-        const [a, b] = r.sample(chunkOnly(m1, g.members.map((m) => m.packId)), 2) as [string, string];
+        const [a, b] = r.sample(chunkOnly(m1, g.members.filter((m) => m.length >= 6 * STRIPE).map((m) => m.packId)), 2) as [string, string];
         const rows = Math.floor(Math.min(lengthIn(m1, a), lengthIn(m1, b)) / STRIPE);
         expect(rows).toBeGreaterThan(4);
         const [lostRow, ...others] = r.sample(Array.from({ length: rows }, (_, row) => row), 5) as [number, ...number[]];
