@@ -214,8 +214,9 @@ function grow(old: SharedArrayBuffer, oldLength: number, length: number): Shared
   return next;
 }
 
-export function sameCrcs(a: Uint32Array, b: Uint32Array): boolean {
+/** Whether two lists of stripe CRCs agree, but for the stripes in `skipped` (those beyond repair). */
+export function sameCrcs(a: Uint32Array, b: Uint32Array, skipped?: ReadonlySet<number>): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !skipped?.has(i)) return false;
   return true;
 }

@@ -203,7 +203,7 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
     if (shardPatches === undefined && !overlong) continue;
     const lostHere = new Set(shard.badStripes.filter(isLost));
     const bytes = await assemble(target, group, shard, shardPatches);
-    if (!sameCrcsBesides(stripeCrcs(bytes, d.stripeBytes), d.memberCrcs[shard.index]!, lostHere)) {
+    if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.memberCrcs[shard.index]!, lostHere)) {
       throw new VaultError('internal', `The rebuilt pack ${shard.name.slice(0, 8)} does not match its checksums; nothing was replaced.`);
     }
     await writeFileAtomic(join(target.packsDir, `${shard.name}.pack`), bytes, `pack ${shard.name.slice(0, 8)}`);
@@ -217,7 +217,7 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
     const parity: Uint8Array[] = [];
     for (const s of parityShards) {
       const bytes = await assemble(target, group, s, patches.get(s.index));
-      if (!sameCrcsBesides(stripeCrcs(bytes, d.stripeBytes), d.parityCrcs[s.index - d.capacity]!, new Set(s.badStripes.filter(isLost)))) {
+      if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.parityCrcs[s.index - d.capacity]!, new Set(s.badStripes.filter(isLost)))) {
         throw new VaultError('internal', `The rebuilt parity of group ${d.groupId.slice(0, 8)} does not match its checksums; nothing was replaced.`);
       }
       parity.push(bytes);
@@ -309,14 +309,6 @@ async function assemble(target: HealTarget, group: GroupState, s: ShardState, sh
     out.set(bytes.subarray(0, Math.max(0, Math.min(S, s.length - at))), at);
   }
   return out;
-}
-
-/** Whether every stripe CRC but those of `skipped` (stripes beyond repair) is the descriptor's. */
-function sameCrcsBesides(actual: Uint32Array, expected: Uint32Array, skipped: ReadonlySet<number>): boolean {
-  if (skipped.size === 0) return sameCrcs(actual, expected);
-  if (actual.length !== expected.length) return false;
-  for (let i = 0; i < actual.length; i++) if (!skipped.has(i) && actual[i] !== expected[i]) return false;
-  return true;
 }
 
 function checkCancelled(signal: AbortSignal | undefined): void {

@@ -83,8 +83,9 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
       stripeDamage.set(s.name, { bad: new Set(s.badStripes), stripeBytes: d.stripeBytes });
       if (lostHere.length === 0) continue;
       // Repair rebuilds every other stripe (repair.ts), so what is lost is the blobs that touch these.
+      const lostStripes = new Set(lostHere);
       for (const e of target.catalog?.blobsInPack(s.name) ?? []) {
-        if (touches(e.offset, e.length, d.stripeBytes, (stripe) => lostHere.includes(stripe))) lostBlobs.add(Buffer.from(e.id).toString('hex'));
+        if (touches(e.offset, e.length, d.stripeBytes, (stripe) => lostStripes.has(stripe))) lostBlobs.add(Buffer.from(e.id).toString('hex'));
       }
     }
     for (const copy of g.stored.badCopies) {
