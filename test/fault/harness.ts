@@ -806,5 +806,5 @@ export async function beyondBudget(t: Template, r: Rng, dir: string, count: numb
   const erased = (id: string, row: number) => deleted.includes(id) && row * STRIPE < lengthOf(id);
   const lostOnRead = filesLostOnRead(t, g, erased);
   const rowLost = (row: number) => g.members.filter((m) => erased(m.packId, row)).length > g.parityCount;
-  return { deleted, flipped: longest.packId, lost, lostOnRead, rowLost };
+  return { deleted, flipped: longest.packId, lost, lostOnRead, rowLost, affected: affectedList(t, lost) };
 }

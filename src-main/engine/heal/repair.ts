@@ -12,10 +12,11 @@
  * Rows are independent codewords, so damage beyond the parity in one row
  * does not stop the others: a file with stripes in such rows is rewritten
  * with every other stripe rebuilt, and only the stripes of the lost rows keep
- * the bytes they had (or zeros, for a missing file). They stay damaged, and
+ * the bytes they had. They stay damaged, and
  * their CRCs still say so to every later check; the blobs that touch them
  * are what is lost, nothing more. Rebuilding the rest at once matters: what
- * parity can still rebuild today may be beyond it after the next damage.
+ * parity can still rebuild today may be beyond it after the next damage. A
+ * missing file is the exception: it is written back only whole.
  *
  * Then: a damaged catalog is rebuilt (checkpoint, then packs), orphan packs
  * are entered in the catalog, unprotected packs are added to parity groups.
@@ -202,6 +203,10 @@ async function repairGroup(target: HealTarget, group: GroupState, report: Repair
     const overlong = shard.fileSize !== null && shard.fileSize > shard.length;
     if (shardPatches === undefined && !overlong) continue;
     const lostHere = new Set(shard.badStripes.filter(isLost));
+    // A missing pack comes back only whole. Written in part, it would keep blobs that later
+    // backups reuse, so the group could never be dropped once the lost ones are stored again
+    // (see groupDissolvable); whole or not at all, its blobs are all lost and all stored again.
+    if (shard.missing && lostHere.size > 0) continue;
     const bytes = await assemble(target, group, shard, shardPatches);
     if (!sameCrcs(stripeCrcs(bytes, d.stripeBytes), d.memberCrcs[shard.index]!, lostHere)) {
       throw new VaultError('internal', `The rebuilt pack ${shard.name.slice(0, 8)} does not match its checksums; nothing was replaced.`);

@@ -77,13 +77,14 @@ export async function assessDamage(target: HealTarget, ins: Inspection, readData
         continue;
       }
       if (lostHere.length === 0) damage.push({ where, what, repairable: true });
-      else if (lostHere.length === s.badStripes.length) damage.push({ where, what: `${what}, beyond repair: more damage in the same rows of its group than the parity covers`, repairable: false });
+      else if (lostHere.length === s.badStripes.length || s.missing) damage.push({ where, what: `${what}, beyond repair: more damage in the same rows of its group than the parity covers`, repairable: false });
       else damage.push({ where, what: `${what}; repair rebuilds all but ${lostHere.length} ${lostHere.length === 1 ? 'stripe' : 'stripes'} of them, in rows with more damage than the parity covers`, repairable: false });
       if (s.role !== 'pack') continue;
       stripeDamage.set(s.name, { bad: new Set(s.badStripes), stripeBytes: d.stripeBytes });
       if (lostHere.length === 0) continue;
-      // Repair rebuilds every other stripe (repair.ts), so what is lost is the blobs that touch these.
-      const lostStripes = new Set(lostHere);
+      // Repair rebuilds every other stripe (repair.ts), so what is lost is the blobs that touch
+      // these; of a missing pack, which comes back only whole, every blob.
+      const lostStripes = new Set(s.missing ? s.badStripes : lostHere);
       for (const e of target.catalog?.blobsInPack(s.name) ?? []) {
         if (touches(e.offset, e.length, d.stripeBytes, (stripe) => lostStripes.has(stripe))) lostBlobs.add(Buffer.from(e.id).toString('hex'));
       }
