@@ -32,5 +32,5 @@ export { DIR_CALLS_IN_FLIGHT, FileRestorer, alternativeName, nsToSeconds, remove
 export type { ConflictPolicy, FileMeta, RestoreOutcome, RestorerOptions } from './file-restorer.ts';
 export { TargetGuard, joinSegment, relKey, safeJoin, segmentProblem } from './safe-path.ts';
 export type { PathSegment } from './safe-path.ts';
-export { portabilityProblems, probeTarget, win32NameProblem } from './portability.ts';
+export { PortabilityCheck, portabilityProblems, probeTarget, win32NameProblem } from './portability.ts';
 export type { PortabilityProblem, PortabilityProblemKind, TargetTraits } from './portability.ts';

@@ -54,35 +54,57 @@ export function win32NameProblem(name: string): { problem: 'reserved-name' | 'in
  * problem; of two clashing paths, the later one is reported.
  */
 export function portabilityProblems(paths: readonly string[], traits: TargetTraits): PortabilityProblem[] {
-  const problems: PortabilityProblem[] = [];
-  const seen = new Map<string, string>();
-  const win32 = traits.platform === 'win32';
-  const measure = (s: string): number => (win32 ? s.length : Buffer.byteLength(s, 'utf8'));
-  const rootLength = traits.root === undefined ? 0 : measure(traits.root) + 1;
+  const check = new PortabilityCheck(traits);
+  return paths.flatMap((p) => check.problemsOf(p));
+}
 
-  for (const p of paths) {
+/**
+ * `portabilityProblems` one path at a time, for a restore that checks its
+ * entries as its plan reaches them: it remembers the paths it has seen, so
+ * of two clashing paths the later one is reported, as there.
+ */
+export class PortabilityCheck {
+  readonly #traits: TargetTraits;
+  readonly #seen = new Map<string, string>();
+  readonly #win32: boolean;
+  readonly #rootLength: number;
+
+  constructor(traits: TargetTraits) {
+    this.#traits = traits;
+    this.#win32 = traits.platform === 'win32';
+    this.#rootLength = traits.root === undefined ? 0 : this.#measure(traits.root) + 1;
+  }
+
+  /** The problems of path `p` (empty when it can be restored), given the paths checked before it. */
+  problemsOf(p: string): PortabilityProblem[] {
+    const traits = this.#traits;
+    const problems: PortabilityProblem[] = [];
     for (const name of p.split('/')) {
-      if (win32) {
+      if (this.#win32) {
         const bad = win32NameProblem(name);
         if (bad) problems.push({ path: p, ...bad });
       }
-      if (measure(name) > traits.maxName) {
+      if (this.#measure(name) > traits.maxName) {
         problems.push({ path: p, problem: 'name-too-long', detail: `"${shorten(name)}" is longer than the ${traits.maxName} the target allows.` });
       }
     }
-    if (rootLength + measure(p) > traits.maxPath) {
+    if (this.#rootLength + this.#measure(p) > traits.maxPath) {
       problems.push({ path: p, problem: 'path-too-long', detail: `The full path is longer than the ${traits.maxPath} the target allows.` });
     }
     const key = clashKey(p, traits);
     if (key !== undefined) {
-      const other = seen.get(key);
-      if (other === undefined) seen.set(key, p);
+      const other = this.#seen.get(key);
+      if (other === undefined) this.#seen.set(key, p);
       else if (other !== p) {
         problems.push({ path: p, problem: 'case-clash', detail: `"${p}" and "${other}" would be the same file on the target (they differ only in letter case or Unicode normalisation).` });
       }
     }
+    return problems;
   }
-  return problems;
+
+  #measure(s: string): number {
+    return this.#win32 ? s.length : Buffer.byteLength(s, 'utf8');
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
- * A whole-snapshot restore of many files through the workers (folders a
- * level at a time, files in pack order, batches queued while the next
- * window is planned): everything lands byte-exact with its folders' modes,
- * and a cancel in the middle stops it with 'cancelled' and leaves no
- * temporary file behind.
+ * A whole-snapshot restore of many files through the workers (planned while
+ * it is written: folders as the walk reaches them, files in pack order,
+ * batches queued while the next window is gathered): everything lands
+ * byte-exact with its folders' modes, and a cancel in the middle stops it
+ * with 'cancelled' and leaves no temporary file behind. The plan's walk
+ * holds a bounded number of listings ahead and keeps tree order.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isVaultError } from '../errors.ts';
 import { backup, restore, Vault } from './index.ts';
+import { ListingsAhead, walkListings } from './restore-run.ts';
 
 const KDF = { memoryKiB: 8, passes: 1, parallelism: 1 };
 const PASSWORD = 'restore run';
@@ -93,6 +95,27 @@ describe('restore of a whole snapshot', () => {
       expect(seen.length).toBeGreaterThan(1);
       expect(seen[0]!.files).toBeLessThan(FILES);
       expect(new Set(seen.map((p) => `${p.filesTotal}/${p.bytesTotal}`))).toEqual(new Set([`${FILES}/${r.bytes}`]));
+    });
+  });
+});
+
+describe('the plan of a whole snapshot', () => {
+  it('walks it depth first in tree order, holding no more listings ahead than its limit', async () => {
+    await withVault(async (vault) => {
+      for (const limit of [1, 5, 2048]) {
+        const ahead = new ListingsAhead(vault, { limit });
+        const seen: string[] = [];
+        let mostHeld = 0;
+        for await (const p of walkListings(ahead, vault.resolveSnapshot('latest').treeId, [], '')) {
+          seen.push(p.display);
+          mostHeld = Math.max(mostHeld, ahead.held);
+        }
+        await ahead.settled();
+        expect(seen).toEqual(walk(source));
+        // One more than the limit only for a listing the walk needed and nobody had asked for.
+        expect(mostHeld, `limit ${limit}`).toBeLessThanOrEqual(limit + 1);
+        if (limit > 100) expect(mostHeld).toBeGreaterThan(10); // asks ahead for many at once
+      }
     });
   });
 });

@@ -429,8 +429,11 @@ export class Vault {
    * Many folder listings at once: the ones not cached are opened in the
    * worker pool in one batch (healing from parity like `openBlobs`), so a
    * walk over a whole snapshot decrypts its trees on every core.
+   * `hereOnly` opens them all on this thread instead, for a caller whose
+   * workers are busy with other tasks that the listings would queue behind
+   * (a restore's plan, made while its files are written).
    */
-  async loadTrees(ids: readonly Uint8Array[]): Promise<TreeEntry[][]> {
+  async loadTrees(ids: readonly Uint8Array[], options: { hereOnly?: boolean } = {}): Promise<TreeEntry[][]> {
     const keys = ids.map((id) => Buffer.from(id).toString('hex'));
     // Taken from the cache now: storing what is fetched below may clear it.
     const fetched = new Map<string, TreeEntry[]>();
@@ -451,7 +454,7 @@ export class Vault {
       });
       // Small listings (most folders) open here, a few at a time: the pool's round trip would cost
       // more than the work. Many at once (a restore's plan, a level at a time) share the round trips.
-      const inPool = batch.length >= POOL_TREE_BATCH ? () => true : (b: { place: BlobLocation }) => b.place.length > MAIN_THREAD_TREE_BYTES;
+      const inPool = options.hereOnly ? () => false : batch.length >= POOL_TREE_BATCH ? () => true : (b: { place: BlobLocation }) => b.place.length > MAIN_THREAD_TREE_BYTES;
       const large = batch.filter(inPool);
       const [fromPool, here] = await Promise.all([
         large.length > 0 ? this.#openInParts(large) : Promise.resolve([]),
