@@ -14,7 +14,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src-main/app/main.ts'),
           worker: resolve(import.meta.dirname, 'src-main/engine/workers/worker.ts'),
         },
-        external: ['better-sqlite3-multiple-ciphers', 'piscina', 'electron'],
+        external: ['better-sqlite3-multiple-ciphers', 'piscina', 'electron', '@node-rs/argon2'],
       },
     },
   },
