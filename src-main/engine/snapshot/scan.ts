@@ -20,7 +20,7 @@
  * app) is never held up for long.
  */
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import type { BigIntStats, Dirent } from 'node:fs';
 import path from 'node:path';
 import ignore from 'ignore';
@@ -175,19 +175,33 @@ export async function scanDir(dirPath: string | Buffer, relPath: string, ctx: Sc
   dirents.sort((a, b) => compareNameBytes(a.name, b.name));
 
   const nearExcluded = ctx.excludedParents.has(pathKey(dirPath));
-  const outcomes = await mapLimited(dirents, ctx.statConcurrency, (d) => scanEntry(d, dirPath, relPath, ctx, nearExcluded));
-  for (const o of outcomes) {
+  const add = (o: EntryOutcome) => {
     if (o === 'excluded') result.excluded++;
-    else if (o === 'vanished') continue;
+    else if (o === 'vanished') return;
     else if ('message' in o) result.warnings.push(o);
     else result.entries.push(o);
+  };
+  // While the calls answer fast, one synchronous loop: a promise per entry cost more than its
+  // lstat (an unchanged re-backup is mostly this loop). The rest goes asynchronous once they do not.
+  let next = 0;
+  for (; next < dirents.length && ctx.calls.fast; next++) add(scanEntrySync(dirents[next]!, dirPath, relPath, ctx, nearExcluded));
+  if (next < dirents.length) {
+    for (const o of await mapLimited(dirents.slice(next), ctx.statConcurrency, (d) => scanEntry(d, dirPath, relPath, ctx, nearExcluded))) add(o);
   }
   return result;
 }
 
 type EntryOutcome = ScannedEntry | SnapshotWarning | 'excluded' | 'vanished';
 
-async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: string, ctx: ScanContext, nearExcluded: boolean): Promise<EntryOutcome> {
+/** An entry's name and paths, before any call is made for it. */
+interface Named {
+  name: EntryName;
+  childPath: string | Buffer;
+  relPath: string;
+}
+
+/** The entry's name and paths; 'excluded' when its path or, where the listing knows the type, a pattern rules it out. */
+function named(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: string, ctx: ScanContext, nearExcluded: boolean): Named | 'excluded' {
   const name = nameFromBytes(d.name);
   const childPath = childOf(dirPath, d.name, name);
   const relPath = dirRel === '' ? name.name : `${dirRel}/${name.name}`;
@@ -196,41 +210,80 @@ async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: st
   // When the listing knows the type, excluded entries cost no lstat. A
   // symlink counts as a file even if it points at a directory, as in git.
   if (matcher && knowsType(d) && matcher.ignores(d.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
+  return { name, childPath, relPath };
+}
 
+/** The entry its lstat describes; 'link' for a symlink, whose target is read next (`linkEntry`). */
+function fromStats(n: Named, stats: BigIntStats, ctx: ScanContext): EntryOutcome | 'link' {
+  if (ctx.matcher?.ignores(stats.isDirectory() ? `${n.relPath}/` : n.relPath)) return 'excluded';
+  if (stats.isDirectory() && ctx.excludedIds.has(`${stats.dev}:${stats.ino}`)) return 'excluded';
+  const type = stats.isFile() ? 'file' : stats.isDirectory() ? 'dir' : stats.isSymbolicLink() ? 'symlink' : undefined;
+  if (type === undefined) return { path: n.relPath, message: `Skipped: ${specialKind(stats)} cannot be backed up.` };
+  if (type === 'symlink') return 'link';
+  return entry(n, stats, type, type === 'file' ? Number(stats.size) : 0);
+}
+
+/** One literal of one shape for every entry: spreading the name into it cost more than the rest. */
+function entry(n: Named, stats: BigIntStats, type: TreeEntry['type'], size: number): ScannedEntry {
+  const e: ScannedEntry = { name: n.name.name, type, mode: Number(stats.mode & 0o7777n), mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, ino: stats.ino, size, path: n.childPath, relPath: n.relPath };
+  if (n.name.nameBytes) e.nameBytes = n.name.nameBytes;
+  return e;
+}
+
+function linkEntry(n: Named, stats: BigIntStats, raw: Buffer): ScannedEntry {
+  const e = entry(n, stats, 'symlink', raw.length);
+  const t = nameFromBytes(raw);
+  e.target = t.name;
+  if (t.nameBytes) e.targetBytes = t.nameBytes;
+  return e;
+}
+
+function statProblem(err: unknown, relPath: string): EntryOutcome {
+  // Deleted between readdir and lstat: it simply was not there to back up.
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
+  return { path: relPath, message: `Skipped: could not read its details (${reason(err)}).` };
+}
+
+function linkProblem(err: unknown, relPath: string): EntryOutcome {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
+  return { path: relPath, message: `Skipped: could not read the link (${reason(err)}).` };
+}
+
+/** `scanEntry` with synchronous calls (through `ctx.calls`, which times them). */
+function scanEntrySync(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: string, ctx: ScanContext, nearExcluded: boolean): EntryOutcome {
+  const n = named(d, dirPath, dirRel, ctx, nearExcluded);
+  if (n === 'excluded') return n;
   let stats: BigIntStats;
   try {
-    stats = ctx.calls.fast ? ctx.calls.run(() => lstatSync(childPath, { bigint: true })) : await lstat(childPath, { bigint: true });
+    stats = ctx.calls.run(() => lstatSync(n.childPath, { bigint: true }));
   } catch (err) {
-    // Deleted between readdir and lstat: it simply was not there to back up.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
-    return { path: relPath, message: `Skipped: could not read its details (${reason(err)}).` };
+    return statProblem(err, n.relPath);
   }
-  if (matcher?.ignores(stats.isDirectory() ? `${relPath}/` : relPath)) return 'excluded';
-  if (stats.isDirectory() && ctx.excludedIds.has(`${stats.dev}:${stats.ino}`)) return 'excluded';
+  const o = fromStats(n, stats, ctx);
+  if (o !== 'link') return o;
+  try {
+    return linkEntry(n, stats, ctx.calls.run(() => readlinkSync(n.childPath, { encoding: 'buffer' })));
+  } catch (err) {
+    return linkProblem(err, n.relPath);
+  }
+}
 
-  const base = {
-    ...name,
-    mode: Number(stats.mode & 0o7777n),
-    mtimeNs: stats.mtimeNs,
-    ctimeNs: stats.ctimeNs,
-    ino: stats.ino,
-    path: childPath,
-    relPath,
-  };
-  if (stats.isFile()) return { ...base, type: 'file', size: Number(stats.size) };
-  if (stats.isDirectory()) return { ...base, type: 'dir', size: 0 };
-  if (stats.isSymbolicLink()) {
-    let raw: Buffer;
-    try {
-      raw = await readlink(childPath, { encoding: 'buffer' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
-      return { path: relPath, message: `Skipped: could not read the link (${reason(err)}).` };
-    }
-    const t = nameFromBytes(raw);
-    return { ...base, type: 'symlink', size: raw.length, target: t.name, ...(t.nameBytes ? { targetBytes: t.nameBytes } : {}) };
+async function scanEntry(d: Dirent<Buffer>, dirPath: string | Buffer, dirRel: string, ctx: ScanContext, nearExcluded: boolean): Promise<EntryOutcome> {
+  const n = named(d, dirPath, dirRel, ctx, nearExcluded);
+  if (n === 'excluded') return n;
+  let stats: BigIntStats;
+  try {
+    stats = await lstat(n.childPath, { bigint: true });
+  } catch (err) {
+    return statProblem(err, n.relPath);
   }
-  return { path: relPath, message: `Skipped: ${specialKind(stats)} cannot be backed up.` };
+  const o = fromStats(n, stats, ctx);
+  if (o !== 'link') return o;
+  try {
+    return linkEntry(n, stats, await readlink(n.childPath, { encoding: 'buffer' }));
+  } catch (err) {
+    return linkProblem(err, n.relPath);
+  }
 }
 
 /**
