@@ -72,8 +72,12 @@ beforeAll(async () => {
   m1 = await buildTemplate(await scratch('template-m1'), seedFor('template:budget-m1'), { redundancy: 0.05 });
   off = await buildTemplate(await scratch('template-off'), seedFor('template:budget-off'), { redundancy: 0 });
   // 1.125 MiB packs (at least 1 MiB once full) and binaries scaled up: several packs of the
-  // large class, plus small tail packs.
-  large = await buildTemplate(await scratch('template-large'), seedFor('template:large'), { packTargetBytes: 1152 * 1024, scale: 3 });
+  // large class, plus small tail packs. The seed draws the binaries' sizes, so for a seed that
+  // draws small ones (12 does) they are scaled up further until a group has three large packs.
+  for (let scale = 3; ; scale++) {
+    large = await buildTemplate(await scratch(`template-large-${scale}`), seedFor('template:large'), { packTargetBytes: 1152 * 1024, scale });
+    if (large.groups.some((g) => g.sizeClass === 'large' && g.members.length >= 3) || scale >= 8) break;
+  }
   expect(m1.groups.every((g) => g.parityCount === 1)).toBe(true);
   expect(off.groups).toEqual([]);
   const group = biggestGroup(large, 'large');
