@@ -8,7 +8,7 @@ import { VaultError } from '../errors.ts';
 import { MASTER_KEY_BYTES, WRAP_NONCE_BYTES, WRAP_TAG_BYTES } from './header-format.ts';
 import type { KdfParams } from './header-format.ts';
 
-/** Interactive-unlock cost: about 70–120 ms on the reference 2-core machine (see `argon2id`). */
+/** Interactive-unlock cost: about 50–120 ms on the reference 2-core machine (see `argon2id`). */
 export const DEFAULT_KDF: Readonly<KdfParams> = { memoryKiB: 65536, passes: 3, parallelism: 4 };
 
 /**
@@ -47,8 +47,9 @@ export function deriveWrappingKey(password: string, salt: Uint8Array, kdf: KdfPa
  * prebuilt binary per platform, lanes on threads), else Node's own
  * `crypto.argon2` (OpenSSL's portable code), which gives the same bytes
  * (kdf.test.ts). Measured on the reference 2-core machine at the default
- * cost (64 MiB, t=3, p=4), nine runs each: node:crypto 227–259 ms and
- * 327–366 ms of CPU, @node-rs/argon2 68–117 ms and 133–231 ms of CPU. The
+ * cost (64 MiB, t=3, p=4), twelve runs each of a fresh process: node:crypto
+ * 185–259 ms and 265–366 ms of CPU, @node-rs/argon2 52–117 ms and 101–231
+ * ms of CPU. The
  * CPU matters as much as the time: an unchanged re-backup lists its source
  * on the other core meanwhile.
  */
