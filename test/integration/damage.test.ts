@@ -1,7 +1,8 @@
 /**
  * Damaged packs: one flipped byte inside a stored blob makes the files that
  * need it fail loudly (reported, non-zero CLI exit), never restores wrong
- * bytes or leaves a torn file, and every other file still comes back.
+ * bytes or leaves a torn file, and every other file still comes back. A
+ * damaged folder listing fails that folder's contents the same way.
  *
  * The vault is made without parity (redundancy 0): this is about detection;
  * healing from parity is the self-healing suite's business.
@@ -94,7 +95,7 @@ describe('a damaged blob in a pack', () => {
     expect(await partialsUnder(target)).toEqual([]);
   });
 
-  it('fails the whole restore loudly when a folder listing (tree blob) is damaged', async () => {
+  it('fails only the folder whose listing (tree blob) is damaged, loudly, and restores everything beside it', async () => {
     const copy = join(await scratch('tree-vault'), 'v');
     const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
     let id: string;
@@ -107,13 +108,72 @@ describe('a damaged blob in a pack', () => {
     const again = await Vault.open(copy, PASSWORD, FAST_OPTIONS);
     try {
       const target = join(await scratch('tree-out'), 'out');
-      await expect(restore(again, again.resolveSnapshot(id), target)).rejects.toSatisfy((err: unknown) => isVaultError(err, 'damaged-data'));
-      expect(await partialsUnder(join(target, '..'))).toEqual([]);
+      const r = await restore(again, again.resolveSnapshot(id), target);
+      expect(r.problems.map((p) => p.path)).toEqual(['docs']);
+      expect(r.problems[0]!.message).toMatch(/^Its contents were not restored: .*damaged/);
+      const restored = await readTree(target);
+      // The folder itself is there (its own entry is in the root listing), empty.
+      expect([...restored.keys()].sort()).toEqual(['docs', 'other.dat', 'small.txt', 'victim.bin']);
+      for (const name of ['other.dat', 'small.txt', 'victim.bin']) expect(restored.get(name)!.sha256, name).toBe(sha256(await readFile(join(src, name))));
+      expect(await partialsUnder(target)).toEqual([]);
+      // The totals end at what could be planned.
+      expect(r.files).toBe(3);
     } finally {
       await again.close();
     }
+    const cli = await runCli(['restore', copy, id, join(await scratch('tree-cli-out'), 'out')]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toMatch(/^not restored: docs: Its contents were not restored: /m);
+    expect(cli.stderr.trim().split('\n').at(-1)).toMatch(/^mmry: 1 entry was not restored/);
     const res = await runCli(['ls', copy, id, 'docs']);
     expect(res.code).toBe(4);
     expectOneErrorLine(res, /damaged/);
+  });
+
+  it('fails only the damaged one of listings opened together in one batch', async () => {
+    const many = join(await scratch('tree-many-src'), 'src');
+    for (let f = 0; f < 6; f++) {
+      await mkdir(join(many, `f${f}`, 'inner'), { recursive: true });
+      await writeFile(join(many, `f${f}`, 'inner', 'note.txt'), `note ${f}\n`);
+    }
+    const copy = join(await scratch('tree-many-vault'), 'v');
+    const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
+    let id: string;
+    try {
+      id = (await backup(vault, many)).snapshotId;
+      await damageBlob(vault, (await vault.entryAt(vault.resolveSnapshot(id), 'f3')).entry!.subtree!);
+    } finally {
+      await vault.close();
+    }
+    const again = await Vault.open(copy, PASSWORD, FAST_OPTIONS);
+    try {
+      const target = join(await scratch('tree-many-out'), 'out');
+      const r = await restore(again, again.resolveSnapshot(id), target);
+      expect(r.problems.map((p) => p.path)).toEqual(['f3']);
+      const restored = [...(await readTree(target)).keys()].filter((k) => k.endsWith('note.txt')).sort();
+      expect(restored).toEqual([0, 1, 2, 4, 5].map((f) => `f${f}/inner/note.txt`));
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('still fails a restore of chosen paths below a damaged listing before writing anything', async () => {
+    const copy = join(await scratch('tree-vault-paths'), 'v');
+    const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
+    let id: string;
+    try {
+      id = (await backup(vault, src)).snapshotId;
+      await damageBlob(vault, (await vault.entryAt(vault.resolveSnapshot(id), 'docs')).entry!.subtree!);
+    } finally {
+      await vault.close();
+    }
+    const again = await Vault.open(copy, PASSWORD, FAST_OPTIONS);
+    try {
+      const target = join(await scratch('tree-out-paths'), 'out');
+      await expect(restore(again, again.resolveSnapshot(id), target, { paths: ['docs'] })).rejects.toSatisfy((err: unknown) => isVaultError(err, 'damaged-data'));
+      await expect(readdir(target)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await again.close();
+    }
   });
 });

@@ -24,7 +24,10 @@
  * the plan holds is bounded by the listings opened ahead (ListingsAhead),
  * not by the size of the snapshot. Its totals for progress come from the
  * snapshot's own counts, less what turns out to be refused; chosen paths are
- * planned first and counted exactly.
+ * planned first and counted exactly. A folder whose listing is damaged
+ * beyond what parity rebuilds fails alone, as a damaged file does: it is
+ * made (empty) and reported, and everything beside it is restored. (Chosen
+ * paths below it fail while they are planned, before anything is written.)
  *
  * Names from the vault are untrusted: FileRestorer re-validates every
  * segment and refuses any path that would leave the target.
@@ -116,7 +119,10 @@ export async function restore(vault: Vault, snapshot: SnapshotRow, targetPath: s
   /** Entries left out because the target cannot hold them; everything below them is left out too. */
   const refused = new Set<string>();
   const ahead = new ListingsAhead(vault, { hereOnly: true });
-  const planned: AsyncIterable<PlannedEntry> | Iterable<PlannedEntry> = chosen ?? planStream(vault, ahead, snapshot, []);
+  // A folder whose listing is damaged beyond repair fails alone and loudly, as a damaged file
+  // does: it is made (empty), reported, and everything beside it is still restored.
+  const unlisted = (folder: PlannedEntry, err: VaultError) => summary.problems.push({ path: folder.display, message: `Its contents were not restored: ${err.message}` });
+  const planned: AsyncIterable<PlannedEntry> | Iterable<PlannedEntry> = chosen ?? planStream(vault, ahead, snapshot, [], unlisted);
 
   const fetcher = new BlobFetcher(vault, options.signal);
   const totals = chosen ? fileTotals(chosen) : { files: snapshot.fileCount, bytes: snapshot.totalBytes };
@@ -392,9 +398,9 @@ export async function planRestore(vault: Vault, snapshot: SnapshotRow, paths: st
 }
 
 /** `planRestore` entry by entry, in the same order: each folder before what is in it. */
-async function* planStream(vault: Vault, ahead: ListingsAhead, snapshot: SnapshotRow, paths: string[]): AsyncGenerator<PlannedEntry> {
+async function* planStream(vault: Vault, ahead: ListingsAhead, snapshot: SnapshotRow, paths: string[], onUnlisted?: OnUnlisted): AsyncGenerator<PlannedEntry> {
   if (paths.length === 0) {
-    yield* walkListings(ahead, snapshot.treeId, [], '');
+    yield* walkListings(ahead, snapshot.treeId, [], '', onUnlisted);
     return;
   }
   // Chosen paths may overlap (a folder and a file in it); each is listed once, keyed by its
@@ -426,8 +432,15 @@ async function* planStream(vault: Vault, ahead: ListingsAhead, snapshot: Snapsho
   }
 }
 
+/**
+ * A subfolder whose listing cannot be read (damaged beyond what parity
+ * rebuilds): the walk goes on without what is in it. Without this, the walk
+ * throws.
+ */
+export type OnUnlisted = (folder: PlannedEntry, err: VaultError) => void;
+
 /** The entries below folder listing `treeId`, depth first, each folder before what is in it. */
-export async function* walkListings(ahead: ListingsAhead, treeId: Uint8Array, segments: PathSegment[], display: string): AsyncGenerator<PlannedEntry> {
+export async function* walkListings(ahead: ListingsAhead, treeId: Uint8Array, segments: PathSegment[], display: string, onUnlisted?: OnUnlisted): AsyncGenerator<PlannedEntry> {
   const stack: { entries: TreeEntry[]; next: number; segments: PathSegment[]; display: string }[] = [{ entries: await ahead.take(treeId), next: 0, segments, display }];
   while (stack.length > 0) {
     const at = stack[stack.length - 1]!;
@@ -438,8 +451,18 @@ export async function* walkListings(ahead: ListingsAhead, treeId: Uint8Array, se
     const entry = at.entries[at.next++]!;
     const childSegments = [...at.segments, entry.nameBytes ?? entry.name];
     const childDisplay = at.display ? `${at.display}/${entry.name}` : entry.name;
-    yield { segments: childSegments, display: childDisplay, entry };
-    if (entry.type === 'dir' && entry.subtree) stack.push({ entries: await ahead.take(entry.subtree), next: 0, segments: childSegments, display: childDisplay });
+    const planned = { segments: childSegments, display: childDisplay, entry };
+    yield planned;
+    if (entry.type !== 'dir' || !entry.subtree) continue;
+    let entries: TreeEntry[];
+    try {
+      entries = await ahead.take(entry.subtree);
+    } catch (err) {
+      if (!onUnlisted || !(err instanceof VaultError) || err.kind !== 'damaged-data') throw err;
+      onUnlisted(planned, err);
+      continue;
+    }
+    stack.push({ entries, next: 0, segments: childSegments, display: childDisplay });
   }
 }
 
@@ -502,12 +525,20 @@ export class ListingsAhead {
       this.#ahead.set(key, listing);
     }
     if (batch.length === 0) return;
+    this.#open(batch);
+  }
+
+  /** Opens a batch; when it fails, each of its listings alone, so one damaged listing fails only itself. */
+  #open(batch: readonly { id: Uint8Array; resolve: (l: TreeEntry[]) => void; reject: (err: unknown) => void }[]): void {
     const loading: Promise<void> = this.#vault.loadTrees(batch.map((b) => b.id), { hereOnly: this.#hereOnly }).then(
       (listings) => {
         listings.forEach((l, n) => batch[n]!.resolve(l));
         this.#load(listings.flatMap((l) => l.flatMap((e) => (e.type === 'dir' && e.subtree ? [e.subtree] : []))));
       },
-      (err: unknown) => batch.forEach((b) => b.reject(err)),
+      (err: unknown) => {
+        if (batch.length === 1) batch[0]!.reject(err);
+        else for (const b of batch) this.#open([b]);
+      },
     );
     this.#loading.add(loading);
     void loading.finally(() => this.#loading.delete(loading));
