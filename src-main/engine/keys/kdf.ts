@@ -48,14 +48,15 @@ export function deriveWrappingKey(password: string, salt: Uint8Array, kdf: KdfPa
  * `crypto.argon2` (OpenSSL's portable code), which gives the same bytes
  * (kdf.test.ts). Measured on the reference 2-core machine at the default
  * cost (64 MiB, t=3, p=4), twelve runs each of a fresh process: node:crypto
- * 185–259 ms and 265–366 ms of CPU, @node-rs/argon2 52–117 ms and 101–231
- * ms of CPU. The
- * CPU matters as much as the time: an unchanged re-backup lists its source
- * on the other core meanwhile.
+ * 185–259 ms and 265–366 ms of CPU, @node-rs/argon2 52–117 ms and 101–231 ms
+ * of CPU. The CPU matters as much as the time: an unchanged re-backup lists
+ * its source on the other core meanwhile.
  */
-export function argon2id(message: Uint8Array, salt: Uint8Array, kdf: KdfParams, backend: Argon2Backend = defaultBackend()): Promise<Buffer> {
+export async function argon2id(message: Uint8Array, salt: Uint8Array, kdf: KdfParams, backend: Argon2Backend = defaultBackend()): Promise<Buffer> {
   if (backend === 'node-rs') {
-    return nodeRsArgon2()!.hashRaw(Buffer.from(message.buffer, message.byteOffset, message.byteLength), {
+    const native = nodeRsArgon2();
+    if (!native) throw new Error('@node-rs/argon2 has no binary for this platform');
+    return native.hashRaw(Buffer.from(message.buffer, message.byteOffset, message.byteLength), {
       algorithm: ARGON2ID,
       version: ARGON2_V13,
       memoryCost: kdf.memoryKiB,
