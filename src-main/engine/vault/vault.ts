@@ -453,7 +453,7 @@ export class Vault {
         return { key, id, place };
       });
       // Small listings (most folders) open here, a few at a time: the pool's round trip would cost
-      // more than the work. Many at once (a restore's plan, a level at a time) share the round trips.
+      // more than the work. Many at once (listings opened ahead of a walk) share the round trips.
       const inPool = options.hereOnly ? () => false : batch.length >= POOL_TREE_BATCH ? () => true : (b: { place: BlobLocation }) => b.place.length > MAIN_THREAD_TREE_BYTES;
       const large = batch.filter(inPool);
       const [fromPool, here] = await Promise.all([
@@ -600,8 +600,10 @@ const MAIN_THREAD_TREE_BYTES = 64 * 1024;
 /**
  * A batch of at least this many listings opens in the pool whatever their
  * size: a restore's plan of the bench corpus (988 listings, a level at a
- * time) spent ~80 ms of this thread decrypting and decompressing them while
- * the warmed workers waited.
+ * time), made before any file was written, spent ~80 ms of this thread
+ * decrypting and decompressing them while the warmed workers waited. A
+ * whole-snapshot restore now plans while its workers write, and opens its
+ * listings here (`hereOnly`).
  */
 const POOL_TREE_BATCH = 32;
 /** Decoded folder listings kept (cleared all at once when full). */
