@@ -67,7 +67,14 @@ export interface MmryOptions {
  * work tree). A fixed revision gives stable numbers while the work tree
  * changes, and an A/B comparison of two revisions.
  */
-export async function mmrySource(): Promise<{ root: string; label: string }> {
+/** A tree to run mmry from; `bundled` once its launcher was seen taking the CLI bundle. */
+export interface MmrySource {
+  root: string;
+  label: string;
+  bundled?: boolean;
+}
+
+export async function mmrySource(): Promise<MmrySource> {
   const rev = process.env['MMRY_BENCH_MMRY_REV'];
   const changed = safeExec('git', ['-C', REPO_ROOT, 'status', '--porcelain', '--', 'src-main', 'bin', 'package.json']);
   if (!rev) return checked({ root: REPO_ROOT, label: `work tree at ${safeExec('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])}${changed ? ' + uncommitted changes' : ''}` });
@@ -96,13 +103,13 @@ export function launcherFlags(launcher: string): string[] {
  * (rolldown.cli.config.ts), it is built first, so the runs time what `npx
  * mmry` runs after `npm install`, not the TypeScript sources.
  */
-async function checked(source: { root: string; label: string }): Promise<{ root: string; label: string }> {
+async function checked(source: MmrySource): Promise<MmrySource> {
   if (existsSync(join(source.root, 'rolldown.cli.config.ts'))) {
     // The tree's own build command (package.json), as `npm install` runs it.
     await run('npm', ['run', '--silent', 'build:cli'], { cwd: source.root });
     const { cliEntry } = (await import(pathToFileURL(join(source.root, 'bin', 'cli-entry.js')).href)) as { cliEntry: (root: URL) => { bundled: boolean } };
     if (!cliEntry(pathToFileURL(`${source.root}/`)).bundled) throw new Error(`mmry (${source.label}): the CLI bundle was built but the launcher does not take it`);
-    source = { ...source, label: `${source.label}, bundled CLI` };
+    source = { ...source, label: `${source.label}, bundled CLI`, bundled: true };
   }
   try {
     await run(process.execPath, [join(source.root, 'bin', 'mmry.js'), '--version']);
@@ -112,25 +119,53 @@ async function checked(source: { root: string; label: string }): Promise<{ root:
   return source;
 }
 
-export function mmry(source: { root: string; label: string }, options: MmryOptions = {}): MmryTool {
+export function mmry(source: MmrySource, options: MmryOptions = {}): MmryTool {
   const env = { ...options.env, MMRY_PASSWORD: PASSWORD };
   const launcher = join(source.root, 'bin', 'mmry.js');
   // Node is started with the launcher's own flags, as `npx mmry` does through its `#!` line.
   const cli = (args: string[]) => [...launcherFlags(launcher), ...(options.nodeArgs ?? []), launcher, ...args];
+  const forcedSources = options.env?.['MMRY_CLI_SOURCES'] === '1';
+  /**
+   * A source file edited while the bench runs makes the launcher fall back
+   * to the TypeScript sources (slower to start): every step from then on
+   * would time something else, so the run stops instead of recording it.
+   */
+  const stillBundled = async () => {
+    if (!source.bundled || forcedSources) return;
+    const { cliEntry } = (await import(pathToFileURL(join(source.root, 'bin', 'cli-entry.js')).href)) as { cliEntry: (root: URL) => { bundled: boolean } };
+    if (!cliEntry(pathToFileURL(`${source.root}/`)).bundled) {
+      throw new Error(`mmry (${source.label}): a source file changed during the bench, so the launcher now runs the TypeScript sources instead of the bundle and the figures from here on would not compare; run the bench again without editing the tree`);
+    }
+  };
   return {
     name: 'mmry',
     describe: () => `mmry ${safeExec(process.execPath, [launcher, '--version'])}, ${source.label}, Node ${process.version}, ${options.initArgs?.length ? `init ${options.initArgs.join(' ')}` : 'default settings'}`,
-    init: async (repo) => void (await run(process.execPath, cli(['init', repo, ...(options.initArgs ?? [])]), { env })),
-    backup: (repo, source, project) => timed(process.execPath, cli(['backup', repo, source, '--project', project, '--json']), { env }),
-    restore: async (repo, target, _source, opts) => ({ run: await timed(process.execPath, cli(['restore', repo, 'latest', target, '--json']), { env, ...(opts?.okCodes ? { okCodes: opts.okCodes } : {}) }), root: target }),
+    init: async (repo) => {
+      await stillBundled();
+      await run(process.execPath, cli(['init', repo, ...(options.initArgs ?? [])]), { env });
+    },
+    backup: async (repo, source, project) => {
+      await stillBundled();
+      return timed(process.execPath, cli(['backup', repo, source, '--project', project, '--json']), { env });
+    },
+    restore: async (repo, target, _source, opts) => {
+      await stillBundled();
+      return { run: await timed(process.execPath, cli(['restore', repo, 'latest', target, '--json']), { env, ...(opts?.okCodes ? { okCodes: opts.okCodes } : {}) }), root: target };
+    },
     storeParts: async (repo) => {
       const total = await storeBytes(repo);
       const packs = existsSync(join(repo, 'packs')) ? await storeBytes(join(repo, 'packs')) : 0;
       const parity = existsSync(join(repo, 'parity')) ? await storeBytes(join(repo, 'parity')) : 0;
       return { packs, parity, other: total - packs - parity };
     },
-    check: (repo, readData) => timed(process.execPath, cli(['verify', repo, ...(readData ? ['--read-data'] : []), '--json']), { env, okCodes: [0, 4] }),
-    repair: (repo) => timed(process.execPath, cli(['repair', repo, '--json']), { env, okCodes: [0, 4] }),
+    check: async (repo, readData) => {
+      await stillBundled();
+      return timed(process.execPath, cli(['verify', repo, ...(readData ? ['--read-data'] : []), '--json']), { env, okCodes: [0, 4] });
+    },
+    repair: async (repo) => {
+      await stillBundled();
+      return timed(process.execPath, cli(['repair', repo, '--json']), { env, okCodes: [0, 4] });
+    },
   };
 }
 
