@@ -33,6 +33,19 @@ async function damageBlob(vault: Vault, id: Uint8Array): Promise<void> {
   await flipByteAt(packPath(vault.packsDir, place.packId), at, 0x10);
 }
 
+/** A vault without parity holding one backup of `source`, with the listing of `folder` damaged. */
+async function vaultWithDamagedListing(name: string, source: string, folder: string): Promise<{ copy: string; id: string }> {
+  const copy = join(await scratch(name), 'v');
+  const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
+  try {
+    const id = (await backup(vault, source)).snapshotId;
+    await damageBlob(vault, (await vault.entryAt(vault.resolveSnapshot(id), folder)).entry!.subtree!);
+    return { copy, id };
+  } finally {
+    await vault.close();
+  }
+}
+
 async function partialsUnder(dir: string): Promise<string[]> {
   return (await filesUnder(dir)).filter((f) => f.includes('.mmry-partial-'));
 }
@@ -96,15 +109,7 @@ describe('a damaged blob in a pack', () => {
   });
 
   it('fails only the folder whose listing (tree blob) is damaged, loudly, and restores everything beside it', async () => {
-    const copy = join(await scratch('tree-vault'), 'v');
-    const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
-    let id: string;
-    try {
-      id = (await backup(vault, src)).snapshotId;
-      await damageBlob(vault, (await vault.entryAt(vault.resolveSnapshot(id), 'docs')).entry!.subtree!);
-    } finally {
-      await vault.close();
-    }
+    const { copy, id } = await vaultWithDamagedListing('tree-vault', src, 'docs');
     const again = await Vault.open(copy, PASSWORD, FAST_OPTIONS);
     try {
       const target = join(await scratch('tree-out'), 'out');
@@ -136,15 +141,7 @@ describe('a damaged blob in a pack', () => {
       await mkdir(join(many, `f${f}`, 'inner'), { recursive: true });
       await writeFile(join(many, `f${f}`, 'inner', 'note.txt'), `note ${f}\n`);
     }
-    const copy = join(await scratch('tree-many-vault'), 'v');
-    const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
-    let id: string;
-    try {
-      id = (await backup(vault, many)).snapshotId;
-      await damageBlob(vault, (await vault.entryAt(vault.resolveSnapshot(id), 'f3')).entry!.subtree!);
-    } finally {
-      await vault.close();
-    }
+    const { copy, id } = await vaultWithDamagedListing('tree-many-vault', many, 'f3');
     const again = await Vault.open(copy, PASSWORD, FAST_OPTIONS);
     try {
       const target = join(await scratch('tree-many-out'), 'out');
@@ -158,15 +155,7 @@ describe('a damaged blob in a pack', () => {
   });
 
   it('still fails a restore of chosen paths below a damaged listing before writing anything', async () => {
-    const copy = join(await scratch('tree-vault-paths'), 'v');
-    const vault = await Vault.create(copy, PASSWORD, { ...FAST_OPTIONS, redundancy: 0 });
-    let id: string;
-    try {
-      id = (await backup(vault, src)).snapshotId;
-      await damageBlob(vault, (await vault.entryAt(vault.resolveSnapshot(id), 'docs')).entry!.subtree!);
-    } finally {
-      await vault.close();
-    }
+    const { copy, id } = await vaultWithDamagedListing('tree-vault-paths', src, 'docs');
     const again = await Vault.open(copy, PASSWORD, FAST_OPTIONS);
     try {
       const target = join(await scratch('tree-out-paths'), 'out');
