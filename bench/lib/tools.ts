@@ -107,8 +107,7 @@ async function checked(source: MmrySource): Promise<MmrySource> {
   if (existsSync(join(source.root, 'rolldown.cli.config.ts'))) {
     // The tree's own build command (package.json), as `npm install` runs it.
     await run('npm', ['run', '--silent', 'build:cli'], { cwd: source.root });
-    const { cliEntry } = (await import(pathToFileURL(join(source.root, 'bin', 'cli-entry.js')).href)) as { cliEntry: (root: URL) => { bundled: boolean } };
-    if (!cliEntry(pathToFileURL(`${source.root}/`)).bundled) throw new Error(`mmry (${source.label}): the CLI bundle was built but the launcher does not take it`);
+    if (!(await takesBundle(source.root))) throw new Error(`mmry (${source.label}): the CLI bundle was built but the launcher does not take it`);
     source = { ...source, label: `${source.label}, bundled CLI`, bundled: true };
   }
   try {
@@ -117,6 +116,12 @@ async function checked(source: MmrySource): Promise<MmrySource> {
     throw new Error(`mmry (${source.label}) does not start:\n${err instanceof Error ? err.message : String(err)}`);
   }
   return source;
+}
+
+/** Whether the tree's launcher would run its CLI bundle now (its own bin/cli-entry.js decides). */
+async function takesBundle(root: string): Promise<boolean> {
+  const { cliEntry } = (await import(pathToFileURL(join(root, 'bin', 'cli-entry.js')).href)) as { cliEntry: (root: URL) => { bundled: boolean } };
+  return cliEntry(pathToFileURL(`${root}/`)).bundled;
 }
 
 export function mmry(source: MmrySource, options: MmryOptions = {}): MmryTool {
@@ -132,8 +137,7 @@ export function mmry(source: MmrySource, options: MmryOptions = {}): MmryTool {
    */
   const stillBundled = async () => {
     if (!source.bundled || forcedSources) return;
-    const { cliEntry } = (await import(pathToFileURL(join(source.root, 'bin', 'cli-entry.js')).href)) as { cliEntry: (root: URL) => { bundled: boolean } };
-    if (!cliEntry(pathToFileURL(`${source.root}/`)).bundled) {
+    if (!(await takesBundle(source.root))) {
       throw new Error(`mmry (${source.label}): a source file changed during the bench, so the launcher now runs the TypeScript sources instead of the bundle and the figures from here on would not compare; run the bench again without editing the tree`);
     }
   };
